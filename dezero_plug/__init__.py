@@ -1,0 +1,81 @@
+"""dezero_plug: DeZero rebuilt as a plugin system. ``import dezero_plug as dezero`` runs book code.
+
+The kernel names (Variable, Function, Config ...) are defined first; the
+plugins — builtin ones from ``dezero_plug/std`` and third-party ones from the
+entry-point group ``dezero_plug`` — are loaded once, at the end of this file.
+"""
+
+from __future__ import annotations
+
+from dezero_plug import backends
+from dezero_plug import core
+from dezero_plug._version import __version__
+from dezero_plug.backends import Backend
+from dezero_plug.core import Config
+from dezero_plug.core import Function
+from dezero_plug.core import Parameter
+from dezero_plug.core import Variable
+from dezero_plug.core import as_array
+from dezero_plug.core import as_variable
+from dezero_plug.core import no_grad
+from dezero_plug.core import test_mode
+from dezero_plug.core import using_config
+from dezero_plug.errors import BackendMismatchError
+from dezero_plug.errors import PluginConflictError
+from dezero_plug.errors import PluginConflictWarning
+from dezero_plug.errors import PluginError
+from dezero_plug.errors import PluginLoadWarning
+from dezero_plug.errors import PluginValidationError
+from dezero_plug.plugins import hookimpl
+from dezero_plug.plugins import override
+from dezero_plug.plugins import plugin_manager
+
+from dezero_plug import core_simple  # DeZero's teaching kernel: an alias of the one kernel
+
+
+def setup_variable() -> None:
+    """DeZero's setup_variable(): (re)bind the operators plugins provide onto Variable."""
+    plugin_manager.refresh()
+
+
+__all__ = [
+    "Backend",
+    "BackendMismatchError",
+    "Config",
+    "Function",
+    "Parameter",
+    "PluginConflictError",
+    "PluginConflictWarning",
+    "PluginError",
+    "PluginLoadWarning",
+    "PluginValidationError",
+    "Variable",
+    "__version__",
+    "as_array",
+    "as_variable",
+    "backends",
+    "core",
+    "core_simple",
+    "datasets",
+    "functions",
+    "hookimpl",
+    "layers",
+    "models",
+    "no_grad",
+    "optimizers",
+    "override",
+    "plugin_manager",
+    "setup_variable",
+    "test_mode",
+    "transforms",
+    "using_config",
+]
+
+from dezero_plug import datasets  # noqa: E402
+from dezero_plug import functions  # noqa: E402
+from dezero_plug import layers  # noqa: E402
+from dezero_plug import models  # noqa: E402
+from dezero_plug import optimizers  # noqa: E402
+from dezero_plug import transforms  # noqa: E402
+
+plugin_manager.load()

@@ -1,0 +1,416 @@
+"""The kernel: modes, Variable, Function and the backward traversal. It names no op.
+
+Read top to bottom: the per-thread modes (Config), the node (Variable), the
+op base class (Function), then the traversal (Variable.backward). Operators
+such as ``+`` and methods such as ``reshape`` are bound onto Variable by
+plugins through the ``dezero_plug_variable_methods`` hook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import heapq
+import itertools
+import re
+import weakref
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
+
+from dezero_plug import backends
+from dezero_plug.errors import BackendMismatchError
+
+# --------------------------------------------------------------------------- modes
+_enable_backprop = contextvars.ContextVar("enable_backprop", default=True)
+_train = contextvars.ContextVar("train", default=True)
+_MODES = {"enable_backprop": _enable_backprop, "train": _train}
+
+
+class _Config:
+    """DeZero's ``Config``, kept per thread and per asyncio task (contextvars), not global."""
+
+    __slots__ = ()
+
+    @property
+    def enable_backprop(self) -> bool:
+        """Whether ops record the graph for backward (False under ``no_grad``)."""
+        return _enable_backprop.get()
+
+    @enable_backprop.setter
+    def enable_backprop(self, value: bool) -> None:
+        _enable_backprop.set(bool(value))
+
+    @property
+    def train(self) -> bool:
+        """Training mode: dropout drops and batch_norm uses batch statistics (False under ``test_mode``)."""
+        return _train.get()
+
+    @train.setter
+    def train(self, value: bool) -> None:
+        _train.set(bool(value))
+
+
+Config = _Config()
+
+
+@contextlib.contextmanager
+def using_config(name: str, value: bool) -> Iterator[None]:
+    """Set the mode ``name`` ("enable_backprop" or "train") to ``value`` inside the block."""
+    try:
+        var = _MODES[name]
+    except KeyError:
+        raise ValueError(f"using_config: unknown mode {name!r}; expected one of {sorted(_MODES)}") from None
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Ops inside the block record no graph (inference, optimizer updates)."""
+    return using_config("enable_backprop", False)
+
+
+def test_mode() -> contextlib.AbstractContextManager[None]:
+    """Inside the block ``Config.train`` is False: dropout passes through, batch_norm uses running stats."""
+    return using_config("train", False)
+
+
+test_mode.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, despite its name
+
+
+# --------------------------------------------------------------------------- node
+class Variable:
+    """A node of the graph: an array of any registered backend (or None), its grad and creator.
+
+    Operators and array-like methods (``+``, ``reshape``, ``T``, ``sum`` ...) are
+    bound by plugins; the attributes defined here are the kernel's own and
+    cannot be replaced.
+    """
+
+    __slots__ = ("data", "name", "grad", "creator", "generation", "__weakref__", "__dict__")
+    __array_priority__ = 200  # numpy arrays on the left of an operator defer to us
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, name: str | None = None) -> None:
+        if data is not None and type(data) not in backends._BY_TYPE:
+            _check_data(data)
+        self.data = data
+        self.name = name
+        self.grad: Variable | None = None
+        self.creator: Function | None = None
+        self.generation = 0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> Any:
+        return self.data.dtype
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        if self.data is None:
+            return "variable(None)"
+        return "variable(" + str(self.data).replace("\n", "\n" + " " * 9) + ")"
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names that are missing: costs nothing on the hot path.
+        return _missing_variable_attribute(self, name)
+
+    def set_creator(self, func: Function) -> None:
+        """Record ``func`` as the op that made this variable."""
+        self.creator = func
+        self.generation = func.generation + 1
+
+    def unchain(self) -> None:
+        """Forget the creator: backward stops here."""
+        self.creator = None
+
+    def unchain_backward(self) -> None:
+        """Cut the graph behind this variable (truncated backprop through time)."""
+        funcs = [self.creator] if self.creator is not None else []
+        while funcs:
+            f = funcs.pop()
+            for x in f.inputs:
+                if x.creator is not None:
+                    funcs.append(x.creator)
+                    x.unchain()
+
+    def cleargrad(self) -> None:
+        """Drop the accumulated gradient."""
+        self.grad = None
+
+    def to_cpu(self) -> None:
+        """Move data (and grad) to numpy, in place."""
+        if self.data is not None:
+            self.data = backends.move(self.data, backends.default_backend())
+        if self.grad is not None:
+            self.grad.to_cpu()
+
+    def to_gpu(self) -> None:
+        """Move data (and grad) to the GPU backend, in place; says what to install when there is none."""
+        gpu = backends.gpu_backend()
+        if self.data is not None:
+            self.data = backends.move(self.data, gpu)
+        if self.grad is not None:
+            self.grad.to_gpu()
+
+    def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(x) into ``x.grad`` for every variable x this one depends on.
+
+        Functions are visited from the highest generation down (a heap, so a
+        wide graph costs n log n). With ``create_graph=True`` the backward pass
+        is itself recorded, so ``x.grad.backward()`` gives second derivatives.
+        Gradients of intermediate variables are dropped unless ``retain_grad``.
+        """
+        if self.grad is None:
+            self.grad = Variable(backends.backend_of(self.data).xp.ones_like(self.data))
+        if self.creator is None:
+            return
+        heap = [(-self.creator.generation, 0, self.creator)]
+        seen = {self.creator}
+        tie = itertools.count(1)
+        token = _enable_backprop.set(create_graph)
+        try:
+            while heap:
+                f = heapq.heappop(heap)[2]
+                gys = [_grad_of(y) for y in f.outputs]
+                gxs = f.backward(*gys)
+                if type(gxs) is not tuple:
+                    gxs = (gxs,)
+                for x, gx, needed in zip(f.inputs, gxs, f.needs_input_grad):
+                    if gx is None or not needed:
+                        continue
+                    if not isinstance(gx, Variable):
+                        gx = Variable(gx)
+                    if gx.data.shape != x.data.shape:
+                        raise _backward_bug(f, x, gx)
+                    if x.grad is None:
+                        x.grad = gx
+                    elif create_graph:
+                        x.grad = x.grad + gx
+                    else:
+                        total = x.grad.data + gx.data
+                        x.grad = Variable(total) if type(total) in _BY_TYPE else _as_output(f, total, [gx.data])
+                    c = x.creator
+                    if c is not None and c not in seen:
+                        seen.add(c)
+                        heapq.heappush(heap, (-c.generation, next(tie), c))
+                if not retain_grad:
+                    for ref in f.outputs:
+                        y = ref()
+                        if y is not None:
+                            y.grad = None
+        finally:
+            _enable_backprop.reset(token)
+
+
+class Parameter(Variable):
+    """A Variable that layers collect as a trainable parameter."""
+
+
+def _grad_of(ref: weakref.ref[Variable]) -> Variable | None:
+    y = ref()
+    return None if y is None else y.grad
+
+
+def _check_data(data: Any) -> None:
+    if backends.find_backend(type(data)) is None:
+        raise TypeError(
+            f"Variable data must be an array of a registered backend ({backends.accepted_types()}) "
+            f"or None; got {type(data).__name__}. Wrap it first: Variable(np.array({data!r}))"
+        )
+
+
+def _missing_variable_attribute(var: Variable, name: str) -> Any:
+    """Replaced by the plugin manager, which knows what plugins would have provided."""
+    raise AttributeError(f"'Variable' object has no attribute {name!r}")
+
+
+def as_array(x: Any, array_module: Any = None) -> Any:
+    """DeZero's as_array: scalars become 0-d arrays (numpy unless ``array_module`` is given)."""
+    if backends.find_backend(type(x)) is not None:
+        return x
+    if array_module is None:
+        return backends.default_backend().xp.asarray(x)
+    return array_module.asarray(x)
+
+
+def as_variable(obj: Any) -> Variable:
+    """``obj`` if it is a Variable, else a new Variable wrapping it."""
+    if isinstance(obj, Variable):
+        return obj
+    return Variable(obj)
+
+
+# --------------------------------------------------------------------------- op base class
+class Function:
+    """Base class of ops: subclass it and write ``forward`` (raw arrays) and ``backward`` (Variables).
+
+    ``backward`` receives one gradient per output (None for an output that got
+    none) and returns one per input; ``self.needs_input_grad[i]`` is False for
+    constants (inputs that were not Variables), whose gradient is discarded.
+    Write it with differentiable functions and double backprop works.
+    """
+
+    generation = 0
+    inputs: tuple[Variable, ...] = ()
+    outputs: list[weakref.ref[Variable]] = []
+    needs_input_grad: tuple[bool, ...] = ()
+
+    def __call__(self, *inputs: Any) -> Any:
+        needs = _ALL_NEEDED.get(len(inputs)) or (True,) * len(inputs)
+        for x in inputs:
+            if not isinstance(x, Variable):
+                inputs, needs = _wrap_constants(self, inputs)
+                break
+        if len(inputs) == 1:
+            x = inputs[0]
+            xs = [x.data]
+            generation = x.generation
+        else:
+            xs = [x.data for x in inputs]
+            t = type(xs[0])
+            for x in xs:
+                if type(x) is not t:
+                    _check_same_backend(self, xs)
+                    break
+            generation = max([x.generation for x in inputs])
+        ys = _find_kernel(self, xs)(self, *xs) if _KERNELS and _find_kernel(self, xs) else self.forward(*xs)
+        if type(ys) is tuple:
+            outputs = [Variable(y) if type(y) in _BY_TYPE else _as_output(self, y, xs) for y in ys]
+        else:
+            outputs = [Variable(ys) if type(ys) in _BY_TYPE else _as_output(self, ys, xs)]
+        if needs is not None and _enable_backprop.get():
+            self.generation = generation
+            refs = []
+            for y in outputs:
+                y.creator = self
+                y.generation = generation + 1
+                refs.append(weakref.ref(y))
+            self.inputs = inputs
+            self.outputs = refs
+            self.needs_input_grad = needs
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    def forward(self, *xs: Any) -> Any:
+        """Compute the outputs from raw arrays (use ``get_array_module(x)``, never ``np.``)."""
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, *gys: Any) -> Any:
+        """Return the gradient of each input, built from differentiable functions."""
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    @property
+    def op_name(self) -> str:
+        """The op's name in messages: the class name in snake_case (``SoftmaxCrossEntropy`` ...)."""
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", type(self).__name__).lower()
+
+
+_ALL_NEEDED = {n: (True,) * n for n in range(1, 9)}
+_BY_TYPE = backends._BY_TYPE
+# output type (numpy scalars: np.sin of a 0-d array is np.float64) -> backend that makes it an array
+_OUTPUT_COERCE: dict[type, backends.Backend] = {}
+
+
+class _Constant(Variable):
+    """The wrapper of an op input that was not a Variable: nobody can reach its gradient."""
+_SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
+# (Function subclass, backend name) -> forward replacement; filled from the kernels hook.
+_KERNELS: dict[tuple[type, str], Callable[..., Any]] = {}
+
+
+def _wrap_constants(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...], tuple[bool, ...] | None]:
+    """Turn non-Variable inputs into constant Variables that need no gradient.
+
+    Constants are weakly typed: a Python scalar of the same or a lower kind
+    takes the dtype of the array it meets (float32 stays float32), and so
+    does a constant array of the same kind. Returns None as the needs when
+    no input needs a gradient: then nothing is recorded.
+    """
+    ref = None
+    for x in inputs:
+        if isinstance(x, Variable):
+            ref = x.data
+            break
+    else:
+        for x in inputs:
+            if backends.find_backend(type(x)) is not None:
+                ref = x
+                break
+    backend = backends.default_backend() if ref is None else backends.backend_of(ref)
+    wrapped, needs = [], []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Variable):
+            wrapped.append(x)
+            needs.append(True)
+            continue
+        rank = _SCALAR_RANKS.get(type(x))
+        if rank is None and isinstance(x, backends.np.generic):
+            x = x.item()  # numpy scalars (np.float64(2.0)) are scalars, not arrays
+            rank = _SCALAR_RANKS.get(type(x))
+        if rank is not None:
+            same = ref is not None and rank <= backends.dtype_rank(backend, ref.dtype)
+            x = backend.asarray(x, ref.dtype if same else None, ref)
+        elif backends.find_backend(type(x)) is not None:
+            if ref is not None and type(x) is type(ref) and x.dtype != ref.dtype:
+                if backends.dtype_rank(backend, x.dtype) == backends.dtype_rank(backend, ref.dtype):
+                    x = backend.xp.astype(x, ref.dtype)
+        else:
+            raise TypeError(
+                f"{f.op_name}: input {i} is a {type(x).__name__}; expected a Variable, an array of "
+                f"a registered backend ({backends.accepted_types()}) or a Python scalar"
+            )
+        wrapped.append(_Constant(x))
+        needs.append(False)
+    needed = tuple(needs)
+    return tuple(wrapped), (needed if True in needed else None)
+
+
+def _check_same_backend(f: Function, xs: list[Any]) -> None:
+    names = [backends.backend_of(x).name for x in xs]
+    if len(set(names)) > 1:
+        raise BackendMismatchError(f.op_name, names)
+
+
+def _find_kernel(f: Function, xs: list[Any]) -> Callable[..., Any] | None:
+    if not xs:
+        return None
+    return _KERNELS.get((type(f), backends.backend_of(xs[0]).name))
+
+
+def _as_output(f: Function, y: Any, xs: list[Any]) -> Variable:
+    """Wrap a forward output of a type not seen before: a numpy scalar, an array subclass."""
+    backend = _OUTPUT_COERCE.get(type(y))
+    if backend is not None:
+        return Variable(backend.xp.asarray(y))
+    if backends.find_backend(type(y)) is not None:
+        return Variable(y)
+    backend = backends.backend_of(xs[0]) if xs else backends.default_backend()
+    array = backend.xp.asarray(y)
+    if backends.find_backend(type(array)) is None:
+        raise TypeError(f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array")
+    _OUTPUT_COERCE[type(y)] = backend
+    return Variable(array)
+
+
+def _backward_bug(f: Function, x: Variable, gx: Variable) -> ValueError:
+    i = next(i for i, v in enumerate(f.inputs) if v is x)
+    return ValueError(
+        f"Function `{type(f).__name__}` has a bug: backward returned a grad of shape "
+        f"{tuple(gx.data.shape)} for input {i} of shape {tuple(x.data.shape)}"
+    )

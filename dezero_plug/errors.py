@@ -1,0 +1,87 @@
+"""The exceptions and warnings dezero_plug raises; each carries its culprit as attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PluginError(RuntimeError):
+    """A plugin could not be loaded, validated or registered.
+
+    Attributes:
+        plugin: the plugin's registration name (``"math"``, ``"hyperbolic"``).
+    """
+
+    def __init__(self, message: str, plugin: str | None = None) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+
+
+class PluginValidationError(PluginError, TypeError):
+    """A plugin's hook returned something of the wrong shape (names, types, kernel attributes)."""
+
+
+class PluginConflictError(PluginError, ValueError):
+    """Two plugins export the same name for the same kind, and neither declares an override.
+
+    Attributes:
+        kind: ``"functions"``, ``"layers"``, ``"variable_methods"`` ...
+        name: the contested name.
+        providers: descriptions of the plugins that provide it, in registration order.
+    """
+
+    def __init__(self, kind: str, name: str, providers: list[str], plugins: list[str]) -> None:
+        singular = KIND_NOUNS.get(kind, kind)
+        shown = " and ".join(providers)
+        message = (
+            f"{singular} {name!r} is provided by {shown}. "
+            f"Uninstall one, block one with DEZERO_PLUG_DISABLE={plugins[-1]}, "
+            f"or declare the override in one of them: "
+            f"dezero_plug.override(obj, replaces={plugins[0]!r})."
+        )
+        super().__init__(message, plugin=plugins[-1])
+        self.kind = kind
+        self.name = name
+        self.providers = providers
+        self.plugins = plugins
+
+
+class BackendMismatchError(TypeError):
+    """One op call got arrays of two different backends (say numpy and cupy).
+
+    Attributes:
+        op: the op's name; backends: the backend name of each input, in order.
+    """
+
+    def __init__(self, op: str, backends: list[str]) -> None:
+        seen: dict[str, int] = {}
+        for i, name in enumerate(backends):
+            seen.setdefault(name, i)
+        pairs = " and ".join(f"{name} (input {i})" for name, i in seen.items())
+        super().__init__(
+            f"{op}: inputs come from different backends: {pairs}. "
+            "Move them to one backend first (Variable.to_cpu() / to_gpu())."
+        )
+        self.op = op
+        self.backends = backends
+
+
+class PluginLoadWarning(UserWarning):
+    """A plugin failed to import, or a hook raised; it was skipped (DEZERO_PLUG_STRICT=1 raises)."""
+
+
+class PluginConflictWarning(PluginLoadWarning):
+    """Two autoloaded plugins export the same name; neither version is exported."""
+
+
+KIND_NOUNS: dict[str, Any] = {
+    "backends": "backend",
+    "functions": "function",
+    "variable_methods": "Variable method",
+    "kernels": "kernel",
+    "layers": "layer",
+    "models": "model",
+    "optimizers": "optimizer",
+    "datasets": "dataset",
+    "transforms": "transform",
+}

@@ -1,0 +1,224 @@
+"""Arithmetic: add, sub, rsub, mul, div, rdiv, neg, pow, rpow, and the Variable operators bound to them.
+
+Binary ops broadcast like numpy; their backward sums each gradient back to its
+input's shape (``sum_to``), so ``(3, 4) + (4,)`` gives grads of (3, 4) and (4,).
+Python scalars and arrays may stand on either side of an operator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dezero_plug import Function
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug.std.reduction import sum_to
+from dezero_plug.testing import OpSample
+
+VariableLike = Any  # a Variable, an array of a registered backend, or a Python scalar
+
+
+def _unbroadcast(gx: Variable, shape: tuple[int, ...]) -> Variable:
+    return gx if gx.shape == shape else sum_to(gx, shape)
+
+
+class Add(Function):
+    def forward(self, x0, x1):
+        return x0 + x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        return _unbroadcast(gy, x0.shape), _unbroadcast(gy, x1.shape)
+
+
+def add(x0: VariableLike, x1: VariableLike) -> Variable:
+    """Elementwise ``x0 + x1`` with numpy broadcasting.
+
+    Args:
+        x0, x1: Variables, arrays or scalars of broadcastable shapes.
+
+    Returns:
+        Variable of the broadcast shape.
+
+    Example:
+        >>> add(Variable(np.array([1.0, 2.0])), 1.0).data
+        array([2., 3.])
+    """
+    return Add()(x0, x1)
+
+
+class Sub(Function):
+    def forward(self, x0, x1):
+        return x0 - x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        return _unbroadcast(gy, x0.shape), _unbroadcast(-gy, x1.shape)
+
+
+def sub(x0: VariableLike, x1: VariableLike) -> Variable:
+    """Elementwise ``x0 - x1`` with numpy broadcasting (``Variable.__sub__``)."""
+    return Sub()(x0, x1)
+
+
+def rsub(x0: VariableLike, x1: VariableLike) -> Variable:
+    """Elementwise ``x1 - x0``: the reflected subtraction behind ``2.0 - x``."""
+    return Sub()(x1, x0)
+
+
+class Mul(Function):
+    def forward(self, x0, x1):
+        return x0 * x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        need0, need1 = self.needs_input_grad
+        gx0 = _unbroadcast(gy * x1, x0.shape) if need0 else None  # d(x0*x1)/dx0 = x1
+        gx1 = _unbroadcast(gy * x0, x1.shape) if need1 else None
+        return gx0, gx1
+
+
+def mul(x0: VariableLike, x1: VariableLike) -> Variable:
+    """Elementwise ``x0 * x1`` with numpy broadcasting (``Variable.__mul__``, ``__rmul__``)."""
+    return Mul()(x0, x1)
+
+
+class Div(Function):
+    def forward(self, x0, x1):
+        return x0 / x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        need0, need1 = self.needs_input_grad
+        gx0 = _unbroadcast(gy / x1, x0.shape) if need0 else None
+        gx1 = _unbroadcast(gy * (-x0 / x1**2), x1.shape) if need1 else None  # d(a/b)/db = -a/b^2
+        return gx0, gx1
+
+
+def div(x0: VariableLike, x1: VariableLike) -> Variable:
+    """Elementwise ``x0 / x1`` with numpy broadcasting (``Variable.__truediv__``)."""
+    return Div()(x0, x1)
+
+
+def rdiv(x0: VariableLike, x1: VariableLike) -> Variable:
+    """Elementwise ``x1 / x0``: the reflected division behind ``1.0 / x``."""
+    return Div()(x1, x0)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+def neg(x: VariableLike) -> Variable:
+    """Elementwise ``-x`` (``Variable.__neg__``)."""
+    return Neg()(x)
+
+
+class Pow(Function):
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def forward(self, x):
+        return x**self.c
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        c = self.c
+        return c * x ** (c - 1) * gy  # d/dx x**c = c·x**(c-1)
+
+
+def pow(x: VariableLike, c: float) -> Variable:
+    """Elementwise ``x ** c`` for a scalar exponent ``c`` (``Variable.__pow__``), as in DeZero.
+
+    Args:
+        x: Variable or array.
+        c: a Python scalar exponent.
+
+    Raises:
+        TypeError: when ``c`` is not a scalar (use ``exp(c * log(x))`` for a variable exponent).
+    """
+    c = _scalar_exponent("pow", c)
+    return Pow(c)(x)
+
+
+class Rpow(Function):
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def forward(self, x):
+        return self.c**x
+
+    def backward(self, gy):
+        y = self.outputs[0]()
+        return gy * y * float(np.log(self.c))  # d/dx c**x = c**x · log c
+
+
+def rpow(x: VariableLike, c: float) -> Variable:
+    """Elementwise ``c ** x`` for a positive scalar base ``c`` (``Variable.__rpow__``)."""
+    c = _scalar_exponent("rpow", c)
+    return Rpow(c)(x)
+
+
+def _scalar_exponent(op: str, c: Any) -> float:
+    if isinstance(c, np.generic):
+        c = c.item()
+    if not isinstance(c, (int, float)) or isinstance(c, bool):
+        raise TypeError(
+            f"{op}: the exponent must be a Python scalar; got {type(c).__name__}. "
+            "For a Variable exponent write exp(c * log(x))."
+        )
+    return c
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [add, sub, rsub, mul, div, rdiv, neg, pow, rpow]
+
+
+@hookimpl
+def dezero_plug_variable_methods():
+    return {
+        "__add__": add,
+        "__radd__": add,
+        "__sub__": sub,
+        "__rsub__": rsub,
+        "__mul__": mul,
+        "__rmul__": mul,
+        "__truediv__": div,
+        "__rtruediv__": rdiv,
+        "__neg__": neg,
+        "__pow__": pow,
+        "__rpow__": rpow,
+    }
+
+
+_BROADCAST = [OpSample((3, 4), (3, 4), id="same"), OpSample((3, 4), (4,), id="row"), OpSample((3, 1), (1, 4), id="outer"), OpSample((), (2, 3), id="scalar-array")]
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    away_from_zero = dict(low=0.5, high=2.0)
+    return {
+        "add": [*_BROADCAST, OpSample((2, 3), 2.0, id="const"), OpSample((2, 3), 2.0, call=lambda x, c: c + x, id="radd")],
+        "sub": [*_BROADCAST, OpSample((2, 3), 2.0, call=lambda x, c: c - x, id="rsub")],
+        "rsub": [OpSample((2, 3), (3,))],
+        "mul": [*_BROADCAST, OpSample((2, 3), 3.0, call=lambda x, c: c * x, id="rmul")],
+        "div": [
+            OpSample((3, 4), (3, 4), **away_from_zero, id="same"),
+            OpSample((3, 4), (4,), **away_from_zero, id="row"),
+            OpSample((2, 3), 2.0, call=lambda x, c: c / x, **away_from_zero, id="rdiv"),
+        ],
+        "rdiv": [OpSample((2, 3), (3,), **away_from_zero)],
+        "neg": [OpSample((2, 3)), OpSample((2, 3), call=lambda x: -x, id="operator")],
+        "pow": [OpSample((2, 3), 3, grad=[0], low=0.5, high=2.0), OpSample((4,), 0.5, low=0.5, high=2.0, call=lambda x, c: x**c, id="operator")],
+        "rpow": [OpSample((2, 3), 2.0, grad=[0]), OpSample((3,), 3.0, call=lambda x, c: c**x, id="operator")],
+    }
+
+
+__all__ = ["add", "div", "mul", "neg", "pow", "rdiv", "rpow", "rsub", "sub"]

@@ -1,0 +1,58 @@
+"""The numpy backend: numpy 2's main namespace is the array namespace; numpy's own primitives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dezero_plug import hookimpl
+from dezero_plug.backends import Backend
+
+
+class NumpyBackend(Backend):
+    """CPU arrays (``numpy.ndarray``); random numbers from numpy's global generator, as DeZero."""
+
+    name = "numpy"
+    device_kind = "cpu"
+
+    def owns_type(self, array_type: type) -> bool:
+        return issubclass(array_type, np.ndarray)
+
+    @property
+    def xp(self) -> Any:
+        return np
+
+    def from_numpy(self, array: np.ndarray) -> np.ndarray:
+        return np.asarray(array)
+
+    def to_numpy(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+    def asarray(self, value: Any, dtype: Any = None, like: Any = None) -> np.ndarray:
+        return np.asarray(value, dtype=dtype)
+
+    def dtype_kind(self, dtype: Any) -> str:
+        kind = np.dtype(dtype).kind
+        return "i" if kind == "u" else kind
+
+    def scatter_add(self, array: np.ndarray, indices: Any, values: np.ndarray) -> np.ndarray:
+        out = array.copy()
+        np.add.at(out, indices, values)
+        return out
+
+    def sliding_window_view(self, array: np.ndarray, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> np.ndarray:
+        return np.lib.stride_tricks.sliding_window_view(array, window_shape, axis)
+
+    def random_uniform(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        out = np.random.rand(*shape)
+        return out if dtype is None else out.astype(dtype)
+
+    def random_normal(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        out = np.random.randn(*shape)
+        return out if dtype is None else out.astype(dtype)
+
+
+@hookimpl
+def dezero_plug_backends() -> list[Backend]:
+    return [NumpyBackend()]

@@ -1,0 +1,96 @@
+"""Conformance tests, parametrized by the pytest plugin over every registered op's OpSamples.
+
+Collected when pytest runs with ``--dezero-plug-conformance``; an op author
+writes samples, not tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dezero_plug
+from dezero_plug import backends
+from dezero_plug.core import Variable
+from dezero_plug.testing import OpSample
+from dezero_plug.testing import check_backward
+from dezero_plug.testing import check_double_backward
+
+
+def _callable(op: str, sample: OpSample) -> Any:
+    fn = sample.call or getattr(dezero_plug.functions, op)
+    return lambda *xs: fn(*xs, **sample.kwargs)
+
+
+def _run(op: str, sample: OpSample, backend: Any, dtype: str | None = None) -> tuple[list[Variable], list[Any]]:
+    """Call the op on the sample's inputs on ``backend``; backprop a ones gradient through the sum."""
+    made = sample.make_inputs(dtype=dtype)
+    inputs = [
+        (Variable(backend.from_numpy(x)) if i in sample.grad else backend.from_numpy(x)) if isinstance(x, np.ndarray) else x
+        for i, x in enumerate(made)
+    ]
+    result = _callable(op, sample)(*inputs)
+    outputs = list(result) if isinstance(result, (list, tuple)) else [result]
+    total = None
+    for y in outputs:
+        term = y.sum() if backend.dtype_kind(y.data.dtype) == "f" else None
+        if term is not None:
+            total = term if total is None else total + term
+    if total is not None and total.creator is not None:
+        total.backward()
+    return outputs, inputs
+
+
+def test_forward(op_case: tuple[str, str, str, OpSample], backend: Any) -> None:
+    _, op, _, sample = op_case
+    outputs, _ = _run(op, sample, backend)
+    for y in outputs:
+        assert isinstance(y, Variable), f"{op} returned {type(y).__name__}, not a Variable"
+        assert backends.backend_of(y.data) is backend, f"{op} returned a {backends.backend_of(y.data).name} array on {backend.name}"
+
+
+def test_float32_in_float32_out(op_case: tuple[str, str, str, OpSample], backend: Any) -> None:
+    _, op, _, sample = op_case
+    outputs, inputs = _run(op, sample, backend, dtype="float32")
+    f32 = backend.xp.float32
+    for y in outputs:
+        if backend.dtype_kind(y.data.dtype) == "f":
+            assert y.data.dtype == f32, f"{op}: float32 inputs gave a {y.data.dtype} output"
+    for i in sample.grad:
+        grad = inputs[i].grad
+        assert grad is not None, f"{op}: input {i} got no gradient"
+        assert grad.data.dtype == f32, f"{op}: float32 input {i} got a {grad.data.dtype} gradient"
+
+
+def test_backward(op_case: tuple[str, str, str, OpSample], backend: Any) -> None:
+    _, op, _, sample = op_case
+    made = [backend.from_numpy(x) if isinstance(x, np.ndarray) else x for x in sample.make_inputs()]
+    check_backward(_callable(op, sample), made, argnums=sample.grad, backend=backend)
+
+
+def test_double_backward(op_case_double: tuple[str, str, str, OpSample], backend: Any) -> None:
+    _, op, _, sample = op_case_double
+    made = [backend.from_numpy(x) if isinstance(x, np.ndarray) else x for x in sample.make_inputs()]
+    check_double_backward(_callable(op, sample), made, argnums=sample.grad, backend=backend)
+
+
+def test_backends_agree(op_case: tuple[str, str, str, OpSample], backend: Any) -> None:
+    _, op, _, sample = op_case
+    reference = backends.default_backend()
+    others = [backend] if backend is not reference else [
+        b for b in backends.registered().values() if b is not reference and b.unavailable_reason() is None
+    ]
+    if not others:
+        pytest.skip("no other usable backend to compare numpy with")
+    expected, expected_inputs = _run(op, sample, reference)
+    for other in others:
+        got, got_inputs = _run(op, sample, other)
+        for k, (e, g) in enumerate(zip(expected, got)):
+            np.testing.assert_allclose(other.to_numpy(g.data), e.data, rtol=1e-6, atol=1e-9, err_msg=f"{op} output {k} on {other.name}")
+        for i in sample.grad:
+            np.testing.assert_allclose(
+                other.to_numpy(got_inputs[i].grad.data), expected_inputs[i].grad.data, rtol=1e-6, atol=1e-9,
+                err_msg=f"{op} gradient of input {i} on {other.name}",
+            )
