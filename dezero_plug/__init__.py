@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dezero_plug import backends
 from dezero_plug import core
+from dezero_plug import core_simple  # DeZero's teaching kernel: an alias of the one kernel
+from dezero_plug import cuda  # noqa: E402
 from dezero_plug._version import __version__
 from dezero_plug.backends import Backend
 from dezero_plug.core import Config
@@ -26,11 +28,9 @@ from dezero_plug.errors import PluginConflictWarning
 from dezero_plug.errors import PluginError
 from dezero_plug.errors import PluginLoadWarning
 from dezero_plug.errors import PluginValidationError
+from dezero_plug.exports import override
 from dezero_plug.plugins import hookimpl
-from dezero_plug.plugins import override
 from dezero_plug.plugins import plugin_manager
-
-from dezero_plug import core_simple  # DeZero's teaching kernel: an alias of the one kernel
 
 
 def setup_variable() -> None:
@@ -56,6 +56,7 @@ __all__ = [
     "backends",
     "core",
     "core_simple",
+    "cuda",
     "datasets",
     "functions",
     "hookimpl",

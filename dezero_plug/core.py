@@ -12,7 +12,6 @@ import contextlib
 import contextvars
 import heapq
 import itertools
-import re
 import weakref
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -120,7 +119,9 @@ class Variable:
         return self.data.dtype
 
     def __len__(self) -> int:
-        return len(self.data)
+        if not self.data.shape:
+            raise TypeError("len() of a 0-d Variable")
+        return self.data.shape[0]
 
     def __repr__(self) -> str:
         if self.data is None:
@@ -318,7 +319,10 @@ class Function:
     @property
     def op_name(self) -> str:
         """The op's name in messages: the class name in snake_case (``SoftmaxCrossEntropy`` ...)."""
-        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", type(self).__name__).lower()
+        name = type(self).__name__
+        return "".join(
+            "_" + c.lower() if c.isupper() and i and name[i - 1].islower() else c.lower() for i, c in enumerate(name)
+        )
 
 
 _ALL_NEEDED = {n: (True,) * n for n in range(1, 9)}
@@ -329,6 +333,8 @@ _OUTPUT_COERCE: dict[type, backends.Backend] = {}
 
 class _Constant(Variable):
     """The wrapper of an op input that was not a Variable: nobody can reach its gradient."""
+
+
 _SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
 # (Function subclass, backend name) -> forward replacement; filled from the kernels hook.
 _KERNELS: dict[tuple[type, str], Callable[..., Any]] = {}

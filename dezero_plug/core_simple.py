@@ -10,4 +10,14 @@ from dezero_plug.core import no_grad
 from dezero_plug.core import test_mode
 from dezero_plug.core import using_config
 
-__all__ = ["Config", "Function", "Parameter", "Variable", "as_array", "as_variable", "no_grad", "test_mode", "using_config"]
+__all__ = [
+    "Config",
+    "Function",
+    "Parameter",
+    "Variable",
+    "as_array",
+    "as_variable",
+    "no_grad",
+    "test_mode",
+    "using_config",
+]

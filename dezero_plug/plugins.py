@@ -28,6 +28,7 @@ import pluggy
 
 from dezero_plug import backends
 from dezero_plug import core
+from dezero_plug import exports
 from dezero_plug import hookspecs
 from dezero_plug.errors import KIND_NOUNS
 from dezero_plug.errors import PluginConflictError
@@ -50,24 +51,7 @@ BUILTIN_PLUGINS = (
 )
 ESSENTIAL_PLUGINS = ("numpy_backend",)
 NAMESPACE_KINDS = ("functions", "layers", "models", "optimizers", "datasets", "transforms")
-# The kernel's own Variable attributes: a plugin may not rebind them.
-KERNEL_ATTRIBUTES = frozenset(dir(core.Variable))
-
-
-class Override:
-    """An export that knowingly replaces another plugin's export of the same name."""
-
-    def __init__(self, obj: Any, replaces: str | tuple[str, ...]) -> None:
-        self.obj = obj
-        self.replaces = (replaces,) if isinstance(replaces, str) else tuple(replaces)
-
-
-def override(obj: Any, replaces: str | tuple[str, ...]) -> Override:
-    """Declare that ``obj`` replaces the export of the same name from plugin(s) ``replaces``.
-
-    Example: ``return [override(fast_gelu, replaces="acts")]`` in a functions hook.
-    """
-    return Override(obj, replaces)
+KERNEL_ATTRIBUTES = exports.KERNEL_ATTRIBUTES
 
 
 @dataclasses.dataclass
@@ -158,7 +142,7 @@ class PluginManager:
         if record.name in self.blocked:
             record.status = "blocked"
             if record.source == "builtin":  # our own code: safe to ask what it would provide
-                record.exports = _peek_exports(loader())
+                record.exports = exports.peek(loader())
             return
         try:
             self._register(loader(), record)
@@ -172,7 +156,9 @@ class PluginManager:
 
     def settle(self) -> None:
         """Register deferred plugins whose module has finished importing."""
-        ready = [(r, ep) for r, ep in self._deferred if not getattr(sys.modules[ep.module].__spec__, "_initializing", False)]
+        ready = [
+            (r, ep) for r, ep in self._deferred if not getattr(sys.modules[ep.module].__spec__, "_initializing", False)
+        ]
         if ready:
             self._deferred = [item for item in self._deferred if item not in ready]
             for record, ep in ready:
@@ -226,16 +212,16 @@ class PluginManager:
                     stacklevel=4,
                 )
             others = [p for p in self._pm.get_plugins() if p is not plugin]
-            exports = {}
+            found = {}
             for caller in callers:
                 kind = caller.name.removeprefix("dezero_plug_")
                 if kind in KINDS:
                     (result,) = self._pm.subset_hook_caller(caller.name, others)() or [None]
-                    exports[kind] = _validate(kind, result, record)
+                    found[kind] = exports.validate(kind, result, record)
         except BaseException:
             self._pm.unregister(plugin, name=record.name)
             raise
-        record.module, record.exports, record.status = plugin, exports, "registered"
+        record.module, record.exports, record.status = plugin, found, "registered"
 
     # ------------------------------------------------------------------ applying
     def refresh(self, at_autoload: bool = False) -> None:
@@ -246,11 +232,11 @@ class PluginManager:
                 for kind, items in record.exports.items():
                     for name, obj in items.items():
                         offers.setdefault((kind, name), []).append((obj, record))
-        exports: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+        table: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
         providers: dict[str, dict[str, PluginRecord]] = {kind: {} for kind in KINDS}
         conflicts = {}
         for (kind, name), offered in offers.items():
-            winner = _winner(offered)
+            winner = exports.winner(offered)
             if winner is None:
                 records = [r for _, r in offered]
                 conflicts[kind, name] = PluginConflictError(
@@ -258,20 +244,20 @@ class PluginManager:
                 )
                 continue
             obj, record = winner
-            exports[kind][name] = obj.obj if isinstance(obj, Override) else obj
+            table[kind][name] = obj.obj if isinstance(obj, exports.Override) else obj
             providers[kind][name] = record
         if conflicts and (self.strict or not at_autoload):
             raise next(iter(conflicts.values()))
         for error in conflicts.values():
             warnings.warn(f"{error} Neither version is exported.", PluginConflictWarning, stacklevel=3)
-        self.exports, self.providers, self.conflicts = exports, providers, conflicts
+        self.exports, self.providers, self.conflicts = table, providers, conflicts
         self._apply()
 
     def _apply(self) -> None:
         backends.set_backends(self.exports["backends"])
         core._KERNELS.clear()
         for (path, backend_name), forward in self.exports["kernels"].items():
-            core._KERNELS[_function_class(path), backend_name] = forward
+            core._KERNELS[exports.function_class(path), backend_name] = forward
         targets: dict[str, Any] = {"variable_methods": core.Variable}
         targets.update({kind: importlib.import_module(f"dezero_plug.{kind}") for kind in NAMESPACE_KINDS})
         for kind, target in targets.items():
@@ -326,95 +312,15 @@ class PluginManager:
                 )
         if name.startswith("__"):
             return AttributeError(message)
-        close = difflib.get_close_matches(name, [*self.exports[kind], *(n for n in extra if not n.startswith("_"))], n=1)
+        close = difflib.get_close_matches(
+            name, [*self.exports[kind], *(n for n in extra if not n.startswith("_"))], n=1
+        )
         if close:
             message += f". Did you mean: {close[0]!r}?"
         failed = [r.describe() for r in self.records.values() if r.status == "failed"]
         if failed:
             message += f" ({', '.join(failed)} failed to load: see python -m dezero_plug plugins)"
         return AttributeError(message)
-
-
-def _winner(offered: list[tuple[Any, PluginRecord]]) -> tuple[Any, PluginRecord] | None:
-    """The only offer, or the one override that names every other provider; None is a conflict."""
-    if len(offered) == 1:
-        return offered[0]
-    names = {record.name for _, record in offered}
-    winners = [
-        (obj, record)
-        for obj, record in offered
-        if isinstance(obj, Override) and names - {record.name} <= set(obj.replaces)
-    ]
-    return winners[0] if len(winners) == 1 else None
-
-
-def _validate(kind: str, result: Any, record: PluginRecord) -> dict[str, Any]:
-    """Normalise one hook's return value to ``{name: obj}``, or raise naming the plugin."""
-
-    def bad(problem: str) -> PluginValidationError:
-        return PluginValidationError(f"{record.describe()}: hook dezero_plug_{kind} {problem}", record.name)
-
-    if result is None:
-        return {}
-    if kind == "backends":
-        if not isinstance(result, (list, tuple)):
-            raise bad(f"must return a list of Backend instances; got {type(result).__name__}")
-        for backend in result:
-            if not isinstance(backend, backends.Backend) or not backend.name:
-                raise bad(f"returned {backend!r}, not a dezero_plug.backends.Backend with a name")
-        return {backend.name: backend for backend in result}
-    if isinstance(result, (list, tuple)):
-        result = {_export_name(obj, bad): obj for obj in result}
-    if not isinstance(result, dict):
-        raise bad(f"must return a list or a dict; got {type(result).__name__}")
-    for name, obj in result.items():
-        inner = obj.obj if isinstance(obj, Override) else obj
-        if kind == "kernels":
-            if not (isinstance(name, tuple) and len(name) == 2 and callable(inner)):
-                raise bad(f"key {name!r} must be (\"module.FunctionClass\", \"backend\") with a callable forward")
-            _function_class(name[0])
-            continue
-        if not isinstance(name, str) or not name.isidentifier():
-            raise bad(f"exports the name {name!r}, which is not an identifier")
-        if kind == "variable_methods":
-            if name in KERNEL_ATTRIBUTES and not name.startswith("__") or name in _KERNEL_OWN:
-                raise bad(f"cannot rebind Variable.{name}: it belongs to the kernel")
-            if not (callable(inner) or hasattr(inner, "__get__")):
-                raise bad(f"binds Variable.{name} to {inner!r}, which is neither callable nor a descriptor")
-        elif not callable(inner):
-            raise bad(f"exports {name!r} = {inner!r}, which is not callable")
-    return result
-
-
-_KERNEL_OWN = frozenset(core.Variable.__dict__) - {"__module__", "__doc__", "__array_priority__"}
-
-
-def _export_name(obj: Any, bad: Callable[[str], Exception]) -> str:
-    inner = obj.obj if isinstance(obj, Override) else obj
-    name = getattr(inner, "__name__", None)
-    if not isinstance(name, str):
-        raise bad(f"returned {inner!r}, which has no __name__; return a dict to name it")
-    return name
-
-
-def _function_class(path: str) -> type:
-    module_name, _, class_name = path.rpartition(".")
-    cls = getattr(importlib.import_module(module_name), class_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, core.Function)):
-        raise PluginValidationError(f"kernel target {path!r} is not a dezero_plug Function subclass")
-    return cls
-
-
-def _peek_exports(module: ModuleType) -> dict[str, dict[str, Any]]:
-    """What a (blocked, builtin) module would export, for 'blocked by' messages."""
-    exports = {}
-    for kind in KINDS:
-        hook = getattr(module, f"dezero_plug_{kind}", None)
-        if hook is not None and kind != "kernels":
-            result = hook()
-            items = result if isinstance(result, dict) else {getattr(o, "name", None) or o.__name__: o for o in result}
-            exports[kind] = items
-    return exports
 
 
 def _distribution_of(module: Any) -> tuple[str, str] | None:

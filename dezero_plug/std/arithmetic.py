@@ -198,14 +198,23 @@ def dezero_plug_variable_methods():
     }
 
 
-_BROADCAST = [OpSample((3, 4), (3, 4), id="same"), OpSample((3, 4), (4,), id="row"), OpSample((3, 1), (1, 4), id="outer"), OpSample((), (2, 3), id="scalar-array")]
+_BROADCAST = [
+    OpSample((3, 4), (3, 4), id="same"),
+    OpSample((3, 4), (4,), id="row"),
+    OpSample((3, 1), (1, 4), id="outer"),
+    OpSample((), (2, 3), id="scalar-array"),
+]
 
 
 @hookimpl
 def dezero_plug_op_samples():
     away_from_zero = dict(low=0.5, high=2.0)
     return {
-        "add": [*_BROADCAST, OpSample((2, 3), 2.0, id="const"), OpSample((2, 3), 2.0, call=lambda x, c: c + x, id="radd")],
+        "add": [
+            *_BROADCAST,
+            OpSample((2, 3), 2.0, id="const"),
+            OpSample((2, 3), 2.0, call=lambda x, c: c + x, id="radd"),
+        ],
         "sub": [*_BROADCAST, OpSample((2, 3), 2.0, call=lambda x, c: c - x, id="rsub")],
         "rsub": [OpSample((2, 3), (3,))],
         "mul": [*_BROADCAST, OpSample((2, 3), 3.0, call=lambda x, c: c * x, id="rmul")],
@@ -216,7 +225,10 @@ def dezero_plug_op_samples():
         ],
         "rdiv": [OpSample((2, 3), (3,), **away_from_zero)],
         "neg": [OpSample((2, 3)), OpSample((2, 3), call=lambda x: -x, id="operator")],
-        "pow": [OpSample((2, 3), 3, grad=[0], low=0.5, high=2.0), OpSample((4,), 0.5, low=0.5, high=2.0, call=lambda x, c: x**c, id="operator")],
+        "pow": [
+            OpSample((2, 3), 3, grad=[0], low=0.5, high=2.0),
+            OpSample((4,), 0.5, low=0.5, high=2.0, call=lambda x, c: x**c, id="operator"),
+        ],
         "rpow": [OpSample((2, 3), 2.0, grad=[0]), OpSample((3,), 3.0, call=lambda x, c: c**x, id="operator")],
     }
 

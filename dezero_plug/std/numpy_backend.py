@@ -41,7 +41,9 @@ class NumpyBackend(Backend):
         np.add.at(out, indices, values)
         return out
 
-    def sliding_window_view(self, array: np.ndarray, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> np.ndarray:
+    def sliding_window_view(
+        self, array: np.ndarray, window_shape: tuple[int, ...], axis: tuple[int, ...]
+    ) -> np.ndarray:
         return np.lib.stride_tricks.sliding_window_view(array, window_shape, axis)
 
     def random_uniform(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:

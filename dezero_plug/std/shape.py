@@ -52,7 +52,9 @@ class Transpose(Function):
     def forward(self, x):
         axes = tuple(range(x.ndim))[::-1] if self.axes is None else self.axes
         if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose: axes {self.axes!r} are not a permutation of the {x.ndim} axes of shape {tuple(x.shape)}")
+            raise ValueError(
+                f"transpose: axes {self.axes!r} are not a permutation of the {x.ndim} axes of shape {tuple(x.shape)}"
+            )
         return get_array_module(x).permute_dims(x, axes)
 
     def backward(self, gy):
@@ -91,7 +93,11 @@ def dezero_plug_functions():
 
 @hookimpl
 def dezero_plug_variable_methods():
-    return {"reshape": _reshape_method, "transpose": _transpose_method, "T": property(transpose, doc="``x.T``: the transpose (axes reversed).")}
+    return {
+        "reshape": _reshape_method,
+        "transpose": _transpose_method,
+        "T": property(transpose, doc="``x.T``: the transpose (axes reversed)."),
+    }
 
 
 @hookimpl

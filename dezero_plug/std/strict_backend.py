@@ -46,7 +46,7 @@ class StrictBackend(Backend):
         return None
 
     def from_numpy(self, array: np.ndarray) -> Any:
-        return self.xp.asarray(np.ascontiguousarray(array), device=self.device)
+        return self.xp.asarray(np.array(array, order="C"), device=self.device)
 
     def to_numpy(self, array: Any) -> np.ndarray:
         xp = self.xp

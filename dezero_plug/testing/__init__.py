@@ -156,7 +156,14 @@ def _prepare(
     return arrays, list(argnums), backend, dtype
 
 
-def _backprop(f: Callable[..., Any], arrays: list[Any], argnums: list[int], backend: backends.Backend, grad_outputs: list[np.ndarray], create_graph: bool) -> tuple[list[Variable], list[Any]]:
+def _backprop(
+    f: Callable[..., Any],
+    arrays: list[Any],
+    argnums: list[int],
+    backend: backends.Backend,
+    grad_outputs: list[np.ndarray],
+    create_graph: bool,
+) -> tuple[list[Variable], list[Any]]:
     variables = [Variable(_on(backend, x)) if isinstance(x, np.ndarray) else x for x in arrays]
     ys = _outputs(f(*variables))
     total = None

@@ -28,7 +28,9 @@ def _run(op: str, sample: OpSample, backend: Any, dtype: str | None = None) -> t
     """Call the op on the sample's inputs on ``backend``; backprop a ones gradient through the sum."""
     made = sample.make_inputs(dtype=dtype)
     inputs = [
-        (Variable(backend.from_numpy(x)) if i in sample.grad else backend.from_numpy(x)) if isinstance(x, np.ndarray) else x
+        (Variable(backend.from_numpy(x)) if i in sample.grad else backend.from_numpy(x))
+        if isinstance(x, np.ndarray)
+        else x
         for i, x in enumerate(made)
     ]
     result = _callable(op, sample)(*inputs)
@@ -48,7 +50,9 @@ def test_forward(op_case: tuple[str, str, str, OpSample], backend: Any) -> None:
     outputs, _ = _run(op, sample, backend)
     for y in outputs:
         assert isinstance(y, Variable), f"{op} returned {type(y).__name__}, not a Variable"
-        assert backends.backend_of(y.data) is backend, f"{op} returned a {backends.backend_of(y.data).name} array on {backend.name}"
+        assert backends.backend_of(y.data) is backend, (
+            f"{op} returned a {backends.backend_of(y.data).name} array on {backend.name}"
+        )
 
 
 def test_float32_in_float32_out(op_case: tuple[str, str, str, OpSample], backend: Any) -> None:
@@ -79,18 +83,25 @@ def test_double_backward(op_case_double: tuple[str, str, str, OpSample], backend
 def test_backends_agree(op_case: tuple[str, str, str, OpSample], backend: Any) -> None:
     _, op, _, sample = op_case
     reference = backends.default_backend()
-    others = [backend] if backend is not reference else [
-        b for b in backends.registered().values() if b is not reference and b.unavailable_reason() is None
-    ]
+    others = (
+        [backend]
+        if backend is not reference
+        else [b for b in backends.registered().values() if b is not reference and b.unavailable_reason() is None]
+    )
     if not others:
         pytest.skip("no other usable backend to compare numpy with")
     expected, expected_inputs = _run(op, sample, reference)
     for other in others:
         got, got_inputs = _run(op, sample, other)
         for k, (e, g) in enumerate(zip(expected, got)):
-            np.testing.assert_allclose(other.to_numpy(g.data), e.data, rtol=1e-6, atol=1e-9, err_msg=f"{op} output {k} on {other.name}")
+            np.testing.assert_allclose(
+                other.to_numpy(g.data), e.data, rtol=1e-6, atol=1e-9, err_msg=f"{op} output {k} on {other.name}"
+            )
         for i in sample.grad:
             np.testing.assert_allclose(
-                other.to_numpy(got_inputs[i].grad.data), expected_inputs[i].grad.data, rtol=1e-6, atol=1e-9,
+                other.to_numpy(got_inputs[i].grad.data),
+                expected_inputs[i].grad.data,
+                rtol=1e-6,
+                atol=1e-9,
                 err_msg=f"{op} gradient of input {i} on {other.name}",
             )

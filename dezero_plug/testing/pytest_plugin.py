@@ -39,7 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="",
         help="comma-separated plugin names whose ops the conformance tests cover (default: all)",
     )
-    parser.addini("dezero_plug_conformance", type="bool", default=False, help="collect conformance tests when running testpaths")
+    parser.addini(
+        "dezero_plug_conformance", type="bool", default=False, help="collect conformance tests when running testpaths"
+    )
 
 
 def backend_name(config: pytest.Config) -> str:

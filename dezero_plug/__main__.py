@@ -1,0 +1,64 @@
+"""``python -m dezero_plug plugins|ops|backends``: what is installed, who provides each name, what runs here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dezero_plug import backends
+from dezero_plug.errors import KIND_NOUNS
+from dezero_plug.plugins import plugin_manager
+
+
+def show_plugins() -> None:
+    """Every plugin: where it came from, its status, what it registered or why it failed."""
+    plugin_manager.settle()
+    for record in plugin_manager.records.values():
+        origin = f"{record.distribution} {record.version}" if record.distribution else record.source
+        print(f"{record.name}  [{origin}]  {record.status}")
+        if record.error:
+            print(f"    error: {record.error}")
+        for kind, names in record.exports.items():
+            if names:
+                shown = ", ".join(sorted(n if isinstance(n, str) else f"{n[0]}@{n[1]}" for n in names))
+                print(f"    {kind}: {shown}")
+    for error in plugin_manager.conflicts.values():
+        print(f"conflict: {error}")
+
+
+def show_ops() -> None:
+    """Every exported name of every kind, with the plugin that provides it (like pytest --fixtures)."""
+    plugin_manager.settle()
+    for kind, providers in plugin_manager.providers.items():
+        if kind == "kernels" or not providers:
+            continue
+        print(f"{kind}:")
+        for name in sorted(providers):
+            record = providers[name]
+            module = record.module.__name__ if record.module is not None and hasattr(record.module, "__name__") else "?"
+            print(f"    {name:<32} {record.name} ({module})")
+    for (kind, name), error in plugin_manager.conflicts.items():
+        print(f"conflict: {KIND_NOUNS[kind]} {name!r}: {error}")
+
+
+def show_backends() -> None:
+    """Every backend: its device kind and whether it can run here (and why not)."""
+    for name, backend in backends.registered().items():
+        reason = backend.unavailable_reason()
+        state = "usable" if reason is None else f"unusable: {reason}"
+        print(f"{name:<20} {backend.device_kind:<4} {state}")
+
+
+COMMANDS = {"plugins": show_plugins, "ops": show_ops, "backends": show_backends}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dezero_plug", description=__doc__)
+    parser.add_argument("command", choices=sorted(COMMANDS), help="what to list")
+    args = parser.parse_args(argv)
+    COMMANDS[args.command]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

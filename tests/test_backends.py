@@ -1,0 +1,100 @@
+"""Backends: lookup by type, the primitives, mixing errors, moving to and from the GPU."""
+
+import numpy as np
+import pytest
+
+import dezero_plug.functions as F
+from dezero_plug import BackendMismatchError
+from dezero_plug import Variable
+from dezero_plug import backends
+from dezero_plug.cuda import get_array_module
+
+
+def test_backend_of_finds_the_backend_by_type(backend, asarray):
+    assert backends.backend_of(asarray([1.0])) is backend
+    assert get_array_module(Variable(asarray([1.0]))) is backend.xp
+
+
+def test_get_array_module_of_anything_else_is_numpy():
+    assert get_array_module(1.0) is np
+
+
+def test_unknown_type_is_a_type_error_listing_accepted_types():
+    with pytest.raises(
+        TypeError, match=r"expected an array of a registered backend \(numpy\.ndarray.*got builtins\.list"
+    ):
+        backends.backend_of([1, 2])
+
+
+def test_mixing_numpy_and_strict_names_the_op_and_both_backends():
+    strict = backends.get_backend("array_api_strict")
+    if strict.unavailable_reason():
+        pytest.skip(strict.unavailable_reason())
+    a = Variable(np.ones(3))
+    b = Variable(strict.from_numpy(np.ones(3)))
+    with pytest.raises(
+        BackendMismatchError,
+        match=r"^add: inputs come from different backends: numpy \(input 0\) and array_api_strict \(input 1\)",
+    ) as info:
+        a + b
+    assert info.value.op == "add" and info.value.backends == ["numpy", "array_api_strict"]
+    with pytest.raises(BackendMismatchError, match=r"^mul: .*array_api_strict \(input 0\) and numpy \(input 1\)"):
+        F.mul(b, np.ones(3))
+
+
+def test_scatter_add_accumulates_repeated_indices(backend, asarray, to_numpy):
+    out = backend.scatter_add(asarray(np.zeros(4)), asarray(np.array([0, 2, 0, 0])), asarray([1.0, 2.0, 3.0, 4.0]))
+    np.testing.assert_array_equal(to_numpy(out), [8.0, 0.0, 2.0, 0.0])
+
+
+def test_scatter_add_does_not_modify_its_input(backend, asarray, to_numpy):
+    base = asarray(np.ones(2))
+    backend.scatter_add(base, asarray(np.array([1])), asarray([5.0]))
+    np.testing.assert_array_equal(to_numpy(base), [1.0, 1.0])
+
+
+def test_sliding_window_view_matches_numpy(backend, asarray, to_numpy):
+    x = np.arange(2 * 5 * 5, dtype=float).reshape(2, 5, 5)
+    got = backend.sliding_window_view(asarray(x), (3, 3), (1, 2))
+    np.testing.assert_array_equal(to_numpy(got), np.lib.stride_tricks.sliding_window_view(x, (3, 3), (1, 2)))
+
+
+def test_random_numbers_follow_numpys_global_seed_on_numpy():
+    numpy_backend = backends.get_backend("numpy")
+    np.random.seed(0)
+    a = numpy_backend.random_normal((3,))
+    np.random.seed(0)
+    np.testing.assert_array_equal(a, np.random.randn(3))
+    assert numpy_backend.random_uniform((2, 2), np.float32).dtype == np.float32
+
+
+def test_strict_arrays_live_on_a_non_default_device():
+    strict = backends.get_backend("array_api_strict")
+    if strict.unavailable_reason():
+        pytest.skip(strict.unavailable_reason())
+    x = strict.from_numpy(np.ones(2))
+    assert str(x.device) == str(strict.xp.Device("device1"))
+    with pytest.raises(ValueError, match="different devices"):
+        x + strict.xp.ones(2)  # an array made without device= fails, as it would on a GPU
+
+
+def test_to_cpu_moves_data_and_grad_to_numpy(asarray):
+    x = Variable(asarray([1.0, 2.0]))
+    (x * x).sum().backward()
+    x.to_cpu()
+    assert type(x.data) is np.ndarray and type(x.grad.data) is np.ndarray
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+
+def test_to_gpu_without_a_gpu_backend_says_what_to_install():
+    if any(b.device_kind == "gpu" for b in backends.registered().values()):
+        pytest.skip("a GPU backend plugin is installed")
+    with pytest.raises(RuntimeError, match=r"no GPU backend is installed: pip install dezero-plug-cupy"):
+        Variable(np.ones(2)).to_gpu()
+
+
+def test_unknown_backend_name_lists_the_registered_ones():
+    with pytest.raises(
+        LookupError, match=r"no backend named 'cupy' is registered \(pip install dezero-plug-cupy\); registered: numpy"
+    ):
+        backends.get_backend("cupy")

@@ -1,0 +1,145 @@
+"""backward(): generation order, accumulation, retain_grad, create_graph, and the book's examples."""
+
+import numpy as np
+import pytest
+
+import dezero_plug as dezero
+import dezero_plug.functions as F
+from dezero_plug import Variable
+
+
+def value(v):
+    return float(np.asarray(dezero.backends.to_numpy(v.data)))
+
+
+def test_backward_accumulates_when_input_is_reused(asarray):
+    x = Variable(asarray(3.0))
+    y = x + x + x
+    y.backward()
+    assert value(x.grad) == 3.0
+
+
+def test_diamond_graph_visits_each_function_once_in_generation_order(asarray):
+    x = Variable(asarray(2.0))
+    a = x**2
+    y = a**2 + a**2  # DeZero step 16: dy/dx = 64 at x = 2
+    y.backward()
+    assert value(y.grad if y.grad is not None else Variable(asarray(1.0))) == 1.0
+    assert value(x.grad) == 64.0
+
+
+def test_retain_grad_keeps_intermediate_grads(asarray):
+    x = Variable(asarray(1.0))
+    h = F.exp(x)
+    y = h * 2
+    y.backward()
+    assert h.grad is None and y.grad is None
+    x.cleargrad()
+    y = F.exp(x) * 2
+    y.backward(retain_grad=True)
+    assert y.grad is not None
+
+
+def test_second_backward_accumulates_into_leaf(asarray):
+    x = Variable(asarray(2.0))
+    y = x * x
+    y.backward()
+    y.backward()
+    assert value(x.grad) == 8.0
+
+
+@pytest.mark.parametrize(
+    "order,expected",
+    [(1, np.cos(1.0)), (2, -np.sin(1.0)), (3, -np.cos(1.0)), (4, np.sin(1.0))],
+    ids=["1st", "2nd", "3rd", "4th"],
+)
+def test_nth_derivative_of_sin(asarray, order, expected):
+    x = Variable(asarray(1.0))
+    y = F.sin(x)
+    y.backward(create_graph=True)
+    for _ in range(order - 1):
+        gx = x.grad
+        x.cleargrad()
+        gx.backward(create_graph=True)
+    assert value(x.grad) == pytest.approx(expected, abs=1e-12)
+
+
+def test_higher_derivatives_of_tanh_match_the_closed_form(asarray):
+    t = np.tanh(0.5)
+    expected = [1 - t**2, -2 * t * (1 - t**2), (1 - t**2) * (6 * t**2 - 2)]
+    x = Variable(asarray(0.5))
+    F.tanh(x).backward(create_graph=True)
+    got = []
+    for _ in range(3):
+        gx = x.grad
+        got.append(value(gx))
+        x.cleargrad()
+        gx.backward(create_graph=True)
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_newtons_method_with_second_derivatives_reaches_one_in_under_ten_steps(asarray):
+    x = Variable(asarray(2.0))
+    steps = 0
+    while abs(value(x) - 1.0) >= 1e-12 and steps < 10:
+        steps += 1
+        y = x**4 - 2 * x**2
+        x.cleargrad()
+        y.backward(create_graph=True)
+        gx = x.grad
+        x.cleargrad()
+        gx.backward()
+        gx2 = x.grad
+        x.data -= gx.data / gx2.data  # the book's in-place update
+    assert steps < 10 and value(x) == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.backend("numpy")  # tens of thousands of steps: the gradient itself is checked on every backend below
+def test_rosenbrock_gradient_descent(asarray):
+    x0, x1 = Variable(asarray(0.0)), Variable(asarray(2.0))
+    for _ in range(50000):
+        y = 100 * (x1 - x0**2) ** 2 + (x0 - 1) ** 2
+        x0.cleargrad()
+        x1.cleargrad()
+        y.backward()
+        x0.data -= 0.001 * x0.grad.data
+        x1.data -= 0.001 * x1.grad.data
+        if abs(value(x0) - 1) < 1e-3 and abs(value(x1) - 1) < 1e-3:
+            break
+    assert value(x0) == pytest.approx(1.0, abs=2e-3) and value(x1) == pytest.approx(1.0, abs=4e-3)
+
+
+def test_rosenbrock_gradient_at_the_books_point(asarray):
+    x0, x1 = Variable(asarray(0.0)), Variable(asarray(2.0))
+    y = 100 * (x1 - x0**2) ** 2 + (x0 - 1) ** 2
+    y.backward()
+    assert (value(x0.grad), value(x1.grad)) == (-2.0, 400.0)
+
+
+def test_wide_graph_backward_is_correct(asarray):
+    n = 2000
+    x = Variable(asarray(1.5))
+    terms = [x * float(i) for i in range(n)]
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    total.backward()
+    assert value(x.grad) == sum(range(n))
+
+
+def test_long_chain_does_not_hit_the_recursion_limit(asarray):
+    x = Variable(asarray(0.1))
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    y.backward()
+    assert value(x.grad) == 1.0
+
+
+def test_grad_of_a_gradient_graph_is_recorded_only_with_create_graph(asarray):
+    x = Variable(asarray(1.0))
+    (x**3).backward()
+    assert x.grad.creator is None
+    x.cleargrad()
+    (x**3).backward(create_graph=True)
+    assert x.grad.creator is not None

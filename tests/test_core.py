@@ -1,0 +1,159 @@
+"""Variable, Parameter, Function: construction, errors, weak references, constants and dtypes."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import dezero_plug as dezero
+import dezero_plug.functions as F
+from dezero_plug import Function
+from dezero_plug import Parameter
+from dezero_plug import Variable
+
+
+def test_variable_rejects_a_list_naming_the_accepted_types():
+    with pytest.raises(TypeError, match=r"numpy\.ndarray, array_api_strict\.Array.*got list.*Wrap it first"):
+        Variable([1, 2])
+
+
+def test_variable_accepts_none_for_lazy_parameters():
+    p = Parameter(None, name="W")
+    assert p.data is None and repr(p) == "variable(None)" and isinstance(p, Variable)
+
+
+def test_properties_len_and_repr(asarray):
+    x = Variable(asarray([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), name="x")
+    assert (x.shape, x.ndim, x.size, len(x), x.name) == ((2, 3), 2, 6, 2, "x")
+
+
+@pytest.mark.backend("numpy")
+def test_repr_is_dezero_style():
+    x = Variable(np.array([[1, 2], [3, 4]]))
+    assert repr(x) == "variable([[1 2]\n          [3 4]])"
+
+
+def test_intermediate_is_freed_by_reference_counting_alone(asarray):
+    gc.disable()
+    try:
+        x = Variable(asarray(np.ones(3)))
+        h = F.sin(x)
+        y = F.exp(h)
+        probe = weakref.ref(h)
+        del h
+        assert probe() is not None  # still an input of exp
+        del y
+        assert probe() is None, "the graph must not hold a reference cycle"
+    finally:
+        gc.enable()
+
+
+def test_outputs_are_weak_references(asarray):
+    x = Variable(asarray(1.0))
+    y = F.sin(x)
+    f = y.creator
+    assert isinstance(f.outputs[0], weakref.ref) and f.outputs[0]() is y
+    assert y.generation == x.generation + 1 == 1
+
+
+def test_nothing_is_recorded_under_no_grad(asarray):
+    x = Variable(asarray(1.0))
+    with dezero.no_grad():
+        y = F.sin(x)
+    assert y.creator is None
+
+
+def test_float32_stays_float32_with_python_scalars(asarray, xp):
+    x = Variable(asarray([1.0, 2.0], dtype=np.float32))
+    y = 2.0 * x**2 + x / 3 - 1
+    y.backward(create_graph=True)
+    assert y.dtype == xp.float32 and x.grad.dtype == xp.float32
+    gx = x.grad
+    x.cleargrad()
+    gx.backward()
+    assert x.grad.dtype == xp.float32
+
+
+@pytest.mark.backend("numpy")
+def test_float64_constant_array_meeting_float32_takes_float32():
+    x = Variable(np.ones(2, dtype=np.float32))
+    assert (x * np.array(2.0)).dtype == np.float32
+    assert (x * np.array([2.0, 3.0])).dtype == np.float32
+    assert (x + np.float64(1.5)).dtype == np.float32
+
+
+@pytest.mark.backend("numpy")
+def test_int_array_meeting_a_float_scalar_follows_numpy():
+    x = Variable(np.array([1, 2]))
+    assert (x * 1.5).dtype == np.float64 and (x * 2).dtype == x.dtype
+
+
+def test_constants_get_no_gradient_but_user_variables_do(asarray):
+    a = Variable(asarray([1.0, 2.0]))
+    b = Variable(asarray([3.0, 4.0]))
+    y = a * b * asarray([5.0, 6.0])
+    assert y.creator.needs_input_grad == (True, False)
+    y.backward()
+    np.testing.assert_allclose(dezero.backends.to_numpy(a.grad.data), [15.0, 24.0])
+    np.testing.assert_allclose(dezero.backends.to_numpy(b.grad.data), [5.0, 12.0])
+
+
+def test_op_on_constants_only_records_nothing(asarray):
+    y = F.sin(asarray(1.0))
+    assert y.creator is None
+    y.backward()  # DeZero allows it: nothing to propagate
+    assert y.grad is not None
+
+
+class _BadShape(Function):
+    def forward(self, x):
+        return x * 2
+
+    def backward(self, gy):
+        return gy.sum()  # wrong: a scalar for a (3,) input
+
+
+def test_a_backward_returning_the_wrong_shape_is_blamed_on_the_op(asarray):
+    x = Variable(asarray([1.0, 2.0, 3.0]))
+    y = _BadShape()(x)
+    with pytest.raises(
+        ValueError,
+        match=r"Function `_BadShape` has a bug: backward returned a grad of shape \(\) for input 0 of shape \(3,\)",
+    ):
+        y.backward()
+
+
+def test_unsupported_input_type_names_the_op():
+    with pytest.raises(TypeError, match=r"^sin: input 0 is a str"):
+        F.sin("x")
+
+
+def test_as_array_and_as_variable():
+    assert isinstance(dezero.as_array(1.0), np.ndarray)
+    v = Variable(np.array(1.0))
+    assert dezero.as_variable(v) is v and isinstance(dezero.as_variable(np.array(1.0)), Variable)
+
+
+@pytest.mark.backend("numpy")
+def test_numpy_array_on_the_left_of_an_operator_gives_a_variable():
+    x = Variable(np.array([1.0, 2.0]))
+    for y in (np.array([1.0, 1.0]) + x, np.array(2.0) * x, np.array(1.0) - x, np.array(1.0) / x):
+        assert isinstance(y, Variable)
+    assert isinstance(np.float64(2.0) * x, Variable)
+
+
+def test_unchain_backward_cuts_the_graph(asarray):
+    x = Variable(asarray(1.0))
+    h = F.sin(x)
+    y = F.exp(h)
+    y.unchain_backward()
+    assert h.creator is None
+    y.backward()
+    assert x.grad is None and h.grad is not None
+
+
+def test_variable_attribute_typo_suggests_the_method(asarray):
+    x = Variable(asarray([1.0]))
+    with pytest.raises(AttributeError, match=r"'Variable' object has no attribute 'reshap'. Did you mean: 'reshape'\?"):
+        x.reshap(1)

@@ -1,0 +1,333 @@
+"""The plugin manager: discovery, blocking, broken plugins, strict mode, conflicts, overrides, run-time registration.
+
+Entry-point cases use real distributions: dist-info folders under tests/fixtures
+put on PYTHONPATH of a fresh interpreter, so each case starts from a clean import.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dezero_plug
+import dezero_plug.functions as F
+from dezero_plug import PluginConflictError
+from dezero_plug import PluginError
+from dezero_plug import PluginValidationError
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug import plugin_manager
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run(code, *sites, **env):
+    """Run ``code`` in a fresh interpreter with fixture sites on its path; return (rc, stdout, stderr)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_") and k != "PYTHONPATH"}
+    environ["PYTHONPATH"] = os.pathsep.join(str(FIXTURES / site) for site in sites)
+    environ.update(env)
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+# ---------------------------------------------------------------- builtins and the real third-party plugin
+def test_builtins_are_registered_under_their_module_basename():
+    for name in ("numpy_backend", "arithmetic", "math", "shape", "reduction"):
+        record = plugin_manager.records[name]
+        assert (record.source, record.status, record.module.__name__) == (
+            "builtin",
+            "registered",
+            f"dezero_plug.std.{name}",
+        )
+    assert F.sin.__module__ == "dezero_plug.std.math"
+
+
+def test_third_party_plugin_is_discovered_through_its_entry_point():
+    record = plugin_manager.records.get("hyperbolic")
+    assert record is not None, "pip install --no-deps ./plugins/dezero-plug-hyperbolic (the test environment needs it)"
+    assert (record.source, record.distribution, record.status) == (
+        "entry point",
+        "dezero-plug-hyperbolic",
+        "registered",
+    )
+    x = Variable(np.array(0.5))
+    y = x.cosh() + F.sinh(x)
+    y.backward()
+    assert np.isclose(x.grad.data, np.sinh(0.5) + np.cosh(0.5))
+
+
+def test_disable_blocks_a_third_party_plugin_by_name():
+    rc, out, err = run(
+        """
+        import dezero_plug
+        print(dezero_plug.plugin_manager.records['hyperbolic'].status)
+        import dezero_plug.functions as F
+        print(hasattr(F, 'sinh'))
+    """,
+        DEZERO_PLUG_DISABLE="hyperbolic",
+    )
+    assert rc == 0, err
+    assert out.split() == ["blocked", "False"]
+
+
+def test_disable_blocks_a_builtin_and_the_name_says_who_provides_it():
+    rc, out, err = run(
+        """
+        import dezero_plug.functions as F
+        try:
+            F.tanh
+        except AttributeError as e:
+            print(e)
+    """,
+        DEZERO_PLUG_DISABLE="math",
+    )
+    assert rc == 0, err
+    assert "function 'tanh' is provided by plugin 'math' (builtin), which is blocked by DEZERO_PLUG_DISABLE" in out
+
+
+def test_blocking_the_numpy_backend_is_an_error():
+    rc, _, err = run("import dezero_plug", DEZERO_PLUG_DISABLE="numpy_backend")
+    assert rc != 0 and "plugin 'numpy_backend' is essential and cannot be blocked" in err
+
+
+def test_disable_with_an_unknown_name_warns():
+    rc, _, err = run("import dezero_plug", DEZERO_PLUG_DISABLE="nosuchplugin")
+    assert rc == 0 and "DEZERO_PLUG_DISABLE names 'nosuchplugin', which is no installed plugin" in err
+
+
+def test_autoload_off_skips_entry_points_but_named_ones_still_load():
+    code = "import dezero_plug.functions as F; print(hasattr(F, 'sinh'), hasattr(F, 'sin'))"
+    assert run(code, DEZERO_PLUG_DISABLE_PLUGIN_AUTOLOAD="1")[1].split() == ["False", "True"]
+    assert run(code, DEZERO_PLUG_DISABLE_PLUGIN_AUTOLOAD="1", DEZERO_PLUG_PLUGINS="hyperbolic")[1].split() == [
+        "True",
+        "True",
+    ]
+
+
+def test_trace_reports_registration():
+    rc, _, err = run("import dezero_plug", DEZERO_PLUG_TRACE="1")
+    assert rc == 0 and "dezero_plug_functions" in err
+
+
+def test_importing_a_plugin_module_first_still_registers_it_whole():
+    rc, out, err = run("""
+        import dezero_plug_hyperbolic
+        import numpy as np
+        import dezero_plug
+        import dezero_plug.functions as F
+        print(F.sinh(np.array(0.0)).data, dezero_plug.Variable(np.array(0.0)).cosh().data)
+        record = dezero_plug.plugin_manager.records['hyperbolic']
+        print(record.status, sorted(record.exports['functions']))
+    """)
+    assert rc == 0, err
+    assert "implements no dezero_plug hook" not in err
+    assert out.splitlines() == ["0.0 1.0", "registered ['asinh', 'cosh', 'sinh']"]
+
+
+# ---------------------------------------------------------------- broken plugins
+def test_broken_plugin_warns_is_skipped_and_does_not_hide_later_ones():
+    rc, out, err = run(
+        """
+        import dezero_plug, dezero_plug.functions as F
+        print(dezero_plug.plugin_manager.records['broken'].status, hasattr(F, 'zlater_double'))
+    """,
+        "broken",
+    )
+    assert rc == 0, err
+    assert out.split() == ["failed", "True"]
+    assert (
+        "PluginLoadWarning: plugin 'broken' (dezero-plug-broken 0.1) failed to load and was skipped: "
+        "ModuleNotFoundError: No module named 'nothere'" in err
+    )
+    assert "DEZERO_PLUG_STRICT=1" in err
+
+
+def test_strict_mode_raises_on_a_broken_plugin():
+    rc, _, err = run("import dezero_plug", "broken", DEZERO_PLUG_STRICT="1")
+    assert rc != 0 and "PluginError: plugin 'broken' (dezero-plug-broken 0.1) failed to load" in err
+
+
+def test_a_hook_that_raises_registers_nothing_of_the_plugin():
+    rc, out, err = run(
+        """
+        import dezero_plug, dezero_plug.functions as F
+        print(dezero_plug.plugin_manager.records['hookerror'].status, hasattr(F, 'half_registered'))
+        print(dezero_plug.plugin_manager._pm.has_plugin('hookerror'))
+    """,
+        "hookerror",
+    )
+    assert rc == 0, err
+    assert out.split() == ["failed", "False", "False"]
+    assert "RuntimeError: boom in variable_methods" in err
+
+
+def test_a_plugin_may_not_rebind_kernel_attributes():
+    rc, out, err = run("import dezero_plug; print(dezero_plug.plugin_manager.records['badreturn'].error)", "badreturn")
+    assert rc == 0 and "cannot rebind Variable.backward: it belongs to the kernel" in out
+
+
+def test_a_plugin_with_no_hooks_is_warned_about():
+    rc, _, err = run("import dezero_plug", "nohooks")
+    assert rc == 0 and "plugin 'nohooks' (dezero-plug-nohooks 0.1) implements no dezero_plug hook" in err
+
+
+# ---------------------------------------------------------------- conflicts and overrides
+def test_conflict_at_autoload_warns_exports_neither_and_using_the_name_raises():
+    rc, out, err = run(
+        """
+        import dezero_plug.functions as F
+        from dezero_plug import PluginConflictError
+        try:
+            F.gelu
+        except PluginConflictError as e:
+            print(e.plugins, e.name, e.kind)
+            print(e)
+    """,
+        "conflict",
+    )
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "['acts', 'extra'] gelu functions"
+    assert (
+        "function 'gelu' is provided by plugin 'acts' (dezero-plug-acts 0.2) and plugin 'extra' (dezero-plug-extra 1.0)"
+        in lines[1]
+    )
+    assert "DEZERO_PLUG_DISABLE=extra" in lines[1] and "override" in lines[1]
+    assert "PluginConflictWarning" in err and "Neither version is exported" in err
+
+
+def test_conflict_in_strict_mode_raises_at_import():
+    rc, _, err = run("import dezero_plug", "conflict", DEZERO_PLUG_STRICT="1")
+    assert rc != 0 and "PluginConflictError: function 'gelu'" in err
+
+
+def test_blocking_one_side_resolves_the_conflict():
+    rc, out, err = run("import dezero_plug.functions as F; print(F.gelu(1))", "conflict", DEZERO_PLUG_DISABLE="extra")
+    assert (rc, out.strip()) == (0, "acts"), err
+
+
+def test_an_explicit_override_wins_whatever_the_load_order():
+    rc, out, err = run(
+        "import dezero_plug.functions as F; print(F.gelu(1))", "conflict", "override", DEZERO_PLUG_DISABLE="extra"
+    )
+    assert (rc, out.strip()) == (0, "fastgelu"), err
+
+
+def test_override_of_only_one_of_two_rivals_is_still_a_conflict():
+    rc, out, err = run(
+        """
+        import dezero_plug.functions as F
+        from dezero_plug import PluginConflictError
+        try:
+            F.gelu
+        except PluginConflictError as e:
+            print(e.plugins)
+    """,
+        "conflict",
+        "override",
+    )
+    assert (rc, out.strip()) == (0, "['acts', 'extra', 'fastgelu']"), err
+
+
+# ---------------------------------------------------------------- run-time registration
+def _module(name, **hooks):
+    module = types.ModuleType(name)
+    for hook, fn in hooks.items():
+        setattr(module, hook, hookimpl(fn))
+    return module
+
+
+def cube(x):
+    """x cubed (a run-time plugin's function)."""
+    return x**3
+
+
+def test_runtime_register_refreshes_namespaces_and_unregister_removes():
+    module = _module("cubes", dezero_plug_functions=lambda: [cube], dezero_plug_variable_methods=lambda: {"cube": cube})
+    plugin_manager.register(module)
+    try:
+        assert F.cube is cube and Variable(np.array(2.0)).cube().data == 8.0
+        assert "cube" in dir(F) and "cube" in F.__all__
+    finally:
+        plugin_manager.unregister("cubes")
+    assert not hasattr(F, "cube") and not hasattr(Variable, "cube")
+
+
+def test_runtime_conflict_raises_at_once_and_leaves_nothing_behind():
+    def sin(x):
+        """A rival sin."""
+
+    module = _module("rival", dezero_plug_functions=lambda: [sin])
+    with pytest.raises(
+        PluginConflictError,
+        match=r"function 'sin' is provided by plugin 'math' \(builtin\) and plugin 'rival' \(runtime\)",
+    ) as info:
+        plugin_manager.register(module)
+    assert info.value.plugins == ["math", "rival"]
+    assert "rival" not in plugin_manager.records and F.sin.__module__ == "dezero_plug.std.math"
+
+
+def test_runtime_override_replaces_a_builtin_until_unregistered():
+    def tanh(x):
+        """A replacement tanh."""
+        return "mine"
+
+    plugin_manager.register(
+        _module("mytanh", dezero_plug_functions=lambda: [dezero_plug.override(tanh, replaces="math")])
+    )
+    try:
+        assert F.tanh(1.0) == "mine"
+    finally:
+        plugin_manager.unregister("mytanh")
+    assert F.tanh.__module__ == "dezero_plug.std.math"
+
+
+def test_runtime_registration_failure_raises_and_registers_nothing():
+    bad = _module("badhook", dezero_plug_functions=lambda: ["not callable"])
+    with pytest.raises(
+        PluginValidationError,
+        match=r"plugin 'badhook' \(runtime\): hook dezero_plug_functions returned 'not callable', which has no __name_",
+    ):
+        plugin_manager.register(bad)
+    assert "badhook" not in plugin_manager.names()
+
+
+def test_unknown_hook_name_is_rejected_with_the_known_hooks():
+    module = types.ModuleType("typo")
+    module.dezero_plug_function = hookimpl(lambda: [])
+    with pytest.raises(
+        PluginError, match=r"unknown hook\(s\) \['dezero_plug_function'\]; known hooks: dezero_plug_backends"
+    ):
+        plugin_manager.register(module)
+
+
+def test_registering_the_same_name_twice_is_an_error():
+    with pytest.raises(PluginError, match="a plugin named 'math' is already registered"):
+        plugin_manager.register(_module("math"))
+
+
+def test_misspelt_function_suggests_the_close_name():
+    with pytest.raises(
+        AttributeError, match=r"module 'dezero_plug.functions' has no attribute 'sinn'. Did you mean: 'sin'\?"
+    ):
+        F.sinn
+
+
+def test_no_hook_is_called_on_the_op_hot_path(monkeypatch):
+    calls = []
+    monkeypatch.setattr(plugin_manager._pm, "_hookexec", lambda *a, **k: calls.append(a) or [])
+    x = Variable(np.array(1.0))
+    y = F.tanh(x * 2 + 1).sum()
+    y.backward(create_graph=True)
+    assert calls == []
