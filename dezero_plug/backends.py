@@ -177,7 +177,10 @@ def accepted_types() -> str:
 
 def get_array_module(x: Any) -> Any:
     """The array namespace of ``x`` (an array or a Variable); numpy for anything else."""
-    backend = _BY_TYPE.get(type(x)) or find_backend(type(x))
+    backend = _BY_TYPE.get(type(x))
+    if backend is not None:
+        return backend.xp
+    backend = find_backend(type(x))
     if backend is None:
         backend = find_backend(type(getattr(x, "data", None))) or default_backend()
     return backend.xp
@@ -190,11 +193,6 @@ def dtype_rank(backend: Backend, dtype: Any) -> int:
     if rank is None:
         rank = _DTYPE_RANKS[key] = _KIND_RANKS[backend.dtype_kind(dtype)]
     return rank
-
-
-def python_scalar(x: Any) -> Any:
-    """A numpy scalar (``np.float64(2.0)``) as the Python scalar it holds; anything else unchanged."""
-    return x.item() if isinstance(x, np.generic) else x
 
 
 def to_numpy(array: Any) -> np.ndarray:

@@ -26,28 +26,16 @@ _train = contextvars.ContextVar("train", default=True)
 _MODES = {"enable_backprop": _enable_backprop, "train": _train}
 
 
+def _mode(var: contextvars.ContextVar[bool], doc: str) -> property:
+    return property(lambda self: var.get(), lambda self, value: var.set(bool(value)) and None, doc=doc)
+
+
 class _Config:
     """DeZero's ``Config``, kept per thread and per asyncio task (contextvars), not global."""
 
     __slots__ = ()
-
-    @property
-    def enable_backprop(self) -> bool:
-        """Whether ops record the graph for backward (False under ``no_grad``)."""
-        return _enable_backprop.get()
-
-    @enable_backprop.setter
-    def enable_backprop(self, value: bool) -> None:
-        _enable_backprop.set(bool(value))
-
-    @property
-    def train(self) -> bool:
-        """Training mode: dropout drops and batch_norm uses batch statistics (False under ``test_mode``)."""
-        return _train.get()
-
-    @train.setter
-    def train(self, value: bool) -> None:
-        _train.set(bool(value))
+    enable_backprop = _mode(_enable_backprop, "Whether ops record the graph for backward (False under no_grad).")
+    train = _mode(_train, "Training mode: dropout drops, batch_norm uses batch statistics (False under test_mode).")
 
 
 Config = _Config()
@@ -94,7 +82,7 @@ class Variable:
     __array_ufunc__ = None
 
     def __init__(self, data: Any, name: str | None = None) -> None:
-        if data is not None and type(data) not in backends._BY_TYPE:
+        if data is not None and type(data) not in _BY_TYPE:
             _check_data(data)
         self.data = data
         self.name = name
@@ -157,18 +145,17 @@ class Variable:
 
     def to_cpu(self) -> None:
         """Move data (and grad) to numpy, in place."""
-        if self.data is not None:
-            self.data = backends.move(self.data, backends.default_backend())
-        if self.grad is not None:
-            self.grad.to_cpu()
+        self.to_backend(backends.default_backend())
 
     def to_gpu(self) -> None:
         """Move data (and grad) to the GPU backend, in place; says what to install when there is none."""
-        gpu = backends.gpu_backend()
-        if self.data is not None:
-            self.data = backends.move(self.data, gpu)
-        if self.grad is not None:
-            self.grad.to_gpu()
+        self.to_backend(backends.gpu_backend())
+
+    def to_backend(self, backend: backends.Backend) -> None:
+        """Move data (and grad) to ``backend``, in place."""
+        for var in (self, self.grad) if self.grad is not None else (self,):
+            if var.data is not None:
+                var.data = backends.move(var.data, backend)
 
     def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(x) into ``x.grad`` for every variable x this one depends on.
@@ -206,7 +193,7 @@ class Variable:
                         x.grad = x.grad + gx
                     else:
                         total = x.grad.data + gx.data
-                        x.grad = Variable(total) if type(total) in _BY_TYPE else _as_output(f, total, [gx.data])
+                        x.grad = Variable(_as_output(f, total, (gx.data,)))
                     c = x.creator
                     if c is not None and c not in seen:
                         seen.add(c)
@@ -274,37 +261,51 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
 
     def __call__(self, *inputs: Any) -> Any:
-        needs = _ALL_NEEDED.get(len(inputs)) or (True,) * len(inputs)
-        for x in inputs:
-            if not isinstance(x, Variable):
-                inputs, needs = _wrap_constants(self, inputs)
-                break
-        if len(inputs) == 1:
+        # Fast paths for one Variable and for a Variable with a Variable or a Python scalar; else _prepare.
+        n = len(inputs)
+        if n == 1 and isinstance(inputs[0], Variable):
             x = inputs[0]
-            xs = [x.data]
+            xs: tuple[Any, ...] = (x.data,)
+            needs: tuple[bool, ...] | None = _NEEDED_1
             generation = x.generation
+        elif n == 2 and isinstance(inputs[0], Variable) and isinstance(inputs[1], Variable):
+            x0, x1 = inputs
+            xs = (x0.data, x1.data)
+            if type(xs[0]) is not type(xs[1]):
+                _check_same_backend(self, xs)
+            needs = _NEEDED_2
+            generation = x0.generation if x0.generation > x1.generation else x1.generation
+        elif n == 2 and isinstance(inputs[0], Variable) and type(inputs[1]) in _SCALAR_RANKS:
+            x0 = inputs[0]
+            xs = (x0.data, _scalar_constant(inputs[1], x0.data))
+            needs, generation = _NEEDED_FIRST, x0.generation
+            inputs = (x0, _Constant(xs[1])) if _enable_backprop.get() else inputs
         else:
-            xs = [x.data for x in inputs]
-            t = type(xs[0])
-            for x in xs:
-                if type(x) is not t:
-                    _check_same_backend(self, xs)
-                    break
-            generation = max([x.generation for x in inputs])
-        ys = _find_kernel(self, xs)(self, *xs) if _KERNELS and _find_kernel(self, xs) else self.forward(*xs)
+            inputs, xs, needs, generation = _prepare(self, inputs)
+        kernel = _find_kernel(self, xs) if _KERNELS else None
+        ys = kernel(self, *xs) if kernel else self.forward(*xs)
         if type(ys) is tuple:
-            outputs = [Variable(y) if type(y) in _BY_TYPE else _as_output(self, y, xs) for y in ys]
+            outputs = [Variable(_as_output(self, y, xs)) for y in ys]
         else:
-            outputs = [Variable(ys) if type(ys) in _BY_TYPE else _as_output(self, ys, xs)]
+            t = type(ys)
+            if t not in _BY_TYPE:  # numpy returns scalars for 0-d results: one dict lookup converts them
+                ys = _OUTPUT_COERCE[t](ys) if t in _OUTPUT_COERCE else _as_output(self, ys, xs)
+            y = Variable(ys)
+            if needs is not None and _enable_backprop.get():
+                self.generation = generation
+                y.creator = self
+                y.generation = generation + 1
+                self.inputs = inputs
+                self.outputs = [weakref.ref(y)]
+                self.needs_input_grad = needs
+            return y
         if needs is not None and _enable_backprop.get():
             self.generation = generation
-            refs = []
             for y in outputs:
                 y.creator = self
                 y.generation = generation + 1
-                refs.append(weakref.ref(y))
             self.inputs = inputs
-            self.outputs = refs
+            self.outputs = [weakref.ref(y) for y in outputs]
             self.needs_input_grad = needs
         return outputs if len(outputs) > 1 else outputs[0]
 
@@ -325,10 +326,10 @@ class Function:
         )
 
 
-_ALL_NEEDED = {n: (True,) * n for n in range(1, 9)}
+_NEEDED_1, _NEEDED_2, _NEEDED_FIRST = (True,), (True, True), (True, False)
 _BY_TYPE = backends._BY_TYPE
 # output type (numpy scalars: np.sin of a 0-d array is np.float64) -> backend that makes it an array
-_OUTPUT_COERCE: dict[type, backends.Backend] = {}
+_OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
 
 
 class _Constant(Variable):
@@ -336,8 +337,33 @@ class _Constant(Variable):
 
 
 _SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
+# (array type, dtype, scalar type) -> the dtype a Python scalar takes there (None: its own default)
+_SCALAR_DTYPES: dict[tuple[Any, Any, type], Any] = {}
+_UNKNOWN = object()
 # (Function subclass, backend name) -> forward replacement; filled from the kernels hook.
 _KERNELS: dict[tuple[type, str], Callable[..., Any]] = {}
+
+
+def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...], tuple[Any, ...], Any, int]:
+    """The general path of Function.__call__: wrap constants, check backends, find the generation."""
+    needs: tuple[bool, ...] | None = (True,) * len(inputs)
+    if not all(isinstance(x, Variable) for x in inputs):
+        inputs, needs = _wrap_constants(f, inputs)
+    xs = tuple([x.data for x in inputs])
+    if len({type(x) for x in xs}) > 1:
+        _check_same_backend(f, xs)
+    return inputs, xs, needs, max([x.generation for x in inputs], default=0)
+
+
+def _scalar_constant(value: Any, ref: Any) -> Any:
+    """A Python scalar as a constant meeting the array ``ref``: weakly typed (see _wrap_constants)."""
+    backend = backends.backend_of(ref)
+    key = (type(ref), ref.dtype, type(value))
+    dtype = _SCALAR_DTYPES.get(key, _UNKNOWN)
+    if dtype is _UNKNOWN:
+        same = _SCALAR_RANKS[type(value)] <= backends.dtype_rank(backend, ref.dtype)
+        dtype = _SCALAR_DTYPES[key] = ref.dtype if same else None
+    return backend.asarray(value, dtype, ref)
 
 
 def _wrap_constants(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...], tuple[bool, ...] | None]:
@@ -365,13 +391,10 @@ def _wrap_constants(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variabl
             wrapped.append(x)
             needs.append(True)
             continue
-        rank = _SCALAR_RANKS.get(type(x))
-        if rank is None and isinstance(x, backends.np.generic):
+        if isinstance(x, backends.np.generic):
             x = x.item()  # numpy scalars (np.float64(2.0)) are scalars, not arrays
-            rank = _SCALAR_RANKS.get(type(x))
-        if rank is not None:
-            same = ref is not None and rank <= backends.dtype_rank(backend, ref.dtype)
-            x = backend.asarray(x, ref.dtype if same else None, ref)
+        if type(x) in _SCALAR_RANKS:
+            x = backend.asarray(x) if ref is None else _scalar_constant(x, ref)
         elif backends.find_backend(type(x)) is not None:
             if ref is not None and type(x) is type(ref) and x.dtype != ref.dtype:
                 if backends.dtype_rank(backend, x.dtype) == backends.dtype_rank(backend, ref.dtype):
@@ -399,19 +422,17 @@ def _find_kernel(f: Function, xs: list[Any]) -> Callable[..., Any] | None:
     return _KERNELS.get((type(f), backends.backend_of(xs[0]).name))
 
 
-def _as_output(f: Function, y: Any, xs: list[Any]) -> Variable:
-    """Wrap a forward output of a type not seen before: a numpy scalar, an array subclass."""
-    backend = _OUTPUT_COERCE.get(type(y))
-    if backend is not None:
-        return Variable(backend.xp.asarray(y))
-    if backends.find_backend(type(y)) is not None:
-        return Variable(y)
-    backend = backends.backend_of(xs[0]) if xs else backends.default_backend()
-    array = backend.xp.asarray(y)
-    if backends.find_backend(type(array)) is None:
-        raise TypeError(f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array")
-    _OUTPUT_COERCE[type(y)] = backend
-    return Variable(array)
+def _as_output(f: Function, y: Any, xs: tuple[Any, ...]) -> Any:
+    """A forward output as an array of a registered backend (numpy scalars become 0-d arrays)."""
+    if type(y) in _BY_TYPE or backends.find_backend(type(y)) is not None:
+        return y
+    convert = _OUTPUT_COERCE.get(type(y))
+    if convert is None:
+        backend = backends.backend_of(xs[0]) if xs else backends.default_backend()
+        if backends.find_backend(type(backend.xp.asarray(y))) is None:
+            raise TypeError(f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array")
+        convert = _OUTPUT_COERCE[type(y)] = backend.xp.asarray
+    return convert(y)
 
 
 def _backward_bug(f: Function, x: Variable, gx: Variable) -> ValueError:

@@ -169,8 +169,7 @@ class PluginManager:
     def register(self, plugin: Any, name: str | None = None) -> PluginRecord:
         """Register a plugin (module or object) at run time; raises on any failure or conflict."""
         name = name or getattr(plugin, "__name__", type(plugin).__name__).rpartition(".")[2]
-        dist = _distribution_of(plugin) if isinstance(plugin, ModuleType) else None
-        record = PluginRecord(name, "runtime", *(dist or (None, None)))
+        record = PluginRecord(name, "runtime")
         if name in self.blocked:
             raise PluginError(f"{record.describe()} is blocked by DEZERO_PLUG_DISABLE", name)
         self._register(plugin, record)
@@ -321,16 +320,6 @@ class PluginManager:
         if failed:
             message += f" ({', '.join(failed)} failed to load: see python -m dezero_plug plugins)"
         return AttributeError(message)
-
-
-def _distribution_of(module: Any) -> tuple[str, str] | None:
-    """(distribution, version) of an installed module, for runtime registrations."""
-    from importlib.metadata import packages_distributions
-    from importlib.metadata import version
-
-    top = getattr(module, "__name__", "").partition(".")[0]
-    names = packages_distributions().get(top)
-    return (names[0], version(names[0])) if names else None
 
 
 plugin_manager = PluginManager()

@@ -19,9 +19,7 @@ class NumpyBackend(Backend):
     def owns_type(self, array_type: type) -> bool:
         return issubclass(array_type, np.ndarray)
 
-    @property
-    def xp(self) -> Any:
-        return np
+    xp = np  # a plain attribute: ops look it up on every call
 
     def from_numpy(self, array: np.ndarray) -> np.ndarray:
         return np.asarray(array)

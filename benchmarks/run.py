@@ -1,0 +1,123 @@
+"""Side-by-side benchmarks: dezero_plug against plain numpy and, when installed, dezero 0.0.13 and PyTorch CPU.
+
+Run: ``python benchmarks/run.py`` (``--quick`` for a short pass). Each
+workload runs in a fresh process per framework (see workloads.py); the table
+reports times and ratios, never pass/fail. dezero only imports with
+numpy < 1.24, so it runs from its own interpreter: ``benchmarks/setup_peers.sh``
+makes one at ``benchmarks/.venv-dezero`` (or pass ``--dezero-python``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WIDE_SIZES = (1000, 2000, 4000, 8000, 16000, 32000, 64000)
+
+
+def interpreters(args: argparse.Namespace) -> dict[str, str]:
+    """framework -> python executable, for the frameworks that can run here."""
+    found = {"numpy": sys.executable, "dezero_plug": sys.executable}
+    if subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0:
+        found["torch"] = sys.executable
+    dezero = args.dezero_python or os.environ.get("DEZERO_PYTHON") or str(HERE / ".venv-dezero" / "bin" / "python")
+    if Path(dezero).exists() and subprocess.run([dezero, "-c", "import dezero"], capture_output=True).returncode == 0:
+        found["dezero"] = dezero
+    return found
+
+
+def workload(python: str, framework: str, name: str, *args: object) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    env.pop("OPENBLAS_CORETYPE", None)
+    done = subprocess.run(
+        [python, str(HERE / "workloads.py"), framework, name, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{framework} {name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def import_ms(python: str, module: str, repeats: int = 5) -> float:
+    def wall(code: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([python, "-c", code], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(HERE.parent)))
+        return time.perf_counter() - start
+
+    base = statistics.median(wall("pass") for _ in range(repeats))
+    return (statistics.median(wall(f"import {module}") for _ in range(repeats)) - base) * 1e3
+
+
+def growth_exponent(points: list[tuple[int, float]]) -> float:
+    """Least-squares slope of log(time) against log(n): 1 is linear, 2 quadratic."""
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(max(t, 1e-9)) for _, t in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller wide graphs, fewer frameworks' long runs")
+    parser.add_argument("--dezero-python", help="python of a venv where `import dezero` (0.0.13) works")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    args = parser.parse_args()
+    pythons = interpreters(args)
+    frameworks = [f for f in ("dezero_plug", "dezero", "torch", "numpy") if f in pythons]
+    print(f"frameworks: {', '.join(frameworks)} (missing peers are skipped; see benchmarks/README.md)\n")
+    results: dict[str, dict] = {f: {} for f in frameworks}
+
+    # Per-op timings: frameworks interleaved over rounds, the best of each kept (the machine is shared).
+    for _ in range(2 if args.quick else 4):
+        for f in frameworks:
+            got = workload(pythons[f], f, "chain")
+            best = results[f].setdefault("chain", got)
+            for key in best:
+                best[key] = min(best[key], got[key])
+    for f in frameworks:
+        results[f]["memory"] = workload(pythons[f], f, "memory")
+        points = []
+        for n in WIDE_SIZES[:4] if args.quick else WIDE_SIZES:
+            seconds = workload(pythons[f], f, "wide", n)["backward_s"]
+            points.append((n, seconds))
+            if seconds > 5:  # a quadratic peer: enough points for the exponent
+                break
+        results[f]["wide"] = points
+        module = {"numpy": "numpy", "dezero_plug": "dezero_plug", "dezero": "dezero", "torch": "torch"}[f]
+        results[f]["import_ms"] = import_ms(pythons[f], module)
+
+    def row(label: str, values: dict[str, float], fmt: str) -> None:
+        cells = [format(values[f], fmt) if f in values else "-" for f in frameworks]
+        ours = values.get("dezero_plug")
+        ratios = [f"{ours / values[p]:.2f}x {p}" for p in ("numpy", "dezero", "torch") if p in values and ours and values[p]]
+        print(f"{label:<38}" + "".join(f"{c:>14}" for c in cells) + "   dezero_plug = " + ", ".join(ratios))
+
+    print(f"{'workload':<38}" + "".join(f"{f:>14}" for f in frameworks))
+    row("per op, forward (us)", {f: results[f]["chain"]["forward_us"] for f in frameworks}, ".2f")
+    row("per op, forward+backward (us)", {f: results[f]["chain"]["forward_backward_us"] for f in frameworks}, ".2f")
+    common = max(n for n, _ in results["dezero_plug"]["wide"] if all(n in dict(results[f]["wide"]) for f in frameworks))
+    row(f"wide backward, n = {common} (s)", {f: dict(results[f]["wide"])[common] for f in frameworks}, ".4f")
+    largest = results["dezero_plug"]["wide"][-1]
+    print(f"{'  dezero_plug at n = ' + str(largest[0]) + ' (s)':<38}{largest[1]:>14.4f}")
+    row("wide backward growth exponent", {f: growth_exponent(results[f]["wide"]) for f in frameworks}, ".2f")
+    row("peak memory, 50 tanh 1000x1000 (MB)", {f: results[f]["memory"]["peak_mb"] for f in frameworks}, ".0f")
+    row("import (ms)", {f: results[f]["import_ms"] for f in frameworks}, ".0f")
+    print("\nratios < 1 mean dezero_plug is faster/smaller; the growth exponent is 1 for linear, 2 for quadratic")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
