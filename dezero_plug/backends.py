@@ -70,47 +70,29 @@ class Backend:
                 return kind
         return "c"
 
+    # The primitives the Array API standard lacks. dezero_plug.hostcopy.HostCopyPrimitives implements
+    # them all by a round trip through numpy, for a backend that has nothing faster.
     def scatter_add(self, array: Any, indices: Any, values: Any) -> Any:
-        """``array`` with ``values`` added at ``indices``; repeated indices accumulate (np.add.at).
+        """``array`` with ``values`` added at ``indices`` (numpy indexing); repeats accumulate (np.add.at).
 
         Returns a new array; ``array`` is left unchanged.
         """
-        out = self.to_numpy(array).copy()
-        np.add.at(out, _index_to_numpy(self, indices), self.to_numpy(values))
-        return self.from_numpy(out)
+        raise NotImplementedError
+
+    def getitem(self, array: Any, index: Any) -> Any:
+        """``array[index]`` with numpy's indexing rules (integer arrays, mixed with slices)."""
+        raise NotImplementedError
 
     def sliding_window_view(self, array: Any, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> Any:
         """Windows of ``window_shape`` over ``axis``, appended as trailing dimensions (numpy's rule)."""
-        view = np.lib.stride_tricks.sliding_window_view(self.to_numpy(array), window_shape, axis)
-        return self.from_numpy(np.ascontiguousarray(view))
+        raise NotImplementedError
 
-    def random_uniform(self, shape: tuple[int, ...], dtype: Any = None) -> Any:
-        """Uniform samples in [0, 1); the default draws from numpy's global generator."""
-        out = np.random.rand(*shape)
-        return self.from_numpy(out if dtype is None else out.astype(_numpy_dtype(self, dtype)))
-
-    def random_normal(self, shape: tuple[int, ...], dtype: Any = None) -> Any:
-        """Standard normal samples; the default draws from numpy's global generator."""
-        out = np.random.randn(*shape)
-        return self.from_numpy(out if dtype is None else out.astype(_numpy_dtype(self, dtype)))
+    def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None) -> Any:
+        """Samples of ``distribution`` ("uniform" in [0, 1) or "normal"), from numpy's global generator on CPU."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} ({self.device_kind})>"
-
-
-def _index_to_numpy(backend: Backend, index: Any) -> Any:
-    if isinstance(index, tuple):
-        return tuple(_index_to_numpy(backend, i) for i in index)
-    if index is None or isinstance(index, (int, slice, type(Ellipsis), np.ndarray, list)):
-        return index
-    return backend.to_numpy(index)
-
-
-def _numpy_dtype(backend: Backend, dtype: Any) -> Any:
-    try:
-        return np.dtype(dtype)
-    except TypeError:
-        return backend.to_numpy(backend.xp.zeros((), dtype=dtype)).dtype
 
 
 def set_backends(backends: dict[str, Backend]) -> None:

@@ -62,10 +62,23 @@ def test_sliding_window_view_matches_numpy(backend, asarray, to_numpy):
 def test_random_numbers_follow_numpys_global_seed_on_numpy():
     numpy_backend = backends.get_backend("numpy")
     np.random.seed(0)
-    a = numpy_backend.random_normal((3,))
+    a = numpy_backend.random("normal", (3,))
     np.random.seed(0)
     np.testing.assert_array_equal(a, np.random.randn(3))
-    assert numpy_backend.random_uniform((2, 2), np.float32).dtype == np.float32
+    assert numpy_backend.random("uniform", (2, 2), np.float32).dtype == np.float32
+
+
+def test_random_on_the_backend_under_test(backend, xp):
+    x = backend.random("uniform", (100,), xp.float32)
+    assert x.dtype == xp.float32 and x.shape == (100,)
+    values = backend.to_numpy(x)
+    assert ((values >= 0) & (values < 1)).all()
+
+
+def test_getitem_follows_numpys_indexing(backend, asarray, to_numpy):
+    x = np.arange(12.0).reshape(3, 4)
+    for index in [(np.array([0, 2, 2]),), (slice(None), np.array([1, 3])), (np.array([0, 1]), np.array([2, 3])), 1]:
+        np.testing.assert_array_equal(to_numpy(backend.getitem(asarray(x), index)), x[index])
 
 
 def test_strict_arrays_live_on_a_non_default_device():

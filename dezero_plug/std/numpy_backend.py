@@ -39,17 +39,14 @@ class NumpyBackend(Backend):
         np.add.at(out, indices, values)
         return out
 
-    def sliding_window_view(
-        self, array: np.ndarray, window_shape: tuple[int, ...], axis: tuple[int, ...]
-    ) -> np.ndarray:
+    def getitem(self, array: np.ndarray, index: Any) -> np.ndarray:
+        return array[index]
+
+    def sliding_window_view(self, array: np.ndarray, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> np.ndarray:
         return np.lib.stride_tricks.sliding_window_view(array, window_shape, axis)
 
-    def random_uniform(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        out = np.random.rand(*shape)
-        return out if dtype is None else out.astype(dtype)
-
-    def random_normal(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        out = np.random.randn(*shape)
+    def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        out = np.random.rand(*shape) if distribution == "uniform" else np.random.randn(*shape)
         return out if dtype is None else out.astype(dtype)
 
 

@@ -16,11 +16,12 @@ import numpy as np
 
 from dezero_plug import hookimpl
 from dezero_plug.backends import Backend
+from dezero_plug.hostcopy import HostCopyPrimitives
 
 DEVICE_NAME = "device1"
 
 
-class StrictBackend(Backend):
+class StrictBackend(HostCopyPrimitives, Backend):
     """``array_api_strict.Array`` on device ``device1``; primitives go through numpy on the host."""
 
     name = "array_api_strict"
