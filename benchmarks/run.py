@@ -52,7 +52,8 @@ def workload(python: str, framework: str, name: str, *args: object) -> dict:
 def import_ms(python: str, module: str, repeats: int = 5) -> float:
     def wall(code: str) -> float:
         start = time.perf_counter()
-        subprocess.run([python, "-c", code], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(HERE.parent)))
+        env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+        subprocess.run([python, "-c", code], check=True, capture_output=True, env=env)
         return time.perf_counter() - start
 
     base = statistics.median(wall("pass") for _ in range(repeats))
@@ -100,7 +101,8 @@ def main() -> int:
     def row(label: str, values: dict[str, float], fmt: str) -> None:
         cells = [format(values[f], fmt) if f in values else "-" for f in frameworks]
         ours = values.get("dezero_plug")
-        ratios = [f"{ours / values[p]:.2f}x {p}" for p in ("numpy", "dezero", "torch") if p in values and ours and values[p]]
+        peers = [p for p in ("numpy", "dezero", "torch") if p in values and ours and values[p]]
+        ratios = [f"{ours / values[p]:.2f}x {p}" for p in peers]
         print(f"{label:<38}" + "".join(f"{c:>14}" for c in cells) + "   dezero_plug = " + ", ".join(ratios))
 
     print(f"{'workload':<38}" + "".join(f"{f:>14}" for f in frameworks))

@@ -26,8 +26,8 @@ _train = contextvars.ContextVar("train", default=True)
 _MODES = {"enable_backprop": _enable_backprop, "train": _train}
 
 
-def _mode(var: contextvars.ContextVar[bool], doc: str) -> property:
-    return property(lambda self: var.get(), lambda self, value: var.set(bool(value)) and None, doc=doc)
+def _mode(mode: contextvars.ContextVar[bool], doc: str) -> property:
+    return property(lambda self: mode.get(), lambda self, value: mode.set(bool(value)) and None, doc=doc)
 
 
 class _Config:
@@ -45,14 +45,14 @@ Config = _Config()
 def using_config(name: str, value: bool) -> Iterator[None]:
     """Set the mode ``name`` ("enable_backprop" or "train") to ``value`` inside the block."""
     try:
-        var = _MODES[name]
+        mode = _MODES[name]
     except KeyError:
         raise ValueError(f"using_config: unknown mode {name!r}; expected one of {sorted(_MODES)}") from None
-    token = var.set(value)
+    token = mode.set(value)
     try:
         yield
     finally:
-        var.reset(token)
+        mode.reset(token)
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
@@ -153,9 +153,9 @@ class Variable:
 
     def to_backend(self, backend: backends.Backend) -> None:
         """Move data (and grad) to ``backend``, in place."""
-        for var in (self, self.grad) if self.grad is not None else (self,):
-            if var.data is not None:
-                var.data = backends.move(var.data, backend)
+        for v in (self, self.grad) if self.grad is not None else (self,):
+            if v.data is not None:
+                v.data = backends.move(v.data, backend)
 
     def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(x) into ``x.grad`` for every variable x this one depends on.
@@ -185,7 +185,7 @@ class Variable:
                         continue
                     if not isinstance(gx, Variable):
                         gx = Variable(gx)
-                    if gx.data.shape != x.data.shape:
+                    if x.data is not None and gx.data.shape != x.data.shape:
                         raise _backward_bug(f, x, gx)
                     if x.grad is None:
                         x.grad = gx
@@ -430,7 +430,9 @@ def _as_output(f: Function, y: Any, xs: tuple[Any, ...]) -> Any:
     if convert is None:
         backend = backends.backend_of(xs[0]) if xs else backends.default_backend()
         if backends.find_backend(type(backend.xp.asarray(y))) is None:
-            raise TypeError(f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array")
+            raise TypeError(
+                f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array"
+            )
         convert = _OUTPUT_COERCE[type(y)] = backend.xp.asarray
     return convert(y)
 

@@ -48,6 +48,14 @@ BUILTIN_PLUGINS = (
     "math",
     "shape",
     "reduction",
+    "linalg",
+    "activation",
+    "loss",
+    "evaluation",
+    "noise",
+    "norm",
+    "conv",
+    "compat",
 )
 ESSENTIAL_PLUGINS = ("numpy_backend",)
 NAMESPACE_KINDS = ("functions", "layers", "models", "optimizers", "datasets", "transforms")
@@ -293,11 +301,11 @@ class PluginManager:
             return self.exports[kind][name]
         raise self._explain(kind, name, f"module 'dezero_plug.{kind}' has no attribute {name!r}")
 
-    def _missing_variable_attribute(self, var: core.Variable, name: str) -> Any:
+    def _missing_variable_attribute(self, variable: core.Variable, name: str) -> Any:
         if not name.startswith("__"):
             self.settle()
             if name in self.exports["variable_methods"]:
-                return getattr(var, name)
+                return getattr(variable, name)
         raise self._explain("variable_methods", name, f"'Variable' object has no attribute {name!r}", KERNEL_ATTRIBUTES)
 
     def _explain(self, kind: str, name: str, message: str, extra: frozenset[str] = frozenset()) -> Exception:

@@ -25,12 +25,17 @@ def _unbroadcast(gx: Variable, shape: tuple[int, ...]) -> Variable:
 
 
 class Add(Function):
+    shapes = None
+
     def forward(self, x0, x1):
+        if x0.shape != x1.shape:  # kept, so that backward needs no input data (linear_simple frees it)
+            self.shapes = (x0.shape, x1.shape)
         return x0 + x1
 
     def backward(self, gy):
-        x0, x1 = self.inputs
-        return _unbroadcast(gy, x0.shape), _unbroadcast(gy, x1.shape)
+        if self.shapes is None:
+            return gy, gy
+        return _unbroadcast(gy, self.shapes[0]), _unbroadcast(gy, self.shapes[1])
 
 
 def add(x0: VariableLike, x1: VariableLike) -> Variable:

@@ -1,4 +1,4 @@
-"""Elementwise math: exp, log, sin, cos, tanh, square, sqrt, abs.
+"""Elementwise math: exp, log, sin, cos, tanh, square, sqrt, abs, clip, maximum, minimum, where.
 
 Each backward is built from these same differentiable functions, so every
 derivative of every order is available (``sin`` to any order, ``tanh`` too).
@@ -7,6 +7,8 @@ derivative of every order is available (``sin`` to any order, ``tanh`` too).
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from dezero_plug import Function
 from dezero_plug import Variable
@@ -134,9 +136,74 @@ def abs(x: VariableLike) -> Variable:
     return Abs()(x)
 
 
+def _mask(condition: Any, like: Any) -> Variable:
+    """A 0/1 constant of ``like``'s dtype: the derivative of a piecewise-linear op."""
+    return Variable(get_array_module(like).astype(condition, like.dtype))
+
+
+class Clip(Function):
+    def __init__(self, x_min: float, x_max: float) -> None:
+        self.x_min = x_min
+        self.x_max = x_max
+
+    def forward(self, x):
+        return get_array_module(x).clip(x, self.x_min, self.x_max)
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return gy * _mask((x.data >= self.x_min) & (x.data <= self.x_max), x.data)
+
+
+def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
+    """``x`` limited to ``[x_min, x_max]``; the gradient is 1 inside the range, 0 outside."""
+    if x_min > x_max:
+        raise ValueError(f"clip: x_min {x_min} is greater than x_max {x_max}")
+    return Clip(x_min, x_max)(x)
+
+
+class Maximum(Function):
+    pick = "maximum"
+
+    def forward(self, x0, x1):
+        return getattr(get_array_module(x0), self.pick)(x0, x1)
+
+    def backward(self, gy):
+        from dezero_plug.std.reduction import sum_to
+
+        x0, x1 = self.inputs
+        first = (x0.data >= x1.data) if self.pick == "maximum" else (x0.data <= x1.data)
+        y = self.outputs[0]()
+        mask0 = _mask(first, y.data)  # ties go to x0
+        gx0 = sum_to(gy * mask0, x0.shape)
+        gx1 = sum_to(gy * (1 - mask0), x1.shape)
+        return gx0, gx1
+
+
+class Minimum(Maximum):
+    pick = "minimum"
+
+
+def maximum(x0: VariableLike, x1: VariableLike) -> Variable:
+    """Elementwise maximum with broadcasting; at a tie the gradient goes to ``x0``."""
+    return Maximum()(x0, x1)
+
+
+def minimum(x0: VariableLike, x1: VariableLike) -> Variable:
+    """Elementwise minimum with broadcasting; at a tie the gradient goes to ``x0``."""
+    return Minimum()(x0, x1)
+
+
+def where(condition: Any, x0: VariableLike, x1: VariableLike) -> Variable:
+    """``x0`` where ``condition`` (a bool array) holds, else ``x1``; gradients flow to the chosen side."""
+    condition = condition.data if isinstance(condition, Variable) else condition
+    ref = x0.data if isinstance(x0, Variable) else x1.data if isinstance(x1, Variable) else x0
+    mask = _mask(condition, ref)
+    return x0 * mask + x1 * (1 - mask)
+
+
 @hookimpl
 def dezero_plug_functions():
-    return [exp, log, sin, cos, tanh, square, sqrt, abs]
+    return [exp, log, sin, cos, tanh, square, sqrt, abs, clip, maximum, minimum, where]
 
 
 @hookimpl
@@ -152,4 +219,11 @@ def dezero_plug_op_samples():
         "square": general,
         "sqrt": positive,
         "abs": [OpSample((3, 4), low=0.2, high=1.0), OpSample((5,), low=-1.0, high=-0.2)],
+        "clip": [OpSample(np.array([-0.9, -0.4, 0.1, 0.45, 0.8]), kwargs={"x_min": -0.5, "x_max": 0.5})],
+        "maximum": [
+            OpSample(np.array([0.1, 0.5, -0.3]), np.array([0.3, 0.2, -0.6])),
+            OpSample(np.array([[0.1, 0.9], [-0.5, 0.4]]), np.array([0.3, 0.2]), id="broadcast"),
+        ],
+        "minimum": [OpSample(np.array([0.1, 0.5, -0.3]), np.array([0.3, 0.2, -0.6]))],
+        "where": [OpSample(np.array([True, False, True]), (3,), (3,), grad=[1, 2])],
     }

@@ -42,7 +42,9 @@ class NumpyBackend(Backend):
     def getitem(self, array: np.ndarray, index: Any) -> np.ndarray:
         return array[index]
 
-    def sliding_window_view(self, array: np.ndarray, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> np.ndarray:
+    def sliding_window_view(
+        self, array: np.ndarray, window_shape: tuple[int, ...], axis: tuple[int, ...]
+    ) -> np.ndarray:
         return np.lib.stride_tricks.sliding_window_view(array, window_shape, axis)
 
     def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Reductions and broadcasting: sum, sum_to, broadcast_to (each other's backward).
+"""Reductions and broadcasting: sum, sum_to, broadcast_to (each other's backward), average/mean, max, min, var.
 
 Shape conventions: ``axis`` is None (all axes), an int or a tuple of ints,
 negative allowed; ``sum_to(x, shape)`` sums ``x`` down to a shape it broadcasts from.
@@ -7,6 +7,8 @@ negative allowed; ``sum_to(x, shape)`` sums ``x`` down to a shape it broadcasts 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from dezero_plug import Function
 from dezero_plug import Variable
@@ -25,7 +27,7 @@ def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
         return None
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     for a in axes:
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+        if not (-ndim <= a < ndim or (ndim == 0 and a in (0, -1))):
             raise ValueError(f"{op}: axis {axis!r} is out of range for an input of {ndim} dimension(s)")
     return tuple(a % ndim if ndim else 0 for a in axes)
 
@@ -126,6 +128,82 @@ def _broadcastable(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     return all(s in (1, b) for s, b in zip(small[::-1], big[::-1]))
 
 
+def average(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """Arithmetic mean over ``axis`` (all axes when None); ``mean`` is the same function."""
+    x = x if isinstance(x, Variable) else Variable(x)
+    axes = normalize_axis("average", axis, x.ndim)
+    count = x.size if axes is None else _product(x.shape[a] for a in axes)
+    return sum(x, axis, keepdims) / count
+
+
+mean = average
+
+
+def var(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """Population variance (numpy's ``ddof=0``) over ``axis``; differentiable to any order."""
+    x = x if isinstance(x, Variable) else Variable(x)
+    centred = x - average(x, axis, keepdims=True)
+    return average(centred * centred, axis, keepdims)
+
+
+def _product(values: Any) -> int:
+    total = 1
+    for v in values:
+        total *= v
+    return total
+
+
+def max_backward_shape(x: Any, axis: Axis) -> tuple[int, ...]:
+    """The shape of a max/min result with the reduced axes kept as 1 (DeZero's helper; negative axes work)."""
+    axes = normalize_axis("max", axis, x.ndim)
+    if axes is None:
+        return (1,) * x.ndim
+    return tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+
+
+class Max(Function):
+    reduce = "max"
+
+    def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
+        self.axis = axis
+        self.keepdims = keepdims
+
+    def forward(self, x):
+        axis = normalize_axis(self.reduce, self.axis, x.ndim)
+        return getattr(get_array_module(x), self.reduce)(x, axis=axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        y = self.outputs[0]()
+        shape = max_backward_shape(x, self.axis)
+        xp = get_array_module(x.data)
+        cond = xp.astype(x.data == xp.reshape(y.data, shape), x.dtype)  # every maximal element gets gy
+        return broadcast_to(reshape(gy, shape), x.shape) * cond
+
+
+class Min(Max):
+    reduce = "min"
+
+
+def max(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """Maximum over ``axis``; the gradient goes to every element equal to the maximum."""
+    return Max(axis, keepdims)(x)
+
+
+def min(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """Minimum over ``axis``; the gradient goes to every element equal to the minimum."""
+    return Min(axis, keepdims)(x)
+
+
+def _reduction_method(op: Any) -> Any:
+    def method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Variable:
+        return op(self, axis, keepdims)
+
+    method.__name__ = op.__name__
+    method.__doc__ = f"``x.{op.__name__}(axis=None, keepdims=False)``: see ``F.{op.__name__}``."
+    return method
+
+
 def _sum_method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Variable:
     """``x.sum(axis=None, keepdims=False)``: see ``F.sum``."""
     return sum(self, axis, keepdims)
@@ -133,12 +211,32 @@ def _sum_method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Va
 
 @hookimpl
 def dezero_plug_functions():
-    return [sum, sum_to, broadcast_to]
+    return {
+        "sum": sum,
+        "sum_to": sum_to,
+        "broadcast_to": broadcast_to,
+        "average": average,
+        "mean": mean,
+        "var": var,
+        "max": max,
+        "min": min,
+    }
 
 
 @hookimpl
 def dezero_plug_variable_methods():
-    return {"sum": _sum_method}
+    return {
+        "sum": _sum_method,
+        "max": _reduction_method(max),
+        "min": _reduction_method(min),
+        "mean": _reduction_method(mean),
+    }
+
+
+def _distinct(shape: tuple[int, ...]) -> np.ndarray:
+    """Values well apart (a fixed permutation of 0.1 steps): no ties, and no kink within the finite-difference step."""
+    size = _product(shape)
+    return (np.random.default_rng(size).permutation(size) * 0.1 - size * 0.05).reshape(shape)
 
 
 @hookimpl
@@ -156,4 +254,22 @@ def dezero_plug_op_samples():
             OpSample((2, 3, 4), kwargs={"shape": (3, 1)}, id="lead"),
         ],
         "broadcast_to": [OpSample((1, 4), kwargs={"shape": (3, 4)}), OpSample((3,), kwargs={"shape": (2, 3)})],
+        "average": [OpSample((3, 4)), OpSample((2, 3, 4), kwargs={"axis": (0, 2)}, id="axes")],
+        "mean": [
+            OpSample((3, 4), kwargs={"axis": 1, "keepdims": True}),
+            OpSample((3, 4), call=lambda x: x.mean(axis=0), id="method"),
+        ],
+        "var": [OpSample((3, 4)), OpSample((3, 4), kwargs={"axis": 0}, id="axis0")],
+        # distinct values (a permutation) keep the maximum away from ties, where max is not differentiable
+        "max": [
+            OpSample(_distinct((3, 4))),
+            OpSample(_distinct((3, 4)), kwargs={"axis": 1}, id="axis1"),
+            OpSample(_distinct((2, 3, 4)), kwargs={"axis": -1, "keepdims": True}, id="negative-axis"),
+            OpSample(_distinct((3, 4)), call=lambda x: x.max(axis=0), id="method"),
+        ],
+        "min": [
+            OpSample(_distinct((3, 4))),
+            OpSample(_distinct((2, 3, 4)), kwargs={"axis": -2}, id="negative-axis"),
+            OpSample(_distinct((3, 4)), call=lambda x: x.min(axis=1), id="method"),
+        ],
     }

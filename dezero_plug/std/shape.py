@@ -1,15 +1,19 @@
-"""Shape ops: reshape, transpose (and the ``T`` property).
+"""Shape ops: reshape, transpose (``T``), get_item, expand_dims, flatten, squeeze, concat, stack, split.
 
-They move data without computing on it; each backward undoes the move.
+They move data without computing on it; each backward undoes the move (get_item's
+through the backend's scatter-add, so repeated indices accumulate).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
+from dezero_plug.backends import backend_of
 from dezero_plug.backends import get_array_module
 from dezero_plug.testing import OpSample
 
@@ -70,6 +74,154 @@ def transpose(x: VariableLike, axes: tuple[int, ...] | None = None) -> Variable:
     return Transpose(None if axes is None else tuple(axes))(x)
 
 
+def _index_arrays_to(x: Any, slices: Any) -> Any:
+    """The index with Variables unwrapped and numpy index arrays left for the backend to convert."""
+    if isinstance(slices, tuple):
+        return tuple(_index_arrays_to(x, s) for s in slices)
+    return slices.data if isinstance(slices, Variable) else slices
+
+
+class GetItem(Function):
+    def __init__(self, slices: Any) -> None:
+        self.slices = slices
+
+    def forward(self, x):
+        try:
+            return backend_of(x).getitem(x, self.slices)
+        except IndexError as exc:
+            raise IndexError(f"get_item: index {self.slices!r} is invalid for shape {tuple(x.shape)}: {exc}") from None
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return GetItemGrad(self.slices, x.shape)(gy)
+
+
+class GetItemGrad(Function):
+    def __init__(self, slices: Any, in_shape: tuple[int, ...]) -> None:
+        self.slices = slices
+        self.in_shape = in_shape
+
+    def forward(self, gy):
+        xp = get_array_module(gy)
+        zeros = xp.zeros(self.in_shape, dtype=gy.dtype, device=gy.device)
+        return backend_of(gy).scatter_add(zeros, self.slices, gy)  # repeated indices accumulate
+
+    def backward(self, ggx):
+        return get_item(ggx, self.slices)
+
+
+def get_item(x: VariableLike, slices: Any) -> Variable:
+    """``x[slices]`` with numpy's indexing (ints, slices, integer arrays); also ``Variable.__getitem__``.
+
+    Raises:
+        IndexError: naming the index and the shape when the index does not fit.
+    """
+    return GetItem(_index_arrays_to(x, slices))(x)
+
+
+def expand_dims(x: VariableLike, axis: int) -> Variable:
+    """``x`` with a new axis of length 1 inserted at ``axis``."""
+    shape = list(x.shape)
+    if not -len(shape) - 1 <= axis <= len(shape):
+        raise ValueError(f"expand_dims: axis {axis} is out of range for an input of {len(shape)} dimension(s)")
+    shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
+    return reshape(x, tuple(shape))
+
+
+def flatten(x: VariableLike) -> Variable:
+    """``x`` reshaped to ``(batch, -1)``: everything but the first axis flattened."""
+    return reshape(x, (x.shape[0], -1))
+
+
+def squeeze(x: VariableLike, axis: int | tuple[int, ...] | None = None) -> Variable:
+    """``x`` without the axes of length 1 (only ``axis`` when given; it must have length 1)."""
+    shape = tuple(x.shape)
+    axes = range(len(shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    axes = {a % max(len(shape), 1) for a in axes}
+    if axis is not None and any(shape[a] != 1 for a in axes):
+        raise ValueError(f"squeeze: axis {axis!r} of shape {shape} does not have length 1")
+    return reshape(x, tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1)))
+
+
+class Concat(Function):
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *xs):
+        shapes = [tuple(x.shape) for x in xs]
+        ndim = len(shapes[0])
+        axis = self.axis % ndim if ndim else 0
+        if any(len(s) != ndim or s[:axis] + s[axis + 1 :] != shapes[0][:axis] + shapes[0][axis + 1 :] for s in shapes):
+            raise ValueError(f"concat: shapes {shapes} do not match outside axis {self.axis}")
+        return get_array_module(xs[0]).concat(xs, axis=axis)
+
+    def backward(self, gy):
+        sizes = [x.shape[self.axis] for x in self.inputs]
+        return tuple(split(gy, _offsets(sizes), axis=self.axis)) if len(sizes) > 1 else gy
+
+
+def concat(xs: list[VariableLike], axis: int = 0) -> Variable:
+    """Join Variables along an existing ``axis`` (default 0, as numpy and the Array API)."""
+    return Concat(axis)(*xs)
+
+
+def stack(xs: list[VariableLike], axis: int = 0) -> Variable:
+    """Join Variables of one shape along a new ``axis`` (default 0)."""
+    return concat([expand_dims(x, axis) for x in xs], axis=axis)
+
+
+class Split(Function):
+    def __init__(self, offsets: tuple[int, ...], axis: int) -> None:
+        self.offsets = offsets
+        self.axis = axis
+
+    def forward(self, x):
+        axis = self.axis % x.ndim
+        bounds = (0, *self.offsets, x.shape[axis])
+        head = (slice(None),) * axis
+        return tuple(x[head + (slice(a, b), Ellipsis)] for a, b in zip(bounds[:-1], bounds[1:]))
+
+    def backward(self, *gys):
+        (x,) = self.inputs
+        xp = get_array_module(x.data)
+        pieces = [
+            gy if gy is not None else Variable(xp.zeros(shape, dtype=x.dtype, device=x.data.device))
+            for gy, shape in zip(gys, self._shapes(x.shape))
+        ]
+        return concat(pieces, axis=self.axis)
+
+    def _shapes(self, shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+        axis = self.axis % len(shape)
+        bounds = (0, *self.offsets, shape[axis])
+        return [shape[:axis] + (b - a,) + shape[axis + 1 :] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _offsets(sizes: list[int]) -> tuple[int, ...]:
+    total, offsets = 0, []
+    for n in sizes[:-1]:
+        total += n
+        offsets.append(total)
+    return tuple(offsets)
+
+
+def split(x: VariableLike, indices_or_sections: int | list[int], axis: int = 0) -> tuple[Variable, ...]:
+    """Split ``x`` along ``axis`` into equal sections (an int) or at the given indices, like ``np.split``.
+
+    Raises:
+        ValueError: when an int does not divide the axis length.
+    """
+    length = x.shape[axis]
+    if isinstance(indices_or_sections, int):
+        if indices_or_sections <= 0 or length % indices_or_sections:
+            raise ValueError(f"split: {indices_or_sections} sections do not divide axis {axis} of length {length}")
+        step = length // indices_or_sections
+        offsets = tuple(range(step, length, step))
+    else:
+        offsets = tuple(indices_or_sections)
+    ys = Split(offsets, axis)(x)
+    return ys if isinstance(ys, list) else [ys]
+
+
 def _reshape_method(self: Variable, *shape: Any) -> Variable:
     """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``: see ``F.reshape``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -86,9 +238,14 @@ def _transpose_method(self: Variable, *axes: Any) -> Variable:
     return transpose(self, axes)
 
 
+def _getitem_method(self: Variable, slices: Any) -> Variable:
+    """``x[slices]``: see ``F.get_item``."""
+    return get_item(self, slices)
+
+
 @hookimpl
 def dezero_plug_functions():
-    return [reshape, transpose]
+    return [reshape, transpose, get_item, expand_dims, flatten, squeeze, concat, stack, split]
 
 
 @hookimpl
@@ -96,6 +253,7 @@ def dezero_plug_variable_methods():
     return {
         "reshape": _reshape_method,
         "transpose": _transpose_method,
+        "__getitem__": _getitem_method,
         "T": property(transpose, doc="``x.T``: the transpose (axes reversed)."),
     }
 
@@ -113,5 +271,25 @@ def dezero_plug_op_samples():
             OpSample((2, 3, 4), kwargs={"axes": (1, 2, 0)}, id="axes"),
             OpSample((2, 3, 4), call=lambda x: x.T, id="T-3d"),
             OpSample((2, 3, 4), call=lambda x: x.transpose(2, 0, 1), id="method"),
+        ],
+        "get_item": [
+            OpSample((3, 4), kwargs={"slices": 1}, id="int"),
+            OpSample((3, 4), kwargs={"slices": (slice(None), slice(1, 3))}, id="slices"),
+            OpSample((4, 3), kwargs={"slices": np.array([0, 2, 2, 3])}, id="repeated-rows"),
+            OpSample((3, 4), kwargs={"slices": (np.array([0, 1, 1]), np.array([3, 2, 2]))}, id="pairs"),
+            OpSample((3, 4), call=lambda x: x[:, 1], id="operator"),
+        ],
+        "expand_dims": [OpSample((2, 3), kwargs={"axis": 1}), OpSample((2, 3), kwargs={"axis": -1}, id="last")],
+        "flatten": [OpSample((2, 3, 4))],
+        "squeeze": [OpSample((2, 1, 3, 1)), OpSample((2, 1, 3), kwargs={"axis": 1}, id="axis")],
+        "concat": [
+            OpSample((2, 3), (4, 3), call=lambda a, b: concat([a, b]), id="axis0"),
+            OpSample((2, 3), (2, 1), (2, 2), call=lambda a, b, c: concat([a, b, c], axis=1), id="axis1"),
+        ],
+        "stack": [OpSample((2, 3), (2, 3), call=lambda a, b: stack([a, b], axis=1))],
+        "split": [
+            OpSample((4, 3), call=lambda x: split(x, 2), id="sections"),
+            OpSample((2, 5), call=lambda x: split(x, [1, 3], axis=1), id="indices"),
+            OpSample((4, 3), call=lambda x: split(x, 2)[1], id="one-output-used"),
         ],
     }

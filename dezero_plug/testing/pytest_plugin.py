@@ -85,7 +85,7 @@ def conformance_cases(config: pytest.Config) -> list[tuple[str, str, str, Any]]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    for fixture, keep in (("op_case", lambda s: True), ("op_case_double", lambda s: s.double)):
+    for fixture, keep in (("op_case", lambda s: True), ("op_case_double", lambda s: s.double and s.grad)):
         if fixture in metafunc.fixturenames:
             cases = [c for c in conformance_cases(metafunc.config) if keep(c[3])]
             metafunc.parametrize(fixture, cases, ids=[f"{p}:{op}:{i}" for p, op, i, _ in cases])

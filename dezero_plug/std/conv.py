@@ -1,0 +1,437 @@
+"""Convolution and pooling: conv2d, deconv2d, pooling (max), average_pooling, im2col, col2im,
+and the book's conv2d_simple and pooling_simple.
+
+Shape conventions (DeZero's): images are ``(N, C, H, W)``; conv2d weights are
+``(OC, C, KH, KW)``, deconv2d weights ``(C, OC, KH, KW)``; ``kernel_size``,
+``stride`` and ``pad`` are an int or an ``(h, w)`` pair. ``im2col`` gives
+``(N, C, KH, KW, OH, OW)`` (or ``(N*OH*OW, C*KH*KW)`` with ``to_matrix``).
+
+im2col is a strided sliding-window view and col2im one scatter-add over a
+cached index: no Python loop over the kernel window. Every backward is built
+from these differentiable functions, so conv, deconv and both poolings have
+exact second derivatives (DeZero's weight gradient and max pooling stop at
+first and second order).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from dezero_plug import Function
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug.backends import backend_of
+from dezero_plug.backends import get_array_module
+from dezero_plug.std.linalg import linear
+from dezero_plug.std.reduction import broadcast_to
+from dezero_plug.std.reduction import max as max_
+from dezero_plug.std.reduction import sum
+from dezero_plug.std.shape import reshape
+from dezero_plug.std.shape import transpose
+from dezero_plug.testing import OpSample
+
+VariableLike = Any
+Pair = int | tuple[int, int]
+
+
+# --------------------------------------------------------------------------- size helpers (DeZero's utils)
+def pair(x: Pair) -> tuple[int, int]:
+    """``x`` as an ``(h, w)`` pair: an int is used for both."""
+    if isinstance(x, (int, np.integer)):
+        return (int(x), int(x))
+    if isinstance(x, (tuple, list)) and len(x) == 2:
+        return (int(x[0]), int(x[1]))
+    raise ValueError(f"pair: expected an int or a pair of ints; got {x!r}")
+
+
+def get_conv_outsize(input_size: int, kernel_size: int, stride: int, pad: int) -> int:
+    """Output length of a convolution: ``(input + 2 pad - kernel) // stride + 1``."""
+    return (input_size + pad * 2 - kernel_size) // stride + 1
+
+
+def get_deconv_outsize(size: int, k: int, s: int, p: int) -> int:
+    """Output length of a transposed convolution: ``s (size - 1) + k - 2 p``."""
+    return s * (size - 1) + k - 2 * p
+
+
+def _geometry(op: str, shape: tuple[int, ...], kernel_size: Pair, stride: Pair, pad: Pair) -> tuple[int, ...]:
+    if len(shape) != 4:
+        raise ValueError(f"{op}: expected an (N, C, H, W) input; got shape {tuple(shape)}")
+    (kh, kw), (sh, sw), (ph, pw) = pair(kernel_size), pair(stride), pair(pad)
+    oh, ow = get_conv_outsize(shape[2], kh, sh, ph), get_conv_outsize(shape[3], kw, sw, pw)
+    if oh <= 0 or ow <= 0 or sh <= 0 or sw <= 0:
+        raise ValueError(
+            f"{op}: kernel {(kh, kw)} with stride {(sh, sw)} and pad {(ph, pw)} "
+            f"does not fit an input of shape {tuple(shape)}"
+        )
+    return kh, kw, sh, sw, ph, pw, oh, ow
+
+
+# --------------------------------------------------------------------------- array-level im2col / col2im
+def im2col_array(
+    img: Any, kernel_size: Pair, stride: Pair, pad: Pair, to_matrix: bool = True, pad_value: float = 0.0
+) -> Any:
+    """Patches of a raw ``(N, C, H, W)`` array as ``(N, C, KH, KW, OH, OW)``, by a strided sliding-window view."""
+    n, c, h, w = img.shape
+    kh, kw, sh, sw, ph, pw, oh, ow = _geometry("im2col", img.shape, kernel_size, stride, pad)
+    xp = get_array_module(img)
+    if ph or pw:
+        padded = xp.full((n, c, h + 2 * ph, w + 2 * pw), pad_value, dtype=img.dtype, device=img.device)
+        padded[:, :, ph : ph + h, pw : pw + w] = img
+        img = padded
+    windows = backend_of(img).sliding_window_view(img, (kh, kw), (2, 3))  # N, C, H', W', KH, KW
+    windows = windows[:, :, 0 : (oh - 1) * sh + 1 : sh, 0 : (ow - 1) * sw + 1 : sw, ...]
+    col = xp.permute_dims(windows, (0, 1, 4, 5, 2, 3))
+    if to_matrix:
+        col = xp.reshape(xp.permute_dims(col, (0, 4, 5, 1, 2, 3)), (n * oh * ow, -1))
+    return col
+
+
+@functools.lru_cache(maxsize=16)
+def _col2im_index(shape: tuple[int, ...], kernel: tuple[int, ...]) -> np.ndarray:
+    """For each element of an (N, C, KH, KW, OH, OW) col: its flat position in the padded image."""
+    n, c, h, w = shape
+    kh, kw, sh, sw, ph, pw, oh, ow = kernel
+    hp, wp = h + 2 * ph, w + 2 * pw
+    rows = np.arange(kh)[:, None, None, None] + sh * np.arange(oh)[None, None, :, None]
+    cols = np.arange(kw)[None, :, None, None] + sw * np.arange(ow)[None, None, None, :]
+    spatial = rows * wp + cols  # KH, KW, OH, OW
+    planes = (np.arange(n * c) * (hp * wp)).reshape(n, c, 1, 1, 1, 1)
+    return (planes + spatial).ravel()
+
+
+def col2im_array(
+    col: Any, img_shape: tuple[int, ...], kernel_size: Pair, stride: Pair, pad: Pair, to_matrix: bool = True
+) -> Any:
+    """The adjoint of im2col: sum every patch back into a raw ``(N, C, H, W)`` image (one scatter-add)."""
+    n, c, h, w = img_shape
+    geometry = _geometry("col2im", img_shape, kernel_size, stride, pad)
+    kh, kw, sh, sw, ph, pw, oh, ow = geometry
+    xp = get_array_module(col)
+    if to_matrix:
+        col = xp.permute_dims(xp.reshape(col, (n, oh, ow, c, kh, kw)), (0, 3, 4, 5, 1, 2))
+    index = _col2im_index(tuple(img_shape), geometry)
+    hp, wp = h + 2 * ph, w + 2 * pw
+    flat = xp.zeros((n * c * hp * wp,), dtype=col.dtype, device=col.device)
+    flat = backend_of(col).scatter_add(flat, index, xp.reshape(col, (-1,)))
+    return xp.reshape(flat, (n, c, hp, wp))[:, :, ph : ph + h, pw : pw + w]
+
+
+# --------------------------------------------------------------------------- im2col / col2im functions
+class Im2col(Function):
+    def __init__(self, kernel_size: Pair, stride: Pair, pad: Pair, to_matrix: bool) -> None:
+        self.kernel_size, self.stride, self.pad, self.to_matrix = kernel_size, stride, pad, to_matrix
+
+    def forward(self, x):
+        return im2col_array(x, self.kernel_size, self.stride, self.pad, self.to_matrix)
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return col2im(gy, x.shape, self.kernel_size, self.stride, self.pad, self.to_matrix)
+
+
+def im2col(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0, to_matrix: bool = True) -> Variable:
+    """Patches of an ``(N, C, H, W)`` image under each kernel position.
+
+    Returns:
+        ``(N, C, KH, KW, OH, OW)``, or ``(N*OH*OW, C*KH*KW)`` when ``to_matrix``.
+
+    Raises:
+        ValueError: when the input is not 4-d or the kernel does not fit it.
+    """
+    return Im2col(kernel_size, stride, pad, to_matrix)(x)
+
+
+class Col2im(Function):
+    def __init__(
+        self, input_shape: tuple[int, ...], kernel_size: Pair, stride: Pair, pad: Pair, to_matrix: bool
+    ) -> None:
+        self.input_shape = tuple(input_shape)
+        self.kernel_size, self.stride, self.pad, self.to_matrix = kernel_size, stride, pad, to_matrix
+
+    def forward(self, x):
+        return col2im_array(x, self.input_shape, self.kernel_size, self.stride, self.pad, self.to_matrix)
+
+    def backward(self, gy):
+        return im2col(gy, self.kernel_size, self.stride, self.pad, self.to_matrix)
+
+
+def col2im(
+    x: VariableLike,
+    input_shape: tuple[int, ...],
+    kernel_size: Pair,
+    stride: Pair = 1,
+    pad: Pair = 0,
+    to_matrix: bool = True,
+) -> Variable:
+    """The adjoint of ``im2col``: patches summed back into an image of ``input_shape`` (N, C, H, W)."""
+    return Col2im(input_shape, kernel_size, stride, pad, to_matrix)(x)
+
+
+# --------------------------------------------------------------------------- conv2d / deconv2d
+def _check_channels(op: str, x: Any, W: Any, axis: int) -> None:
+    if W.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-d weight; got shape {tuple(W.shape)}")
+    if x.ndim == 4 and x.shape[1] != W.shape[axis]:
+        raise ValueError(
+            f"{op}: input of shape {tuple(x.shape)} has {x.shape[1]} channels but the weight of shape "
+            f"{tuple(W.shape)} expects {W.shape[axis]}"
+        )
+
+
+class Conv2d(Function):
+    def __init__(self, stride: Pair = 1, pad: Pair = 0) -> None:
+        self.stride = pair(stride)
+        self.pad = pair(pad)
+
+    def forward(self, x, W, b=None):
+        _check_channels("conv2d", x, W, 1)
+        xp = get_array_module(x)
+        col = im2col_array(x, tuple(W.shape[2:]), self.stride, self.pad, to_matrix=False)
+        y = xp.tensordot(col, W, axes=((1, 2, 3), (1, 2, 3)))  # N, OH, OW, OC
+        if b is not None:
+            y = y + b
+        return xp.permute_dims(y, (0, 3, 1, 2))
+
+    def backward(self, gy):
+        x, W = self.inputs[:2]
+        needs = self.needs_input_grad
+        gx = deconv2d(gy, W, None, self.stride, self.pad, outsize=x.shape[2:]) if needs[0] else None
+        gW = Conv2dGradW(tuple(W.shape[2:]), self.stride, self.pad)(x, gy) if needs[1] else None
+        if len(self.inputs) == 2:
+            return gx, gW
+        return gx, gW, sum(gy, axis=(0, 2, 3)) if needs[2] else None
+
+
+def conv2d(
+    x: VariableLike, W: VariableLike, b: VariableLike | None = None, stride: Pair = 1, pad: Pair = 0
+) -> Variable:
+    """2-d convolution (cross-correlation): ``x`` (N, C, H, W), ``W`` (OC, C, KH, KW), ``b`` (OC,) -> (N, OC, OH, OW).
+
+    Raises:
+        ValueError: when shapes or channels do not match, naming them.
+    """
+    return Conv2d(stride, pad)(x, W) if b is None else Conv2d(stride, pad)(x, W, b)
+
+
+class Deconv2d(Function):
+    def __init__(self, stride: Pair = 1, pad: Pair = 0, outsize: Pair | None = None) -> None:
+        self.stride = pair(stride)
+        self.pad = pair(pad)
+        self.outsize = outsize
+
+    def forward(self, x, W, b=None):
+        _check_channels("deconv2d", x, W, 0)
+        xp = get_array_module(x)
+        (sh, sw), (ph, pw) = self.stride, self.pad
+        _, oc, kh, kw = W.shape
+        n, _, h, w = x.shape
+        if self.outsize is None:
+            out_h, out_w = get_deconv_outsize(h, kh, sh, ph), get_deconv_outsize(w, kw, sw, pw)
+        else:
+            out_h, out_w = pair(self.outsize)
+        gcol = xp.permute_dims(xp.tensordot(W, x, axes=((0,), (1,))), (3, 0, 1, 2, 4, 5))  # N, OC, KH, KW, H, W
+        y = col2im_array(gcol, (n, oc, out_h, out_w), (kh, kw), self.stride, self.pad, to_matrix=False)
+        return y if b is None else y + xp.reshape(b, (1, -1, 1, 1))
+
+    def backward(self, gy):
+        x, W = self.inputs[:2]
+        needs = self.needs_input_grad
+        gx = conv2d(gy, W, None, self.stride, self.pad) if needs[0] else None
+        gW = Conv2dGradW(tuple(W.shape[2:]), self.stride, self.pad)(gy, x) if needs[1] else None
+        if len(self.inputs) == 2:
+            return gx, gW
+        return gx, gW, sum(gy, axis=(0, 2, 3)) if needs[2] else None
+
+
+def deconv2d(
+    x: VariableLike,
+    W: VariableLike,
+    b: VariableLike | None = None,
+    stride: Pair = 1,
+    pad: Pair = 0,
+    outsize: Pair | None = None,
+) -> Variable:
+    """Transposed convolution: ``x`` (N, C, H, W), ``W`` (C, OC, KH, KW), ``b`` (OC,) -> (N, OC, OH, OW).
+
+    ``outsize`` fixes (OH, OW) when several sizes map to the same input size.
+    """
+    return Deconv2d(stride, pad, outsize)(x, W) if b is None else Deconv2d(stride, pad, outsize)(x, W, b)
+
+
+class Conv2dGradW(Function):
+    """The weight gradient of conv2d(a, W) for upstream gradient b; bilinear in (a, b)."""
+
+    def __init__(self, kernel_size: tuple[int, int], stride: Pair, pad: Pair) -> None:
+        self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
+
+    def forward(self, a, b):
+        col = im2col_array(a, self.kernel_size, self.stride, self.pad, to_matrix=False)
+        return get_array_module(a).tensordot(b, col, axes=((0, 2, 3), (0, 4, 5)))
+
+    def backward(self, ggW):
+        a, b = self.inputs
+        ga = deconv2d(b, ggW, None, self.stride, self.pad, outsize=a.shape[2:])  # adjoint of a -> conv2d(a, ggW)
+        gb = conv2d(a, ggW, None, self.stride, self.pad)
+        return ga, gb
+
+
+def conv2d_simple(
+    x: VariableLike, W: VariableLike, b: VariableLike | None = None, stride: Pair = 1, pad: Pair = 0
+) -> Variable:
+    """The book's teaching version of ``conv2d``: im2col, then ``linear``, then a reshape."""
+    n, _, h, w = x.shape
+    oc, _, kh, kw = W.shape
+    (sh, sw), (ph, pw) = pair(stride), pair(pad)
+    oh, ow = get_conv_outsize(h, kh, sh, ph), get_conv_outsize(w, kw, sw, pw)
+    col = im2col(x, (kh, kw), stride, pad, to_matrix=True)
+    weight = transpose(reshape(W, (oc, -1)))
+    t = linear(col, weight, b)
+    return transpose(reshape(t, (n, oh, ow, oc)), (0, 3, 1, 2))
+
+
+# --------------------------------------------------------------------------- pooling
+class Pooling(Function):
+    def __init__(self, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> None:
+        self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        col = im2col_array(x, self.kernel_size, self.stride, self.pad, to_matrix=False, pad_value=-float("inf"))
+        n, c, kh, kw, oh, ow = col.shape
+        col = xp.reshape(col, (n, c, kh * kw, oh, ow))
+        self.indexes = xp.argmax(col, axis=2)  # padding is -inf: it never wins
+        return xp.max(col, axis=2)
+
+    def backward(self, gy):
+        return PoolingGrad(self)(gy)
+
+
+class PoolingGrad(Function):
+    """Routes each gradient to the argmax of its window; linear, with PoolingWithIndexes as its adjoint."""
+
+    def __init__(self, pool: Pooling) -> None:
+        self.pool = pool
+        self.input_shape = tuple(pool.inputs[0].shape)
+
+    def forward(self, gy):
+        xp = get_array_module(gy)
+        n, c, oh, ow = gy.shape
+        kh, kw = pair(self.pool.kernel_size)
+        gcol = _argmax_onehot(self.pool.indexes, kh * kw, gy.dtype) * xp.expand_dims(gy, axis=2)
+        gcol = xp.reshape(gcol, (n, c, kh, kw, oh, ow))
+        return col2im_array(gcol, self.input_shape, (kh, kw), self.pool.stride, self.pool.pad, to_matrix=False)
+
+    def backward(self, ggx):
+        return PoolingWithIndexes(self.pool)(ggx)
+
+
+class PoolingWithIndexes(Function):
+    """Picks, in each window, the element at the recorded argmax (the adjoint of PoolingGrad)."""
+
+    def __init__(self, pool: Pooling) -> None:
+        self.pool = pool
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        col = im2col_array(x, self.pool.kernel_size, self.pool.stride, self.pool.pad, to_matrix=False)
+        n, c, kh, kw, oh, ow = col.shape
+        col = xp.reshape(col, (n, c, kh * kw, oh, ow))
+        return xp.sum(col * _argmax_onehot(self.pool.indexes, kh * kw, x.dtype), axis=2)
+
+    def backward(self, gy):
+        return PoolingGrad(self.pool)(gy)
+
+
+def _argmax_onehot(indexes: Any, size: int, dtype: Any) -> Any:
+    """(N, C, OH, OW) argmax ids -> (N, C, size, OH, OW) one-hot of ``dtype``."""
+    xp = get_array_module(indexes)
+    ids = xp.reshape(xp.arange(size, device=indexes.device), (1, 1, size, 1, 1))
+    return xp.astype(xp.expand_dims(indexes, axis=2) == ids, dtype)
+
+
+def pooling(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> Variable:
+    """Max pooling over ``kernel_size`` windows of an ``(N, C, H, W)`` input; padding never wins (-inf)."""
+    return Pooling(kernel_size, stride, pad)(x)
+
+
+def pooling_simple(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> Variable:
+    """The book's teaching version of ``pooling``: im2col then ``max`` (pads with 0, as in the book)."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = pair(kernel_size), pair(stride), pair(pad)
+    oh, ow = get_conv_outsize(h, kh, sh, ph), get_conv_outsize(w, kw, sw, pw)
+    col = reshape(im2col(x, kernel_size, stride, pad, to_matrix=True), (-1, kh * kw))
+    y = max_(col, axis=1)
+    return transpose(reshape(y, (n, oh, ow, c)), (0, 3, 1, 2))
+
+
+class AveragePooling(Function):
+    def __init__(self, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> None:
+        self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
+
+    def forward(self, x):
+        col = im2col_array(x, self.kernel_size, self.stride, self.pad, to_matrix=False)
+        return get_array_module(x).mean(col, axis=(2, 3))
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        n, c, oh, ow = gy.shape
+        kh, kw = pair(self.kernel_size)
+        share = reshape(gy / (kh * kw), (n, c, 1, 1, oh, ow))  # each window element gets 1/(KH KW)
+        gcol = broadcast_to(share, (n, c, kh, kw, oh, ow))
+        return col2im(gcol, x.shape, self.kernel_size, self.stride, self.pad, to_matrix=False)
+
+
+def average_pooling(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> Variable:
+    """Average pooling over ``kernel_size`` windows (padding counts as zeros, as in DeZero)."""
+    return AveragePooling(kernel_size, stride, pad)(x)
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [conv2d, deconv2d, conv2d_simple, pooling, pooling_simple, average_pooling, im2col, col2im]
+
+
+def _distinct(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    """Values 0.1 apart in random order: the max of each window is unique and stable under small steps."""
+    size = int(np.prod(shape))
+    return (np.random.default_rng(seed).permutation(size) * 0.1 - size * 0.05).reshape(shape)
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    return {
+        "conv2d": [
+            OpSample((2, 3, 5, 5), (4, 3, 3, 3), (4,), id="bias"),
+            OpSample((1, 2, 6, 5), (3, 2, 3, 2), kwargs={"stride": 2, "pad": 1}, id="stride-pad-rect"),
+        ],
+        "deconv2d": [
+            OpSample((2, 3, 3, 3), (3, 2, 3, 3), (2,), id="bias"),
+            OpSample((1, 2, 3, 4), (2, 3, 2, 3), kwargs={"stride": 2, "pad": 1}, id="stride-pad-rect"),
+        ],
+        "conv2d_simple": [OpSample((2, 2, 4, 4), (3, 2, 3, 3), (3,), kwargs={"pad": 1})],
+        "pooling": [
+            OpSample(_distinct((2, 2, 4, 4)), kwargs={"kernel_size": 2, "stride": 2}),
+            OpSample(_distinct((1, 2, 5, 4), 1), kwargs={"kernel_size": (3, 2), "stride": 1, "pad": 1}, id="pad-rect"),
+        ],
+        "pooling_simple": [OpSample(_distinct((1, 2, 4, 4), 2), kwargs={"kernel_size": 2, "stride": 2})],
+        "average_pooling": [
+            OpSample((2, 2, 4, 4), kwargs={"kernel_size": 2, "stride": 2}),
+            OpSample((1, 2, 5, 6), kwargs={"kernel_size": (3, 2), "stride": (1, 2), "pad": 1}, id="rect"),
+        ],
+        "im2col": [
+            OpSample((1, 2, 4, 4), kwargs={"kernel_size": 3, "pad": 1}),
+            OpSample((2, 1, 5, 4), kwargs={"kernel_size": (2, 3), "stride": 2, "to_matrix": False}, id="tensor"),
+        ],
+        "col2im": [
+            OpSample((16, 18), kwargs={"input_shape": (1, 2, 4, 4), "kernel_size": 3, "pad": 1}),
+            OpSample(
+                (2, 1, 2, 3, 2, 1),
+                kwargs={"input_shape": (2, 1, 5, 4), "kernel_size": (2, 3), "stride": 2, "to_matrix": False},
+                id="tensor",
+            ),
+        ],
+    }

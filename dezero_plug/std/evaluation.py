@@ -1,0 +1,38 @@
+"""Evaluation: accuracy (not differentiable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug.backends import get_array_module
+from dezero_plug.testing import OpSample
+
+
+def accuracy(y: Any, t: Any) -> Variable:
+    """Fraction of rows of scores ``y`` (N, C) whose argmax equals the label ``t`` (N,); not differentiable.
+
+    Raises:
+        ValueError: when the number of rows and labels differ.
+    """
+    y = y.data if isinstance(y, Variable) else y
+    t = t.data if isinstance(t, Variable) else t
+    if y.shape[0] != t.size:
+        raise ValueError(f"accuracy: {y.shape[0]} predictions (scores {tuple(y.shape)}) but {t.size} labels")
+    xp = get_array_module(y)
+    pred = xp.reshape(xp.argmax(y, axis=1), t.shape)
+    hits = xp.astype(pred == t, y.dtype if xp.isdtype(y.dtype, "real floating") else xp.float64)
+    return Variable(xp.asarray(xp.mean(hits)))
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [accuracy]
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    return {"accuracy": [OpSample((4, 3), np.array([0, 1, 2, 1]), grad=[])]}

@@ -1,0 +1,139 @@
+"""Linear algebra: matmul, linear, linear_simple (the book's teaching version), embed_id.
+
+Shape conventions: ``x`` is ``(N, in)`` (or a batch of matrices), ``W`` is
+``(in, out)``, ``b`` is ``(out,)``; ``embed_id`` looks rows of ``W`` up by integer ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dezero_plug import Function
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug.backends import backend_of
+from dezero_plug.backends import get_array_module
+from dezero_plug.std.reduction import sum_to
+from dezero_plug.std.shape import get_item
+from dezero_plug.std.shape import transpose
+from dezero_plug.testing import OpSample
+
+VariableLike = Any
+
+
+def _check_matmul(op: str, a: Any, b: Any) -> None:
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(
+            f"{op}: expected inputs of at least 2 dimensions; got shapes {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(
+            f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not align ({a.shape[-1]} != {b.shape[-2]})"
+        )
+
+
+def _mT(x: Variable) -> Variable:
+    """Swap the last two axes (the matrix transpose of a batch)."""
+    axes = list(range(x.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return transpose(x, tuple(axes))
+
+
+class MatMul(Function):
+    def forward(self, x, W):
+        _check_matmul("matmul", x, W)
+        return get_array_module(x).matmul(x, W)
+
+    def backward(self, gy):
+        x, W = self.inputs
+        need_x, need_W = self.needs_input_grad
+        gx = sum_to(matmul(gy, _mT(W)), x.shape) if need_x else None  # d(xW)/dx = gy W^T
+        gW = sum_to(matmul(_mT(x), gy), W.shape) if need_W else None  # d(xW)/dW = x^T gy
+        return gx, gW
+
+
+def matmul(x: VariableLike, W: VariableLike) -> Variable:
+    """Matrix product ``x @ W`` of 2-D inputs (or batches of matrices, broadcast like numpy).
+
+    Raises:
+        ValueError: when the inner dimensions differ, naming both shapes.
+
+    Example:
+        >>> matmul(Variable(np.ones((2, 3))), np.ones((3, 4))).shape
+        (2, 4)
+    """
+    return MatMul()(x, W)
+
+
+class Linear(Function):
+    def forward(self, x, W, b=None):
+        _check_matmul("linear", x, W)
+        y = get_array_module(x).matmul(x, W)
+        return y if b is None else y + b
+
+    def backward(self, gy):
+        x, W = self.inputs[:2]
+        needs = self.needs_input_grad
+        gx = matmul(gy, W.T) if needs[0] else None
+        gW = matmul(x.T, gy) if needs[1] else None
+        if len(self.inputs) == 2:
+            return gx, gW
+        gb = sum_to(gy, self.inputs[2].shape) if needs[2] else None
+        return gx, gW, gb
+
+
+def linear(x: VariableLike, W: VariableLike, b: VariableLike | None = None) -> Variable:
+    """``x @ W + b`` in one op: ``x`` (N, in), ``W`` (in, out), ``b`` (out,) or None.
+
+    Raises:
+        ValueError: when ``x`` and ``W`` do not align.
+    """
+    return Linear()(x, W) if b is None else Linear()(x, W, b)
+
+
+def linear_simple(x: VariableLike, W: VariableLike, b: VariableLike | None = None) -> Variable:
+    """The book's teaching version of ``linear``: a matmul then an add (frees the product's data early)."""
+    t = matmul(x, W)
+    if b is None:
+        return t
+    y = t + b
+    t.data = None  # the add's backward only needs shapes: release the intermediate array
+    return y
+
+
+def embed_id(x: Any, W: VariableLike) -> Variable:
+    """Rows of ``W`` (vocabulary, dim) picked by the integer ids ``x`` (any shape); ``W[x]``."""
+    ids = x.data if isinstance(x, Variable) else x
+    if backend_of(ids).dtype_kind(ids.dtype) != "i":
+        raise TypeError(f"embed_id: ids must be an integer array; got dtype {ids.dtype}")
+    return get_item(W, ids)
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [matmul, linear, linear_simple, embed_id]
+
+
+@hookimpl
+def dezero_plug_variable_methods():
+    def dot(self: Variable, other: VariableLike) -> Variable:
+        """``x.dot(W)``: see ``F.matmul``."""
+        return matmul(self, other)
+
+    return {"dot": dot, "__matmul__": matmul}
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    return {
+        "matmul": [
+            OpSample((2, 3), (3, 4)),
+            OpSample((5, 2, 3), (3, 4), id="batched"),
+            OpSample((2, 3), (3, 4), call=lambda a, b: a @ b, id="operator"),
+        ],
+        "linear": [OpSample((2, 3), (3, 4), (4,)), OpSample((2, 3), (3, 4), id="no-bias")],
+        "linear_simple": [OpSample((2, 3), (3, 4), (4,)), OpSample((2, 3), (3, 4), id="no-bias")],
+        "embed_id": [OpSample(np.array([[0, 2], [2, 3]]), (4, 3), grad=[1])],
+    }

@@ -1,0 +1,173 @@
+"""Losses: mean_squared_error, mean_absolute_error, softmax_cross_entropy, sigmoid_cross_entropy,
+binary_cross_entropy, and the book's mean_squared_error_simple and softmax_cross_entropy_simple.
+
+Shape conventions (DeZero's): scores ``x`` are ``(N, C)`` and labels ``t`` are
+integer class ids of shape ``(N,)``; the regression losses sum the squared (or
+absolute) differences and divide by ``N = len(diff)``, the batch size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dezero_plug import Function
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug.backends import backend_of
+from dezero_plug.backends import get_array_module
+from dezero_plug.std.activation import logsumexp
+from dezero_plug.std.activation import sigmoid
+from dezero_plug.std.activation import softmax
+from dezero_plug.std.math import abs
+from dezero_plug.std.math import clip
+from dezero_plug.std.math import log
+from dezero_plug.std.reduction import sum
+from dezero_plug.std.reduction import sum_to
+from dezero_plug.std.shape import get_item
+from dezero_plug.testing import OpSample
+
+VariableLike = Any
+
+
+def _batch(shape: tuple[int, ...]) -> int:
+    return shape[0] if shape else 1
+
+
+class MeanSquaredError(Function):
+    def forward(self, x0, x1):
+        diff = x0 - x1
+        return get_array_module(diff).sum(diff * diff) / _batch(diff.shape)
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        diff = x0 - x1
+        gx = gy * diff * (2.0 / _batch(diff.shape))  # d/dx0 Σ(x0 - x1)^2 / N = 2 (x0 - x1) / N
+        return sum_to(gx, x0.shape), sum_to(-gx, x1.shape)  # inputs may broadcast
+
+
+def mean_squared_error(x0: VariableLike, x1: VariableLike) -> Variable:
+    """``sum((x0 - x1) ** 2) / N`` with ``N`` the batch size (DeZero's definition); inputs may broadcast."""
+    return MeanSquaredError()(x0, x1)
+
+
+def mean_squared_error_simple(x0: VariableLike, x1: VariableLike) -> Variable:
+    """The book's teaching version of ``mean_squared_error``, from basic functions."""
+    diff = x0 - x1
+    return sum(diff**2) / _batch(diff.shape)
+
+
+def mean_absolute_error(x0: VariableLike, x1: VariableLike) -> Variable:
+    """``sum(|x0 - x1|) / N``, ``N`` the batch size, as ``mean_squared_error`` divides (not PyTorch's mean)."""
+    diff = x0 - x1
+    return sum(abs(diff)) / _batch(diff.shape)
+
+
+def _check_labels(op: str, x: Any, t: Any) -> Any:
+    """The labels as a raw integer array of shape (N,) with values in [0, C), else an error naming the op."""
+    t = t.data if isinstance(t, Variable) else t
+    x = x.data if isinstance(x, Variable) else x
+    if x.ndim != 2:
+        raise ValueError(f"{op}: scores must have shape (N, C); got {tuple(x.shape)}")
+    if backend_of(t).dtype_kind(t.dtype) != "i":
+        raise TypeError(f"{op}: labels must be integer class ids; got dtype {t.dtype}")
+    if tuple(t.shape) != (x.shape[0],):
+        raise ValueError(
+            f"{op}: labels must have shape (N,) = ({x.shape[0]},) for scores of shape {tuple(x.shape)}; "
+            f"got {tuple(t.shape)} (flatten them: t.reshape(-1))"
+        )
+    xp = get_array_module(t)
+    if t.shape[0] and (int(xp.min(t)) < 0 or int(xp.max(t)) >= x.shape[1]):
+        raise ValueError(
+            f"{op}: labels must be class ids in [0, {x.shape[1]}); got values from {int(xp.min(t))} to {int(xp.max(t))}"
+        )
+    return t
+
+
+class SoftmaxCrossEntropy(Function):
+    def forward(self, x, t):
+        xp = get_array_module(x)
+        log_p = x - logsumexp(x, axis=1)
+        picked = xp.take_along_axis(log_p, xp.expand_dims(t, axis=1), axis=1)
+        return -xp.sum(picked) / x.shape[0]
+
+    def backward(self, gy):
+        x, t = self.inputs
+        xp = get_array_module(x.data)
+        classes = xp.arange(x.shape[1], device=t.data.device)
+        onehot = xp.astype(xp.expand_dims(t.data, axis=1) == classes, x.dtype)  # x's dtype: no float64 drift
+        return (softmax(x) - onehot) * (gy / x.shape[0]), None
+
+
+def softmax_cross_entropy(x: VariableLike, t: Any) -> Variable:
+    """Mean cross entropy of ``softmax(x)`` against class ids: ``x`` (N, C) scores, ``t`` (N,) integers.
+
+    Raises:
+        TypeError: when ``t`` is not integer.
+        ValueError: when ``t`` is not of shape (N,) or holds ids outside [0, C).
+    """
+    return SoftmaxCrossEntropy()(x, _check_labels("softmax_cross_entropy", x, t))
+
+
+def softmax_cross_entropy_simple(x: VariableLike, t: Any) -> Variable:
+    """The book's teaching version of ``softmax_cross_entropy``, from basic functions."""
+    t = _check_labels("softmax_cross_entropy_simple", x, t)
+    n = x.shape[0]
+    p = clip(softmax(x), 1e-15, 1.0)  # avoid log(0)
+    picked = get_item(log(p), (np.arange(n), t if isinstance(t, np.ndarray) else backend_of(t).to_numpy(t)))
+    return -1 * sum(picked) / n
+
+
+def _as_targets(op: str, x: Any, t: Any) -> Any:
+    """Binary targets as a constant of the scores' dtype and shape."""
+    data = x.data if isinstance(x, Variable) else x
+    t = t.data if isinstance(t, Variable) else t
+    if t.size != data.size:
+        raise ValueError(f"{op}: targets of shape {tuple(t.shape)} do not match scores of shape {tuple(data.shape)}")
+    xp = get_array_module(t)
+    return xp.reshape(xp.astype(t, data.dtype), data.shape)
+
+
+def sigmoid_cross_entropy(x: VariableLike, t: Any) -> Variable:
+    """Mean binary cross entropy of ``sigmoid(x)`` against 0/1 targets ``t`` of x's size; divided by N."""
+    t = _as_targets("sigmoid_cross_entropy", x, t)
+    p = clip(sigmoid(x), 1e-15, 1.0)
+    tlog_p = log(p) * t + log(1 - p) * (1 - t)  # Variables on the left: strict arrays do not defer
+    return -1 * sum(tlog_p) / _batch(t.shape)
+
+
+def binary_cross_entropy(p: VariableLike, t: Any) -> Variable:
+    """Mean binary cross entropy of probabilities ``p`` against 0/1 targets ``t``; divided by N."""
+    t = _as_targets("binary_cross_entropy", p, t)
+    p = clip(p, 1e-15, 0.999)
+    tlog_p = log(p) * t + log(1 - p) * (1 - t)
+    return -1 * sum(tlog_p) / _batch(t.shape)
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [
+        mean_squared_error,
+        mean_squared_error_simple,
+        mean_absolute_error,
+        softmax_cross_entropy,
+        softmax_cross_entropy_simple,
+        sigmoid_cross_entropy,
+        binary_cross_entropy,
+    ]
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    labels = np.array([2, 0, 1, 2])
+    targets = np.array([[1], [0], [1]])
+    return {
+        "mean_squared_error": [OpSample((4, 3), (4, 3)), OpSample((4, 3), (3,), id="broadcast")],
+        "mean_squared_error_simple": [OpSample((4, 3), (4, 3))],
+        "mean_absolute_error": [OpSample((4, 3), (4, 3))],
+        "softmax_cross_entropy": [OpSample((4, 3), labels)],
+        "softmax_cross_entropy_simple": [OpSample((4, 3), labels)],
+        "sigmoid_cross_entropy": [OpSample((3, 1), targets)],
+        "binary_cross_entropy": [OpSample((3, 1), targets, low=0.1, high=0.9)],
+    }

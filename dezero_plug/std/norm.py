@@ -1,0 +1,158 @@
+"""Normalisation: batch_norm (with DeZero's misspelt alias batch_nrom) and layer_norm.
+
+``batch_norm`` normalises ``(N, C)`` or ``(N, C, H, W)`` inputs per channel C.
+In training (``Config.train``) it uses the batch's statistics and updates the
+running ``mean``/``var`` arrays in place; under ``test_mode()`` it uses them.
+Its backward is built from differentiable functions, so second derivatives
+(in x, gamma and beta) are exact — DeZero's treat 1/std as a constant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dezero_plug import Config
+from dezero_plug import Function
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug.backends import get_array_module
+from dezero_plug.std.reduction import average
+from dezero_plug.std.reduction import sum
+from dezero_plug.std.shape import reshape
+from dezero_plug.std.shape import transpose
+from dezero_plug.testing import OpSample
+
+VariableLike = Any
+
+
+def _to_rows(x: Any, xp: Any = None) -> Any:
+    """(N, C, H, W) -> (N*H*W, C); (N, C) unchanged. Works on raw arrays (xp given) and Variables."""
+    if x.ndim == 2:
+        return x
+    c = x.shape[1]
+    if xp is None:
+        return reshape(transpose(x, (0, 2, 3, 1)), (-1, c))
+    return xp.reshape(xp.permute_dims(x, (0, 2, 3, 1)), (-1, c))
+
+
+def _from_rows(y: Any, shape: tuple[int, ...], xp: Any = None) -> Any:
+    if len(shape) == 2:
+        return y
+    n, c, h, w = shape
+    if xp is None:
+        return transpose(reshape(y, (n, h, w, c)), (0, 3, 1, 2))
+    return xp.permute_dims(xp.reshape(y, (n, h, w, c)), (0, 3, 1, 2))
+
+
+class BatchNorm(Function):
+    def __init__(self, mean: Any, var: Any, decay: float, eps: float) -> None:
+        self.avg_mean = mean
+        self.avg_var = var
+        self.decay = decay
+        self.eps = eps
+        self.train = Config.train
+
+    def forward(self, x, gamma, beta):
+        if x.ndim not in (2, 4):
+            raise ValueError(f"batch_norm: expected (N, C) or (N, C, H, W) input; got shape {tuple(x.shape)}")
+        xp = get_array_module(x)
+        rows = _to_rows(x, xp)
+        if rows.shape[1] != gamma.shape[0]:
+            raise ValueError(f"batch_norm: input has {rows.shape[1]} channels but gamma has shape {tuple(gamma.shape)}")
+        if self.train:
+            mean = xp.mean(rows, axis=0)
+            var = xp.var(rows, axis=0)
+            m = rows.shape[0]
+            adjust = m / max(m - 1.0, 1.0)  # unbiased running variance, as DeZero
+            self.avg_mean[...] = self.decay * self.avg_mean + (1 - self.decay) * mean
+            self.avg_var[...] = self.decay * self.avg_var + (1 - self.decay) * adjust * var
+        else:
+            mean, var = self.avg_mean, self.avg_var
+        y = gamma * ((rows - mean) / xp.sqrt(var + self.eps)) + beta
+        return _from_rows(y, x.shape, xp)
+
+    def backward(self, gy):
+        x, gamma, _ = self.inputs
+        rows, g = _to_rows(x), _to_rows(gy)
+        gbeta = sum(g, axis=0)
+        if not self.train:  # statistics were constants
+            inv_std = Variable((self.avg_var + self.eps) ** -0.5)
+            xhat = (rows - Variable(self.avg_mean)) * inv_std
+            return _from_rows(g * (gamma * inv_std), x.shape), sum(xhat * g, axis=0), gbeta
+        m = rows.shape[0]
+        xc = rows - average(rows, axis=0)
+        inv_std = (average(xc * xc, axis=0) + self.eps) ** -0.5
+        xhat = xc * inv_std
+        ggamma = sum(xhat * g, axis=0)
+        gx = (g - gbeta / m - xhat * ggamma / m) * (gamma * inv_std)
+        return _from_rows(gx, x.shape), ggamma, gbeta
+
+
+def batch_norm(
+    x: VariableLike, gamma: VariableLike, beta: VariableLike, mean: Any, var: Any, decay: float = 0.9, eps: float = 2e-5
+) -> Variable:
+    """Batch normalisation per channel: ``gamma * (x - mean) / sqrt(var + eps) + beta``.
+
+    Args:
+        x: ``(N, C)`` or ``(N, C, H, W)``.
+        gamma, beta: ``(C,)`` scale and shift.
+        mean, var: ``(C,)`` running statistics (raw arrays), updated in place in training.
+        decay: weight of the old running statistics; eps: added to the variance.
+
+    Raises:
+        ValueError: when the input is not 2-d or 4-d, or its channels do not match gamma.
+    """
+    mean = mean.data if isinstance(mean, Variable) else mean
+    var = var.data if isinstance(var, Variable) else var
+    return BatchNorm(mean, var, decay, eps)(x, gamma, beta)
+
+
+def batch_nrom(*args: Any, **kwargs: Any) -> Variable:
+    """DeZero's misspelt name of ``batch_norm``, kept so book code runs; use ``batch_norm``."""
+    return batch_norm(*args, **kwargs)
+
+
+def layer_norm(x: VariableLike, gamma: VariableLike, beta: VariableLike, eps: float = 1e-5) -> Variable:
+    """Normalise over the last axis, then scale by ``gamma`` and shift by ``beta`` (both of the last axis's size)."""
+    x = x if isinstance(x, Variable) else Variable(x)
+    xc = x - average(x, axis=-1, keepdims=True)
+    inv_std = (average(xc * xc, axis=-1, keepdims=True) + eps) ** -0.5
+    return gamma * (xc * inv_std) + beta
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [batch_norm, batch_nrom, layer_norm]
+
+
+def _bn(mode: str, shape: tuple[int, ...]) -> Any:
+    """A batch_norm call on fresh running statistics (the kit calls the op many times)."""
+    import numpy as np
+
+    from dezero_plug import backends
+    from dezero_plug import test_mode
+
+    def call(x, gamma, beta):
+        backend = backends.backend_of(x.data)
+        c = shape[1]
+        mean = backend.from_numpy(np.linspace(-0.2, 0.2, c).astype(backend.to_numpy(x.data).dtype))
+        var = backend.from_numpy(np.linspace(0.5, 1.5, c).astype(backend.to_numpy(x.data).dtype))
+        if mode == "test":
+            with test_mode():
+                return batch_norm(x, gamma, beta, mean, var)
+        return batch_norm(x, gamma, beta, mean, var)
+
+    return call
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    return {
+        "batch_norm": [
+            OpSample((5, 3), (3,), (3,), call=_bn("train", (5, 3)), id="train-2d"),
+            OpSample((2, 3, 2, 2), (3,), (3,), call=_bn("train", (2, 3)), id="train-4d"),
+            OpSample((4, 3), (3,), (3,), call=_bn("test", (4, 3)), id="test-mode"),
+        ],
+        "batch_nrom": [OpSample((4, 2), (2,), (2,), call=_bn("train", (4, 2)))],
+        "layer_norm": [OpSample((3, 4), (4,), (4,))],
+    }
