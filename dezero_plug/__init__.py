@@ -11,6 +11,7 @@ from dezero_plug import backends
 from dezero_plug import core
 from dezero_plug import core_simple  # DeZero's teaching kernel: an alias of the one kernel
 from dezero_plug import cuda  # noqa: E402
+from dezero_plug import functions_conv  # noqa: E402
 from dezero_plug._version import __version__
 from dezero_plug.backends import Backend
 from dezero_plug.core import Config
@@ -70,6 +71,8 @@ __all__ = [
     "test_mode",
     "transforms",
     "using_config",
+    "utils",
+    "functions_conv",
 ]
 
 from dezero_plug import datasets  # noqa: E402
@@ -80,3 +83,5 @@ from dezero_plug import optimizers  # noqa: E402
 from dezero_plug import transforms  # noqa: E402
 
 plugin_manager.load()
+
+from dezero_plug import utils  # noqa: E402  (imports std families: after the plugins are loaded)

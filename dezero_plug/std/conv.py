@@ -75,8 +75,8 @@ def im2col_array(
     img: Any, kernel_size: Pair, stride: Pair, pad: Pair, to_matrix: bool = True, pad_value: float = 0.0
 ) -> Any:
     """Patches of a raw ``(N, C, H, W)`` array as ``(N, C, KH, KW, OH, OW)``, by a strided sliding-window view."""
-    n, c, h, w = img.shape
     kh, kw, sh, sw, ph, pw, oh, ow = _geometry("im2col", img.shape, kernel_size, stride, pad)
+    n, c, h, w = img.shape
     xp = get_array_module(img)
     if ph or pw:
         padded = xp.full((n, c, h + 2 * ph, w + 2 * pw), pad_value, dtype=img.dtype, device=img.device)
@@ -188,6 +188,7 @@ class Conv2d(Function):
         self.pad = pair(pad)
 
     def forward(self, x, W, b=None):
+        _geometry("conv2d", x.shape, tuple(W.shape[2:]) if W.ndim == 4 else 1, self.stride, self.pad)
         _check_channels("conv2d", x, W, 1)
         xp = get_array_module(x)
         col = im2col_array(x, tuple(W.shape[2:]), self.stride, self.pad, to_matrix=False)
@@ -224,6 +225,8 @@ class Deconv2d(Function):
         self.outsize = outsize
 
     def forward(self, x, W, b=None):
+        if x.ndim != 4:
+            raise ValueError(f"deconv2d: expected an (N, C, H, W) input; got shape {tuple(x.shape)}")
         _check_channels("deconv2d", x, W, 0)
         xp = get_array_module(x)
         (sh, sw), (ph, pw) = self.stride, self.pad

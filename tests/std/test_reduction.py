@@ -25,3 +25,21 @@ def test_broadcast_to_an_incompatible_shape(asarray):
 def test_sum_of_all_gives_a_0d_variable(asarray):
     y = F.sum(Variable(asarray(np.ones((2, 3)))))
     assert y.shape == () and y.ndim == 0
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_and_min_backward_with_a_negative_axis(asarray, to_numpy, op):
+    # DeZero's max_backward_shape breaks for negative axes.
+    data = np.array([[1.0, 5.0, 3.0], [7.0, 2.0, 4.0]])
+    x = Variable(asarray(data))
+    getattr(F, op)(x, axis=-1).sum().backward()
+    pick = np.argmax(data, axis=1) if op == "max" else np.argmin(data, axis=1)
+    expected = np.zeros_like(data)
+    expected[np.arange(2), pick] = 1.0
+    np.testing.assert_array_equal(to_numpy(x.grad), expected)
+
+
+def test_mean_is_average_and_var_is_population_variance(asarray, to_numpy):
+    x = Variable(asarray(np.array([[1.0, 2.0], [3.0, 6.0]])))
+    assert F.mean is F.average
+    np.testing.assert_allclose(to_numpy(F.var(x, axis=0)), [1.0, 4.0])

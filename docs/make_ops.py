@@ -1,0 +1,44 @@
+"""Write docs/ops.md: every function in dezero_plug.functions, its provider, and its double-backprop support.
+
+Run: python docs/make_ops.py   (tests/test_meta.py checks the file lists every builtin function)
+"""
+
+from pathlib import Path
+
+from dezero_plug import plugin_manager
+
+NOT_DIFFERENTIABLE = {"accuracy": "not differentiable (returns a constant)"}
+HELPERS = {"as_array": "kernel helper, makes no graph", "as_variable": "kernel helper, makes no graph"}
+ZERO_SECOND = {"relu", "leaky_relu", "max", "min", "clip", "maximum", "minimum", "abs", "pooling", "pooling_simple"}
+
+
+def main() -> None:
+    samples = {op: s for plugin in plugin_manager.op_samples().values() for op, s in plugin.items()}
+    rows = []
+    for name in sorted(plugin_manager.exports["functions"]):
+        record = plugin_manager.providers["functions"][name]
+        module = getattr(record.module, "__name__", record.name)
+        if name in HELPERS or name in NOT_DIFFERENTIABLE:
+            double = "—"
+        elif all(s.double for s in samples.get(name, [])):
+            double = "yes" + (" (zero almost everywhere: piecewise linear)" if name in ZERO_SECOND else "")
+        else:
+            double = "first order only"
+        doc = (getattr(plugin_manager.exports["functions"][name], "__doc__", "") or "").strip().splitlines()[0]
+        note = HELPERS.get(name) or NOT_DIFFERENTIABLE.get(name) or doc
+        rows.append(f"| `{name}` | `{module}` ({record.name}) | {double} | {note} |")
+    text = (
+        "# Functions\n\n"
+        "Every name in `dezero_plug.functions` (`F`), the plugin and module that provide it, and whether\n"
+        "its backward is itself differentiable (double backprop), each checked numerically by the\n"
+        "conformance kit on every sample (`dezero_plug/std/<family>.py`, bottom of the file).\n"
+        "`python -m dezero_plug ops` prints the same providers for what is installed. No builtin op is\n"
+        "first-order only: the piecewise-linear ones have an exact second derivative of zero.\n\n"
+        "| function | module (plugin) | double backprop | what it does |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
+    Path(__file__).with_name("ops.md").write_text(text)
+    print(f"wrote docs/ops.md: {len(rows)} functions")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Convolution and pooling: DeZero's defects fixed, errors, and the array helpers."""
+
+import numpy as np
+import pytest
+
+import dezero_plug.functions as F
+from dezero_plug import Variable
+from dezero_plug.testing import check_backward
+from dezero_plug.testing import check_double_backward
+
+
+def rand(*shape, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, size=shape)
+
+
+def test_conv2d_weight_gradient_is_differentiable(backend):
+    # DeZero's Conv2DGradW.backward reads its own outputs: double backprop through W breaks.
+    x, W = backend.from_numpy(rand(1, 2, 4, 4)), backend.from_numpy(rand(3, 2, 3, 3, seed=1))
+    check_double_backward(lambda x, W: F.conv2d(x, W, stride=1, pad=1), [x, W], backend=backend)
+
+
+def test_deconv2d_weight_gradient_is_differentiable(backend):
+    x, W = backend.from_numpy(rand(1, 2, 3, 3)), backend.from_numpy(rand(2, 3, 3, 3, seed=1))
+    check_double_backward(lambda x, W: F.deconv2d(x, W, stride=2, pad=1), [x, W], backend=backend)
+
+
+def test_max_pooling_third_derivative(asarray, to_numpy):
+    # f = Σ m³ over window maxima m: d³f/dm³ = 6 at each argmax, 0 elsewhere. DeZero fails at third order.
+    data = np.arange(16.0).reshape(1, 1, 4, 4) / 10 + 0.1
+    x = Variable(asarray(data))
+    (F.pooling(x, 2, 2) ** 3).sum().backward(create_graph=True)
+    for _ in range(2):
+        g = x.grad
+        x.cleargrad()
+        g.sum().backward(create_graph=True)
+    expected = np.zeros((4, 4))
+    expected[1::2, 1::2] = 6.0
+    np.testing.assert_allclose(to_numpy(x.grad)[0, 0], expected, rtol=1e-12)
+
+
+def test_max_pooling_pads_with_minus_infinity_not_zero(asarray, to_numpy):
+    x = Variable(asarray(-np.arange(1.0, 10.0).reshape(1, 1, 3, 3)))  # all negative
+    y = F.pooling(x, kernel_size=2, stride=2, pad=1)
+    np.testing.assert_array_equal(to_numpy(y)[0, 0], [[-1.0, -2.0], [-4.0, -5.0]])
+
+
+def test_average_pooling_backward_with_a_rectangular_kernel(backend):
+    # DeZero swaps KH and KW in the backward: it breaks on non-square kernels.
+    x = backend.from_numpy(rand(1, 2, 6, 4))
+    check_backward(lambda x: F.average_pooling(x, kernel_size=(3, 2), stride=(3, 2)), [x], backend=backend)
+
+
+def test_conv2d_channel_mismatch_names_both_shapes(asarray):
+    with pytest.raises(
+        ValueError,
+        match=r"^conv2d: input of shape \(1, 3, 5, 5\) has 3 channels but the weight of shape \(4, 2, 3, 3\) expects 2",
+    ):
+        F.conv2d(Variable(asarray(np.ones((1, 3, 5, 5)))), Variable(asarray(np.ones((4, 2, 3, 3)))))
+
+
+def test_kernel_larger_than_the_input_is_an_error(asarray):
+    with pytest.raises(
+        ValueError,
+        match=r"^im2col: kernel \(5, 5\) with stride \(1, 1\) and pad \(0, 0\) does not fit an input of shape "
+        r"\(1, 1, 3, 3\)",
+    ):
+        F.pooling(Variable(asarray(np.ones((1, 1, 3, 3)))), 5)
+
+
+def test_conv2d_needs_a_4d_input(asarray):
+    with pytest.raises(ValueError, match=r"expected an \(N, C, H, W\) input; got shape \(3, 5, 5\)"):
+        F.conv2d(Variable(asarray(np.ones((3, 5, 5)))), Variable(asarray(np.ones((4, 3, 3, 3)))))
+
+
+@pytest.mark.backend("numpy")
+def test_im2col_matches_the_loop_definition():
+    x = rand(2, 3, 7, 6)
+    col = F.im2col(x, (3, 2), stride=(2, 1), pad=1, to_matrix=False).data
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    for j in range(3):
+        for i in range(2):
+            np.testing.assert_array_equal(col[:, :, j, i], padded[:, :, j : j + 2 * 4 : 2, i : i + 7])
+
+
+@pytest.mark.backend("numpy")
+def test_col2im_is_the_adjoint_of_im2col():
+    x, c = rand(2, 2, 5, 5), rand(2, 2, 3, 3, 3, 3, seed=3)
+    lhs = np.sum(F.im2col(x, 3, 1, 0, to_matrix=False).data * c)
+    rhs = np.sum(x * F.col2im(c, x.shape, 3, 1, 0, to_matrix=False).data)
+    assert lhs == pytest.approx(rhs, rel=1e-12)

@@ -1,0 +1,53 @@
+"""Losses: labels are validated (DeZero accepts (N, 1) and negative labels silently), broadcasting grads."""
+
+import numpy as np
+import pytest
+
+import dezero_plug.functions as F
+from dezero_plug import Variable
+
+
+@pytest.fixture
+def scores(asarray):
+    return Variable(asarray(np.random.default_rng(0).uniform(-1, 1, (4, 3))))
+
+
+def test_labels_of_shape_n_by_1_are_refused(scores, asarray):
+    with pytest.raises(
+        ValueError, match=r"^softmax_cross_entropy: labels must have shape \(N,\) = \(4,\) .* got \(4, 1\)"
+    ):
+        F.softmax_cross_entropy(scores, asarray(np.array([[0], [1], [2], [0]])))
+
+
+def test_negative_or_too_large_labels_are_refused(scores, asarray):
+    with pytest.raises(ValueError, match=r"labels must be class ids in \[0, 3\); got values from -1 to 2"):
+        F.softmax_cross_entropy(scores, asarray(np.array([0, -1, 2, 1])))
+    with pytest.raises(ValueError, match=r"labels must be class ids in \[0, 3\); got values from 0 to 3"):
+        F.softmax_cross_entropy_simple(scores, asarray(np.array([0, 3, 2, 1])))
+
+
+def test_float_labels_are_a_type_error(scores, asarray):
+    with pytest.raises(TypeError, match=r"^softmax_cross_entropy: labels must be integer class ids; got dtype"):
+        F.softmax_cross_entropy(scores, asarray(np.array([0.0, 1.0, 2.0, 1.0])))
+
+
+def test_softmax_cross_entropy_float32_stays_float32(asarray, xp):
+    x = Variable(asarray(np.zeros((2, 3)), dtype=np.float32))
+    loss = F.softmax_cross_entropy(x, asarray(np.array([0, 2])))
+    loss.backward()
+    assert loss.dtype == xp.float32 and x.grad.dtype == xp.float32
+    assert float(loss.data) == pytest.approx(np.log(3.0), rel=1e-6)
+
+
+def test_mean_squared_error_gradients_have_the_input_shapes_when_broadcasting(asarray):
+    # DeZero returns gradients of the broadcast shape for both inputs.
+    a, b = Variable(asarray(np.ones((4, 3)))), Variable(asarray(np.zeros((3,))))
+    F.mean_squared_error(a, b).backward()
+    assert a.grad.shape == (4, 3) and b.grad.shape == (3,)
+
+
+def test_targets_of_another_size_are_refused(asarray):
+    with pytest.raises(
+        ValueError, match=r"^sigmoid_cross_entropy: targets of shape \(3,\) do not match scores of shape \(4, 1\)"
+    ):
+        F.sigmoid_cross_entropy(Variable(asarray(np.zeros((4, 1)))), asarray(np.array([1, 0, 1])))
