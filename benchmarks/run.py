@@ -86,6 +86,12 @@ def main() -> int:
             best = results[f].setdefault("chain", got)
             for key in best:
                 best[key] = min(best[key], got[key])
+    for _ in range(2):
+        for f in frameworks:
+            got = workload(pythons[f], f, "conv")
+            best = results[f].setdefault("conv", got)
+            for key in best:
+                best[key] = min(best[key], got[key])
     for f in frameworks:
         results[f]["memory"] = workload(pythons[f], f, "memory")
         points = []
@@ -108,6 +114,8 @@ def main() -> int:
     print(f"{'workload':<38}" + "".join(f"{f:>14}" for f in frameworks))
     row("per op, forward (us)", {f: results[f]["chain"]["forward_us"] for f in frameworks}, ".2f")
     row("per op, forward+backward (us)", {f: results[f]["chain"]["forward_backward_us"] for f in frameworks}, ".2f")
+    row("conv2d 3x3 fwd+bwd, (32,16,14,14) (ms)", {f: results[f]["conv"]["conv_ms"] for f in frameworks}, ".2f")
+    row("max pooling 2x2 fwd+bwd (ms)", {f: results[f]["conv"]["pool_ms"] for f in frameworks}, ".2f")
     common = max(n for n, _ in results["dezero_plug"]["wide"] if all(n in dict(results[f]["wide"]) for f in frameworks))
     row(f"wide backward, n = {common} (s)", {f: dict(results[f]["wide"])[common] for f in frameworks}, ".4f")
     largest = results["dezero_plug"]["wide"][-1]

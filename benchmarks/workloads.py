@@ -7,6 +7,7 @@ Prints one JSON object. Run through ``run.py``, which compares them.
 
 from __future__ import annotations
 
+import functools
 import json
 import resource
 import statistics
@@ -167,7 +168,94 @@ def memory(framework):
     return {"peak_mb": (peak - base) / 1024}
 
 
-WORKLOADS = {"chain": chain, "wide": wide, "memory": memory}
+# ----------------------------------------------------------------------------- conv / pooling
+CONV_X, CONV_W = (32, 16, 14, 14), (32, 16, 3, 3)
+
+
+def _numpy_im2col(x, k, s, p):
+    n, c, h, w = x.shape
+    oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    win = np.lib.stride_tricks.sliding_window_view(x, (k, k), (2, 3))[:, :, ::s, ::s][:, :, :oh, :ow]
+    return win.transpose(0, 1, 4, 5, 2, 3), oh, ow  # N, C, K, K, OH, OW
+
+
+@functools.lru_cache(maxsize=8)
+def _numpy_col2im_index(shape, k, s, p, oh, ow):
+    n, c, h, w = shape
+    hp, wp = h + 2 * p, w + 2 * p
+    rows = np.arange(k)[:, None, None, None] + s * np.arange(oh)[None, None, :, None]
+    cols = np.arange(k)[None, :, None, None] + s * np.arange(ow)[None, None, None, :]
+    return ((np.arange(n * c) * hp * wp).reshape(n, c, 1, 1, 1, 1) + rows * wp + cols).ravel()
+
+
+def _numpy_col2im(col, shape, k, s, p):
+    n, c, h, w = shape
+    hp, wp = h + 2 * p, w + 2 * p
+    img = np.zeros((n, c, hp, wp), dtype=col.dtype)
+    index = _numpy_col2im_index(tuple(shape), k, s, p, *col.shape[4:])
+    flat = img.ravel()
+    np.add.at(flat, index, col.ravel())
+    return flat.reshape(n, c, hp, wp)[:, :, p : p + h, p : p + w]
+
+
+def conv(framework):
+    """conv2d (3x3, pad 1) and max pooling (2x2, stride 2): forward+backward times in ms."""
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal(CONV_X).astype(np.float32)
+    w0 = (rng.standard_normal(CONV_W) * 0.1).astype(np.float32)
+    b0 = np.zeros(CONV_W[0], np.float32)
+    if framework == "numpy":
+
+        def conv_step():  # the same algorithm as dezero_plug's, by hand: matmuls keeping (OH, OW) innermost
+            n, c, h, w = x0.shape
+            oc = w0.shape[0]
+            col, oh, ow = _numpy_im2col(x0, 3, 1, 1)
+            col = col.reshape(n, c * 9, oh * ow)
+            y = (w0.reshape(oc, -1) @ col).reshape(n, oc, oh, ow) + b0[:, None, None]
+            gy = np.ones_like(y).reshape(n, oc, -1)
+            gw = (gy @ col.transpose(0, 2, 1)).sum(axis=0).reshape(w0.shape)
+            gcol = (w0.reshape(oc, -1).T @ gy).reshape(n, c, 3, 3, oh, ow)
+            gx = _numpy_col2im(gcol, x0.shape, 3, 1, 1)
+            return gx, gw, gy.sum(axis=(0, 2))
+
+        def pool_step():
+            col, oh, ow = _numpy_im2col(x0, 2, 2, 0)
+            n, c = x0.shape[:2]
+            col = col.reshape(n, c, 4, oh, ow)
+            idx = col.argmax(axis=2)
+            y = col.max(axis=2)
+            gcol = (np.arange(4).reshape(1, 1, 4, 1, 1) == idx[:, :, None]) * np.ones_like(y)[:, :, None]
+            return _numpy_col2im(gcol.reshape(n, c, 2, 2, oh, ow).astype(np.float32), x0.shape, 2, 2, 0)
+
+    else:
+        variable, *_ = autograd(framework)
+        F = __import__(f"{framework}.functions", fromlist=["functions"]) if framework != "torch" else None
+        if framework == "torch":
+            import torch
+
+            def conv_step():
+                x, w, b = variable(x0), variable(w0), variable(b0)
+                torch.nn.functional.conv2d(x, w, b, padding=1).sum().backward()
+
+            def pool_step():
+                x = variable(x0)
+                torch.nn.functional.max_pool2d(x, 2, 2).sum().backward()
+
+        else:
+
+            def conv_step():
+                x, w, b = variable(x0), variable(w0), variable(b0)
+                F.sum(F.conv2d(x, w, b, stride=1, pad=1)).backward()
+
+            def pool_step():
+                x = variable(x0)
+                F.sum(F.pooling(x, 2, 2)).backward()
+
+    return {"conv_ms": _timed(conv_step) * 1e3, "pool_ms": _timed(pool_step) * 1e3}
+
+
+WORKLOADS = {"chain": chain, "wide": wide, "memory": memory, "conv": conv}
 
 if __name__ == "__main__":
     framework, workload, *args = sys.argv[1:]

@@ -191,11 +191,13 @@ class Conv2d(Function):
         _geometry("conv2d", x.shape, tuple(W.shape[2:]) if W.ndim == 4 else 1, self.stride, self.pad)
         _check_channels("conv2d", x, W, 1)
         xp = get_array_module(x)
-        col = im2col_array(x, tuple(W.shape[2:]), self.stride, self.pad, to_matrix=False)
-        y = xp.tensordot(col, W, axes=((1, 2, 3), (1, 2, 3)))  # N, OH, OW, OC
-        if b is not None:
-            y = y + b
-        return xp.permute_dims(y, (0, 3, 1, 2))
+        n, oc = x.shape[0], W.shape[0]
+        col = im2col_array(x, tuple(W.shape[2:]), self.stride, self.pad, to_matrix=False)  # N, C, KH, KW, OH, OW
+        oh, ow = col.shape[4:]
+        # (OC, C·KH·KW) @ (N, C·KH·KW, OH·OW): the copy keeps (OH, OW) innermost, the fast order for a window view
+        y = xp.matmul(xp.reshape(W, (oc, -1)), xp.reshape(col, (n, -1, oh * ow)))
+        y = xp.reshape(y, (n, oc, oh, ow))
+        return y if b is None else y + xp.reshape(b, (1, -1, 1, 1))
 
     def backward(self, gy):
         x, W = self.inputs[:2]
@@ -236,7 +238,9 @@ class Deconv2d(Function):
             out_h, out_w = get_deconv_outsize(h, kh, sh, ph), get_deconv_outsize(w, kw, sw, pw)
         else:
             out_h, out_w = pair(self.outsize)
-        gcol = xp.permute_dims(xp.tensordot(W, x, axes=((0,), (1,))), (3, 0, 1, 2, 4, 5))  # N, OC, KH, KW, H, W
+        c = x.shape[1]
+        gcol = xp.matmul(xp.matrix_transpose(xp.reshape(W, (c, -1))), xp.reshape(x, (n, c, h * w)))
+        gcol = xp.reshape(gcol, (n, oc, kh, kw, h, w))
         y = col2im_array(gcol, (n, oc, out_h, out_w), (kh, kw), self.stride, self.pad, to_matrix=False)
         return y if b is None else y + xp.reshape(b, (1, -1, 1, 1))
 
@@ -272,8 +276,11 @@ class Conv2dGradW(Function):
         self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
 
     def forward(self, a, b):
-        col = im2col_array(a, self.kernel_size, self.stride, self.pad, to_matrix=False)
-        return get_array_module(a).tensordot(b, col, axes=((0, 2, 3), (0, 4, 5)))
+        xp = get_array_module(a)
+        col = im2col_array(a, self.kernel_size, self.stride, self.pad, to_matrix=False)  # N, C, KH, KW, OH, OW
+        n, c, kh, kw, oh, ow = col.shape
+        per_image = xp.matmul(xp.reshape(b, (n, -1, oh * ow)), xp.matrix_transpose(xp.reshape(col, (n, -1, oh * ow))))
+        return xp.reshape(xp.sum(per_image, axis=0), (-1, c, kh, kw))
 
     def backward(self, ggW):
         a, b = self.inputs
