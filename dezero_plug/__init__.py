@@ -23,6 +23,9 @@ from dezero_plug.core import as_variable
 from dezero_plug.core import no_grad
 from dezero_plug.core import test_mode
 from dezero_plug.core import using_config
+from dezero_plug.dataloaders import DataLoader
+from dezero_plug.dataloaders import SeqDataLoader
+from dezero_plug.datasets import Dataset
 from dezero_plug.errors import BackendMismatchError
 from dezero_plug.errors import PluginConflictError
 from dezero_plug.errors import PluginConflictWarning
@@ -30,6 +33,9 @@ from dezero_plug.errors import PluginError
 from dezero_plug.errors import PluginLoadWarning
 from dezero_plug.errors import PluginValidationError
 from dezero_plug.exports import override
+from dezero_plug.layers import Layer
+from dezero_plug.models import Model
+from dezero_plug.optimizers import Optimizer
 from dezero_plug.plugins import hookimpl
 from dezero_plug.plugins import plugin_manager
 
@@ -40,6 +46,13 @@ def setup_variable() -> None:
 
 
 __all__ = [
+    "DataLoader",
+    "Dataset",
+    "Layer",
+    "Model",
+    "Optimizer",
+    "SeqDataLoader",
+    "dataloaders",
     "Backend",
     "BackendMismatchError",
     "Config",
@@ -75,6 +88,7 @@ __all__ = [
     "functions_conv",
 ]
 
+from dezero_plug import dataloaders  # noqa: E402
 from dezero_plug import datasets  # noqa: E402
 from dezero_plug import functions  # noqa: E402
 from dezero_plug import layers  # noqa: E402

@@ -1,12 +1,160 @@
-"""``dezero_plug.layers`` (``L``): the layers the plugins provide.
+"""``dezero_plug.layers`` (``L``): the Layer base class, and every layer the plugins provide.
 
-Filled by the plugin manager at import; a missing name explains itself
-(close names, the plugin that would provide it, conflicts).
+Layer keeps DeZero's behaviour — parameters and sub-layers are found by
+attribute, ``params()``, ``cleargrads()``, ``save_weights``/``load_weights``
+with DeZero's npz layout ('l0/W') — in definition order (DeZero's order
+depends on the hash seed), with atomic saves and all-or-nothing loads.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+import weakref
+import zipfile
+from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
+
+from dezero_plug import backends
+from dezero_plug.core import Parameter
+from dezero_plug.core import Variable
+
+
+class Layer:
+    """Base class of layers: assign Parameters and Layers as attributes, write ``forward``."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_params", {})  # name -> None, in definition order (a dict as an ordered set)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, (Parameter, Layer)):
+            self.__dict__.setdefault("_params", {})[name] = None
+        super().__setattr__(name, value)  # set to None later, the slot stays and params() skips it
+
+    def __call__(self, *inputs: Any) -> Any:
+        outputs = self.forward(*inputs)
+        if not isinstance(outputs, tuple):
+            outputs = (outputs,)
+        self.inputs = [weakref.ref(x) for x in inputs if isinstance(x, Variable)]
+        self.outputs = [weakref.ref(y) for y in outputs if isinstance(y, Variable)]
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    def forward(self, *inputs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def params(self) -> Iterator[Parameter]:
+        """Every Parameter of this layer and its sub-layers, in definition order."""
+        for name in self._params:
+            obj = self.__dict__.get(name)
+            if isinstance(obj, Layer):
+                yield from obj.params()
+            elif isinstance(obj, Parameter):
+                yield obj
+
+    def cleargrads(self) -> None:
+        """Drop every parameter's gradient."""
+        for param in self.params():
+            param.cleargrad()
+
+    def to_cpu(self) -> Layer:
+        """Move every parameter to numpy; returns self."""
+        for param in self.params():
+            param.to_cpu()
+        return self
+
+    def to_gpu(self) -> Layer:
+        """Move every parameter to the GPU backend (says what to install when there is none); returns self."""
+        gpu = backends.gpu_backend()
+        for param in self.params():
+            param.to_backend(gpu)
+        return self
+
+    def _flatten_params(self, params_dict: dict[str, Parameter], parent_key: str = "") -> None:
+        """DeZero's key layout: 'l0/W', 'conv1_1/b' ..."""
+        for name in self._params:
+            obj = self.__dict__.get(name)
+            key = parent_key + "/" + name if parent_key else name
+            if isinstance(obj, Layer):
+                obj._flatten_params(params_dict, key)
+            elif isinstance(obj, Parameter):
+                params_dict[key] = obj
+
+    def save_weights(self, path: str | os.PathLike[str]) -> None:
+        """Save the parameters to an npz file (DeZero's layout), atomically: a failure leaves the old file.
+
+        ``.npz`` is appended when missing, as numpy does. GPU parameters stay on the GPU.
+
+        Raises:
+            ValueError: when a lazy parameter has no data yet (run the model once first).
+        """
+        path = _npz_path(path)
+        params: dict[str, Parameter] = {}
+        self._flatten_params(params)
+        arrays = {}
+        for key, param in params.items():
+            if param.data is None:
+                raise ValueError(
+                    f"save_weights: parameter {key!r} is not initialised yet (a lazy layer); "
+                    "call the model on data once before saving"
+                )
+            arrays[key] = backends.to_numpy(param.data)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".weights-", suffix=".npz.tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez_compressed(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+    def load_weights(self, path: str | os.PathLike[str]) -> None:
+        """Load parameters saved by ``save_weights`` (or by DeZero); all or nothing.
+
+        Raises:
+            FileNotFoundError: when neither ``path`` nor ``path + '.npz'`` exists.
+            ValueError: on a corrupt or truncated file, a missing or extra key, or a shape
+                mismatch — naming the parameter; the layer is left untouched.
+        """
+        path = os.fspath(path)
+        if not os.path.exists(path) and os.path.exists(path + ".npz"):
+            path += ".npz"
+        params: dict[str, Parameter] = {}
+        self._flatten_params(params)
+        try:
+            with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:  # our handle: closed on errors too
+                arrays = {key: npz[key] for key in npz.files}
+        except FileNotFoundError:
+            raise
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+            raise ValueError(
+                f"load_weights: {path!r} is not a readable weights file (corrupt or truncated?): {exc}"
+            ) from exc
+        missing = [k for k in params if k not in arrays]
+        extra = [k for k in arrays if k not in params]
+        if missing or extra:
+            raise ValueError(
+                f"load_weights: {path!r} does not match {type(self).__name__}: "
+                f"missing parameters {missing}, unexpected parameters {extra}"
+            )
+        for key, param in params.items():
+            if param.data is not None and tuple(param.data.shape) != arrays[key].shape:
+                raise ValueError(
+                    f"load_weights: parameter {key!r} has shape {tuple(param.data.shape)} in the model "
+                    f"but {arrays[key].shape} in {path!r}"
+                )
+        for key, param in params.items():
+            target = backends.backend_of(param.data) if param.data is not None else backends.default_backend()
+            param.data = target.from_numpy(arrays[key])
+
+
+def _npz_path(path: str | os.PathLike[str]) -> str:
+    path = os.fspath(path)
+    return path if path.endswith(".npz") else path + ".npz"
 
 
 def __getattr__(name: str) -> Any:

@@ -1,12 +1,21 @@
-"""``dezero_plug.models``: the models the plugins provide.
-
-Filled by the plugin manager at import; a missing name explains itself
-(close names, the plugin that would provide it, conflicts).
-"""
+"""``dezero_plug.models``: the Model base class, and every model the plugins provide (MLP, VGG16 ...)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from dezero_plug.layers import Layer
+
+
+class Model(Layer):
+    """A Layer that is a whole network; ``plot`` draws its graph for some inputs."""
+
+    def plot(self, *inputs: Any, to_file: str = "model.png") -> Any:
+        """Run the model on ``inputs`` and render the graph with Graphviz (see ``utils.plot_dot_graph``)."""
+        from dezero_plug.utils import plot_dot_graph
+
+        y = self.forward(*inputs)
+        return plot_dot_graph(y, verbose=True, to_file=to_file)
 
 
 def __getattr__(name: str) -> Any:

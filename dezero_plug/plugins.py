@@ -56,6 +56,11 @@ BUILTIN_PLUGINS = (
     "norm",
     "conv",
     "compat",
+    "layers",
+    "models",
+    "optimizers",
+    "datasets",
+    "transforms",
 )
 ESSENTIAL_PLUGINS = ("numpy_backend",)
 NAMESPACE_KINDS = ("functions", "layers", "models", "optimizers", "datasets", "transforms")

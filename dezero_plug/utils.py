@@ -20,6 +20,8 @@ from dezero_plug.core import Function
 from dezero_plug.core import Variable
 from dezero_plug.core import as_variable
 from dezero_plug.cuda import as_numpy
+from dezero_plug.download import DownloadError
+from dezero_plug.download import get_file
 from dezero_plug.std.activation import logsumexp
 from dezero_plug.std.conv import get_conv_outsize
 from dezero_plug.std.conv import get_deconv_outsize
@@ -29,6 +31,8 @@ from dezero_plug.std.reduction import normalize_axis
 from dezero_plug.std.reduction import sum_to_array
 
 __all__ = [
+    "DownloadError",
+    "get_file",
     "array_allclose",
     "array_equal",
     "get_conv_outsize",
@@ -43,6 +47,14 @@ __all__ = [
     "reshape_sum_backward",
     "sum_to",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "cache_dir":  # DeZero's module constant, read from the environment each time
+        from dezero_plug.download import cache_dir
+
+        return cache_dir()
+    raise AttributeError(f"module 'dezero_plug.utils' has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- array helpers

@@ -47,4 +47,6 @@ np.save(os.path.join(here, "dezero_mlp_output.npy"), model(np.load(os.path.join(
 conv = L.Conv2d(4, kernel_size=3, stride=1, pad=1)
 conv(np.random.rand(1, 2, 5, 5))
 conv.save_weights(os.path.join(here, "dezero_conv_weights.npz"))
+x, t = dezero.datasets.get_spiral(train=True)
+np.savez(os.path.join(here, "dezero_spiral.npz"), x=x, t=t)
 print(f"wrote {len(arrays)} arrays for {len(CASES)} cases")

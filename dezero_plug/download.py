@@ -1,0 +1,141 @@
+"""Downloads for datasets and pretrained weights: cached, verified against a checksum, written atomically.
+
+The cache directory is ``$DEZERO_PLUG_CACHE_DIR``, else ``~/.dezero`` (DeZero's).
+A download goes to a temporary file beside its target and is renamed into
+place only once complete and verified: a dropped connection, a checksum
+mismatch or Ctrl-C leaves no partial file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+
+CACHE_ENV = "DEZERO_PLUG_CACHE_DIR"
+CHUNK = 1 << 16
+
+
+def cache_dir() -> str:
+    """Where downloads are kept: ``$DEZERO_PLUG_CACHE_DIR`` or ``~/.dezero``."""
+    return os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".dezero")
+
+
+class DownloadError(OSError):
+    """A file could not be downloaded or failed its checksum; the message says where to put it by hand."""
+
+
+def _progress(total: int, name: str) -> object:
+    try:
+        from tqdm import tqdm
+
+        return tqdm(total=total or None, unit="B", unit_scale=True, desc=name, leave=False)
+    except ImportError:
+        return _TextBar(total, name)
+
+
+class _TextBar:
+    """A plain progress bar on stderr when tqdm is not installed."""
+
+    def __init__(self, total: int, name: str) -> None:
+        self.total, self.name, self.done = total, name, 0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.total:
+            filled = int(30 * self.done / self.total)
+            sys.stderr.write(
+                f"\r{self.name} [{'#' * filled}{'.' * (30 - filled)}] {100 * self.done / self.total:5.1f}%"
+            )
+
+    def close(self) -> None:
+        sys.stderr.write("\n" if self.total else "")
+
+
+def _digest(checksum: str | None) -> tuple[str, str] | None:
+    if checksum is None:
+        return None
+    algorithm, _, expected = checksum.partition(":")
+    if algorithm not in ("md5", "sha1", "sha256") or not expected:
+        raise ValueError(f"get_file: checksum must be 'sha256:<hex>' or 'md5:<hex>'; got {checksum!r}")
+    return algorithm, expected.lower()
+
+
+def file_checksum(path: str, algorithm: str = "sha256") -> str:
+    """The hex digest of a file."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def get_file(url: str | Sequence[str], file_name: str | None = None, checksum: str | None = None) -> str:
+    """The path of ``url``'s file in the cache, downloading it first if needed (DeZero's ``utils.get_file``).
+
+    Args:
+        url: the address, or several mirrors tried in order.
+        file_name: the name in the cache (default: the URL's last part).
+        checksum: ``"sha256:<hex>"`` or ``"md5:<hex>"``; a cached or downloaded file must match it.
+
+    Raises:
+        DownloadError: when no mirror could be reached, the transfer broke, or the checksum differs;
+            the message names the file and where to place it by hand.
+    """
+    urls = [url] if isinstance(url, str) else list(url)
+    file_name = file_name or urls[0].rsplit("/", 1)[-1]
+    path = os.path.join(cache_dir(), file_name)
+    digest = _digest(checksum)
+    if os.path.exists(path):
+        if digest and file_checksum(path, digest[0]) != digest[1]:
+            raise DownloadError(
+                f"{path} is in the cache but fails its {digest[0]} checksum: delete it to download it again"
+            )
+        return path
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    errors = []
+    for address in urls:
+        try:
+            _download(address, path, digest)
+            return path
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as exc:
+            errors.append(f"{address}: {getattr(exc, 'reason', exc)}")
+    raise DownloadError(
+        f"could not download {file_name} ({'; '.join(errors)}). Without network, download it on another "
+        f"machine from {urls[0]} and place it at {path}"
+    )
+
+
+def _download(url: str, path: str, digest: tuple[str, str] | None) -> None:
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".part", dir=os.path.dirname(path))
+    try:
+        h = hashlib.new(digest[0]) if digest else None
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            total = int(response.headers.get("Content-Length") or 0)
+            bar = _progress(total, os.path.basename(path))
+            received = 0
+            try:
+                for chunk in iter(lambda: response.read(CHUNK), b""):
+                    out.write(chunk)
+                    received += len(chunk)
+                    if h is not None:
+                        h.update(chunk)
+                    bar.update(len(chunk))
+            finally:
+                bar.close()
+            if total and received != total:
+                raise ConnectionError(f"the connection dropped after {received} of {total} bytes")
+        if h is not None and h.hexdigest() != digest[1]:
+            raise DownloadError(
+                f"{url} downloaded, but its {digest[0]} is {h.hexdigest()}, not the published {digest[1]}: "
+                "the file was not kept"
+            )
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

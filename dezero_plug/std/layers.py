@@ -1,0 +1,207 @@
+"""Layers: Linear, Conv2d, Deconv2d, RNN, LSTM, EmbedID, BatchNorm — DeZero's signatures and initialisation.
+
+Weights are drawn from the backend of the first input (lazy ``in_size``), from
+numpy's global generator on CPU, so ``np.random.seed`` reproduces DeZero's
+values. Biases start as numpy arrays; ``model.to_gpu()`` moves everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import dezero_plug.functions as F
+from dezero_plug import Parameter
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug.backends import Backend
+from dezero_plug.backends import backend_of
+from dezero_plug.backends import default_backend
+from dezero_plug.layers import Layer
+from dezero_plug.std.conv import pair
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Variable) else x  # (a numpy array's .data is a memoryview)
+
+
+def _draw(backend: Backend, shape: tuple[int, ...], dtype: Any, scale: float) -> Any:
+    """DeZero's init: standard normal samples cast to ``dtype``, times ``scale``."""
+    w = backend.random("normal", shape)
+    return backend.xp.astype(w, backend.xp.float32 if dtype == np.float32 else backend.xp.float64) * scale
+
+
+def _on_backend_of(param: Parameter, x: Any) -> None:
+    """Move an eagerly made parameter (numpy) to the input's backend on first use."""
+    if param is not None and param.data is not None:
+        target = backend_of(_data(x))
+        if backend_of(param.data) is not target:
+            param.to_backend(target)
+
+
+class Linear(Layer):
+    """Fully connected layer ``x @ W + b``: ``x`` (N, in_size) -> (N, out_size); ``in_size`` inferred when None."""
+
+    def __init__(
+        self, out_size: int, nobias: bool = False, dtype: Any = np.float32, in_size: int | None = None
+    ) -> None:
+        super().__init__()
+        self.in_size, self.out_size, self.dtype = in_size, out_size, dtype
+        self.W = Parameter(None, name="W")
+        if in_size is not None:
+            self._init_W(default_backend())
+        self.b = None if nobias else Parameter(np.zeros(out_size, dtype=dtype), name="b")
+
+    def _init_W(self, backend: Backend) -> None:
+        self.W.data = _draw(backend, (self.in_size, self.out_size), self.dtype, float(np.sqrt(1 / self.in_size)))
+
+    def forward(self, x: Any) -> Any:
+        if self.W.data is None:
+            self.in_size = x.shape[1]
+            self._init_W(backend_of(_data(x)))
+        _on_backend_of(self.W, x)
+        _on_backend_of(self.b, x)
+        return F.linear(x, self.W, self.b)
+
+
+class Conv2d(Layer):
+    """2-d convolution layer: (N, C, H, W) -> (N, out_channels, OH, OW); ``in_channels`` inferred when None."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        pad: Any = 0,
+        nobias: bool = False,
+        dtype: Any = np.float32,
+        in_channels: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.pad, self.dtype = kernel_size, stride, pad, dtype
+        self.W = Parameter(None, name="W")
+        if in_channels is not None:
+            self._init_W(default_backend())
+        self.b = None if nobias else Parameter(np.zeros(out_channels, dtype=dtype), name="b")
+
+    def _shape(self) -> tuple[int, ...]:
+        kh, kw = pair(self.kernel_size)
+        return (self.out_channels, self.in_channels, kh, kw)
+
+    def _init_W(self, backend: Backend) -> None:
+        kh, kw = pair(self.kernel_size)
+        self.W.data = _draw(backend, self._shape(), self.dtype, float(np.sqrt(1 / (self.in_channels * kh * kw))))
+
+    def forward(self, x: Any) -> Any:
+        if self.W.data is None:
+            self.in_channels = x.shape[1]
+            self._init_W(backend_of(_data(x)))
+        _on_backend_of(self.W, x)
+        _on_backend_of(self.b, x)
+        return F.conv2d(x, self.W, self.b, self.stride, self.pad)
+
+
+class Deconv2d(Conv2d):
+    """Transposed 2-d convolution layer: weights (in_channels, out_channels, KH, KW)."""
+
+    def _shape(self) -> tuple[int, ...]:
+        kh, kw = pair(self.kernel_size)
+        return (self.in_channels, self.out_channels, kh, kw)
+
+    def forward(self, x: Any) -> Any:
+        if self.W.data is None:
+            self.in_channels = x.shape[1]
+            self._init_W(backend_of(_data(x)))
+        _on_backend_of(self.W, x)
+        _on_backend_of(self.b, x)
+        return F.deconv2d(x, self.W, self.b, self.stride, self.pad)
+
+
+class RNN(Layer):
+    """Elman RNN cell: ``h = tanh(x W_x + b + h W_h)``; call once per time step, ``reset_state`` between sequences."""
+
+    def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
+        super().__init__()
+        self.x2h = Linear(hidden_size, in_size=in_size)
+        self.h2h = Linear(hidden_size, in_size=hidden_size, nobias=True)  # DeZero passes in_size here: a bug
+        self.h: Any = None
+
+    def reset_state(self) -> None:
+        self.h = None
+
+    def forward(self, x: Any) -> Any:
+        h_new = F.tanh(self.x2h(x)) if self.h is None else F.tanh(self.x2h(x) + self.h2h(self.h))
+        self.h = h_new
+        return h_new
+
+
+class LSTM(Layer):
+    """LSTM cell (forget, input, output gates and the update); call once per time step."""
+
+    def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
+        super().__init__()
+        H, I = hidden_size, in_size
+        self.x2f, self.x2i, self.x2o, self.x2u = (Linear(H, in_size=I) for _ in range(4))
+        self.h2f, self.h2i, self.h2o, self.h2u = (Linear(H, in_size=H, nobias=True) for _ in range(4))
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.h: Any = None
+        self.c: Any = None
+
+    def forward(self, x: Any) -> Any:
+        if self.h is None:
+            f, i, o, u = F.sigmoid(self.x2f(x)), F.sigmoid(self.x2i(x)), F.sigmoid(self.x2o(x)), F.tanh(self.x2u(x))
+        else:
+            f = F.sigmoid(self.x2f(x) + self.h2f(self.h))
+            i = F.sigmoid(self.x2i(x) + self.h2i(self.h))
+            o = F.sigmoid(self.x2o(x) + self.h2o(self.h))
+            u = F.tanh(self.x2u(x) + self.h2u(self.h))
+        c_new = i * u if self.c is None else (f * self.c) + (i * u)
+        h_new = o * F.tanh(c_new)
+        self.h, self.c = h_new, c_new
+        return h_new
+
+
+class EmbedID(Layer):
+    """Embedding table ``W`` (in_size, out_size): integer ids of any shape -> their rows."""
+
+    def __init__(self, in_size: int, out_size: int, dtype: Any = np.float32) -> None:
+        super().__init__()
+        self.W = Parameter(np.random.randn(in_size, out_size).astype(dtype), name="W")
+
+    def __call__(self, x: Any) -> Any:
+        _on_backend_of(self.W, x)
+        return F.embed_id(x, self.W)
+
+
+class BatchNorm(Layer):
+    """Batch normalisation over channels; running statistics are parameters too (saved, never trained)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.avg_mean = Parameter(None, name="avg_mean")
+        self.avg_var = Parameter(None, name="avg_var")
+        self.gamma = Parameter(None, name="gamma")
+        self.beta = Parameter(None, name="beta")
+
+    def _init_params(self, x: Any) -> None:
+        backend = backend_of(_data(x))
+        xp, c, dtype = backend.xp, x.shape[1], _data(x).dtype
+        device = _data(x).device
+        self.avg_mean.data = xp.zeros((c,), dtype=dtype, device=device)
+        self.avg_var.data = xp.ones((c,), dtype=dtype, device=device)
+        self.gamma.data = xp.ones((c,), dtype=dtype, device=device)
+        self.beta.data = xp.zeros((c,), dtype=dtype, device=device)
+
+    def __call__(self, x: Any) -> Any:
+        if self.avg_mean.data is None:
+            self._init_params(x)
+        return F.batch_norm(x, self.gamma, self.beta, self.avg_mean.data, self.avg_var.data)
+
+
+@hookimpl
+def dezero_plug_layers():
+    return [Linear, Conv2d, Deconv2d, RNN, LSTM, EmbedID, BatchNorm]

@@ -1,0 +1,166 @@
+"""Optimizers — SGD, MomentumSGD, AdaGrad, AdaDelta, Adam (DeZero's update rules and defaults) —
+and optimizer hooks — WeightDecay, ClipGrad, FreezeParam — sorted in order of increasing complexity.
+
+Hooks replace gradients with new Variables; they never edit a gradient array
+in place (DeZero's fail on read-only gradients and scale shared ones twice).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from dezero_plug import Parameter
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug.backends import backend_of
+from dezero_plug.layers import Layer
+from dezero_plug.optimizers import Optimizer
+
+
+class _Stateful(Optimizer):
+    """An optimizer with per-parameter state arrays, made as zeros on the parameter's backend."""
+
+    def _state(self, name: str, param: Parameter) -> Any:
+        table = self.__dict__.setdefault(name, {})
+        key = id(param)
+        if key not in table:
+            table[key] = backend_of(param.data).xp.zeros_like(param.data)
+        return table[key]
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: ``W -= lr * grad``."""
+
+    def __init__(self, lr: float = 0.01) -> None:
+        super().__init__()
+        self.lr = lr
+
+    def update_one(self, param: Parameter) -> None:
+        param.data -= self.lr * param.grad.data
+
+
+class MomentumSGD(_Stateful):
+    """Gradient descent with momentum: ``v = momentum v - lr grad; W += v``."""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        super().__init__()
+        self.lr, self.momentum = lr, momentum
+
+    def update_one(self, param: Parameter) -> None:
+        v = self._state("vs", param)
+        v *= self.momentum
+        v -= self.lr * param.grad.data
+        param.data += v
+
+
+class AdaGrad(_Stateful):
+    """Per-element learning rates: ``h += grad²; W -= lr grad / (sqrt(h) + eps)``."""
+
+    def __init__(self, lr: float = 0.001, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.lr, self.eps = lr, eps
+
+    def update_one(self, param: Parameter) -> None:
+        xp = backend_of(param.data).xp
+        grad = param.grad.data
+        h = self._state("hs", param)
+        h += grad * grad
+        param.data -= self.lr * grad / (xp.sqrt(h) + self.eps)
+
+
+class AdaDelta(_Stateful):
+    """AdaDelta (no learning rate): running averages of squared gradients and of squared updates."""
+
+    def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.rho, self.eps = rho, eps
+
+    def update_one(self, param: Parameter) -> None:
+        xp = backend_of(param.data).xp
+        grad = param.grad.data
+        msg, msdx = self._state("msg", param), self._state("msdx", param)
+        msg *= self.rho
+        msg += (1 - self.rho) * grad * grad
+        dx = xp.sqrt((msdx + self.eps) / (msg + self.eps)) * grad
+        msdx *= self.rho
+        msdx += (1 - self.rho) * dx * dx
+        param.data -= dx
+
+
+class Adam(_Stateful):
+    """Adam with bias correction folded into the step size (``lr`` is a property, as in DeZero)."""
+
+    def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.t = 0
+        self.alpha, self.beta1, self.beta2, self.eps = alpha, beta1, beta2, eps
+
+    def update(self) -> None:
+        self.t += 1
+        super().update()
+
+    @property
+    def lr(self) -> float:
+        fix1 = 1.0 - math.pow(self.beta1, self.t)
+        fix2 = 1.0 - math.pow(self.beta2, self.t)
+        return self.alpha * math.sqrt(fix2) / fix1
+
+    def update_one(self, param: Parameter) -> None:
+        xp = backend_of(param.data).xp
+        grad = param.grad.data
+        m, v = self._state("ms", param), self._state("vs", param)
+        m += (1 - self.beta1) * (grad - m)
+        v += (1 - self.beta2) * (grad * grad - v)
+        param.data -= self.lr * m / (xp.sqrt(v) + self.eps)
+
+
+class WeightDecay:
+    """Hook: add ``rate * W`` to each gradient (L2 regularisation)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+
+    def __call__(self, params: list[Parameter]) -> None:
+        for param in params:
+            param.grad = Variable(param.grad.data + self.rate * param.data)
+
+
+class ClipGrad:
+    """Hook: scale all gradients down so that their global L2 norm is at most ``max_norm``."""
+
+    def __init__(self, max_norm: float) -> None:
+        self.max_norm = max_norm
+
+    def __call__(self, params: list[Parameter]) -> None:
+        total = 0.0
+        for param in params:
+            xp = backend_of(param.grad.data).xp
+            total += float(xp.sum(param.grad.data * param.grad.data))
+        rate = self.max_norm / (math.sqrt(total) + 1e-6)
+        if rate < 1:
+            for param in params:
+                param.grad = Variable(param.grad.data * rate)  # a new array: a shared gradient is scaled once
+
+
+class FreezeParam:
+    """Hook: the given layers' (or parameters') gradients are dropped, so they are not updated."""
+
+    def __init__(self, *layers: Any) -> None:
+        self.freeze_params: list[Parameter] = []
+        for layer in layers:
+            if isinstance(layer, Parameter):
+                self.freeze_params.append(layer)
+            elif isinstance(layer, Layer):
+                self.freeze_params.extend(layer.params())
+            else:
+                raise TypeError(f"FreezeParam: expected Layers or Parameters; got {type(layer).__name__}")
+
+    def __call__(self, params: list[Parameter]) -> None:
+        for param in self.freeze_params:
+            param.grad = None  # Optimizer.update skips parameters without a gradient
+
+
+@hookimpl
+def dezero_plug_optimizers():
+    return [SGD, MomentumSGD, AdaGrad, AdaDelta, Adam, WeightDecay, ClipGrad, FreezeParam]

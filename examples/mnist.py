@@ -1,0 +1,143 @@
+"""Train an MLP or a CNN on MNIST (the book's step 51), with progress bars, per-epoch loss/accuracy and a plot.
+
+Run: python examples/mnist.py [--model mlp|cnn] [--epochs 5] [--batch-size 100] [--plot curve.png] [--gpu]
+     python examples/mnist.py --synthetic      # generated MNIST-shaped data, for machines without the files
+
+Without network, MNIST's four .gz files must be placed in the cache directory
+($DEZERO_PLUG_CACHE_DIR or ~/.dezero); the error message says which and where.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+import dezero_plug as dezero
+import dezero_plug.functions as F
+import dezero_plug.layers as L
+from dezero_plug import optimizers
+from dezero_plug.datasets import MNIST
+from dezero_plug.models import MLP
+from dezero_plug.utils import DownloadError
+
+try:
+    from tqdm import tqdm
+except ImportError:  # progress bars are optional
+
+    def tqdm(iterable, **kwargs):
+        return iterable
+
+
+class CNN(dezero.Model):
+    """conv16 -> pool -> conv32 -> pool -> fc10, on (N, 1, 28, 28) images."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = L.Conv2d(16, kernel_size=3, pad=1)
+        self.conv2 = L.Conv2d(32, kernel_size=3, pad=1)
+        self.fc = L.Linear(10)
+
+    def forward(self, x):
+        x = F.pooling(F.relu(self.conv1(x)), 2, 2)
+        x = F.pooling(F.relu(self.conv2(x)), 2, 2)
+        return self.fc(F.flatten(x))
+
+
+class SyntheticDigits(dezero.Dataset):
+    """MNIST-shaped data (784 floats in [0, 1], 10 classes) whose class is a bright stroke's position."""
+
+    def __init__(self, train=True, size=6000, transform=None):
+        self.size = size if train else size // 6
+        super().__init__(train, transform)
+
+    def prepare(self):
+        rng = np.random.RandomState(0 if self.train else 1)
+        label = rng.randint(0, 10, self.size)
+        images = rng.uniform(0, 0.3, (self.size, 28, 28)).astype(np.float32)
+        for i, c in enumerate(label):
+            row = 2 + 2 * c + rng.randint(0, 2)
+            images[i, row : row + 2, 4:24] = 1.0
+        self.data, self.label = images.reshape(self.size, -1), label
+
+
+def load(model_kind, synthetic):
+    if synthetic:
+        train, test = SyntheticDigits(True), SyntheticDigits(False)
+    else:
+        train, test = MNIST(train=True), MNIST(train=False)
+    if model_kind == "cnn":
+        reshape = dezero.transforms.Compose([lambda x: x.reshape(1, 28, 28)])
+        base = train.transform
+        train.transform = test.transform = dezero.transforms.Compose([base, reshape])
+    return train, test
+
+
+def run(model_kind="mlp", epochs=5, batch_size=100, lr=None, synthetic=False, gpu=False, verbose=True):
+    """Train; return a list of (train loss, train accuracy, test accuracy) per epoch."""
+    np.random.seed(0)
+    train_set, test_set = load(model_kind, synthetic)
+    train_loader = dezero.DataLoader(train_set, batch_size, gpu=gpu)
+    test_loader = dezero.DataLoader(test_set, batch_size, shuffle=False, gpu=gpu)
+    model = CNN() if model_kind == "cnn" else MLP((1000, 10), activation=F.relu)
+    optimizer = (
+        optimizers.Adam(lr or 0.001).setup(model) if model_kind == "cnn" else optimizers.SGD(lr or 0.1).setup(model)
+    )
+    if gpu:
+        model.to_gpu()
+    history = []
+    for epoch in range(epochs):
+        start, loss_sum, acc_sum, n = time.perf_counter(), 0.0, 0.0, 0
+        for x, t in tqdm(train_loader, desc=f"epoch {epoch + 1}", leave=False, disable=not verbose):
+            y = model(x)
+            loss = F.softmax_cross_entropy(y, t)
+            model.cleargrads()
+            loss.backward()
+            optimizer.update()
+            loss_sum += float(loss.data) * len(t)
+            acc_sum += float(F.accuracy(y, t).data) * len(t)
+            n += len(t)
+        test_acc, m = 0.0, 0
+        with dezero.no_grad(), dezero.test_mode():
+            for x, t in test_loader:
+                test_acc += float(F.accuracy(model(x), t).data) * len(t)
+                m += len(t)
+        history.append((loss_sum / n, acc_sum / n, test_acc / m))
+        if verbose:
+            print(
+                f"epoch {epoch + 1}: loss {history[-1][0]:.4f}, accuracy {history[-1][1]:.4f}, "
+                f"test accuracy {history[-1][2]:.4f} ({time.perf_counter() - start:.1f}s)"
+            )
+    return history
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--synthetic", action="store_true", help="use generated MNIST-shaped data")
+    parser.add_argument("--plot", help="write loss and accuracy curves to this image (needs matplotlib)")
+    parser.add_argument("--gpu", action="store_true", help="train on the GPU backend (dezero-plug-cupy)")
+    args = parser.parse_args()
+    try:
+        history = run(args.model, args.epochs, args.batch_size, args.lr, args.synthetic, args.gpu)
+    except DownloadError as exc:
+        raise SystemExit(f"MNIST is not available: {exc}\nOr run with --synthetic.") from None
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        epochs = range(1, len(history) + 1)
+        plt.plot(epochs, [h[0] for h in history], label="train loss")
+        plt.plot(epochs, [h[2] for h in history], label="test accuracy")
+        plt.xlabel("epoch")
+        plt.legend()
+        plt.savefig(args.plot)
+        print(f"wrote {args.plot}")
+
+
+if __name__ == "__main__":
+    main()

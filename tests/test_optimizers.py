@@ -1,0 +1,120 @@
+"""Optimizers: the first update equals a hand-computed numpy update; hooks replace gradients, never edit them."""
+
+import math
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dezero_plug as dezero
+from dezero_plug import Parameter
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug import optimizers
+
+W0 = np.array([[0.5, -1.0], [2.0, 0.25]])
+G = np.array([[0.1, -0.2], [0.3, 0.4]])
+
+
+def model_with(backend, grad=G):
+    layer = dezero.Layer()
+    layer.W = Parameter(backend.from_numpy(W0.copy()))
+    layer.W.grad = Variable(backend.from_numpy(grad.copy()))
+    return layer
+
+
+EXPECTED = {
+    "SGD": (lambda: optimizers.SGD(lr=0.1), W0 - 0.1 * G),
+    "MomentumSGD": (lambda: optimizers.MomentumSGD(lr=0.1, momentum=0.9), W0 + (0.9 * 0 - 0.1 * G)),
+    "AdaGrad": (lambda: optimizers.AdaGrad(lr=0.01), W0 - 0.01 * G / (np.sqrt(G * G) + 1e-8)),
+    "AdaDelta": (
+        lambda: optimizers.AdaDelta(),
+        W0 - np.sqrt((0 + 1e-6) / (0.05 * G * G + 1e-6)) * G,
+    ),
+    "Adam": (
+        lambda: optimizers.Adam(alpha=0.01),
+        W0 - 0.01 * math.sqrt(1 - 0.999) / (1 - 0.9) * (0.1 * G) / (np.sqrt(0.001 * G * G) + 1e-8),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_first_update_matches_a_hand_computed_numpy_update(backend, to_numpy, name):
+    make, expected = EXPECTED[name]
+    model = model_with(backend)
+    make().setup(model).update()
+    np.testing.assert_allclose(to_numpy(model.W), expected, rtol=1e-10)
+
+
+def test_weight_decay_works_on_a_read_only_gradient():
+    model = model_with(dezero.backends.default_backend())
+    model.W.grad.data.flags.writeable = False  # DeZero's in-place += fails here
+    opt = optimizers.SGD(lr=1.0).setup(model)
+    opt.add_hook(optimizers.WeightDecay(0.5))
+    opt.update()
+    np.testing.assert_allclose(model.W.data, W0 - (G + 0.5 * W0))
+
+
+def test_clip_grad_scales_a_shared_gradient_once():
+    layer = dezero.Layer()
+    layer.a, layer.b = Parameter(np.zeros(2)), Parameter(np.zeros(2))
+    shared = Variable(np.array([3.0, 4.0]))
+    layer.a.grad = layer.b.grad = shared
+    opt = optimizers.SGD(lr=1.0).setup(layer)
+    opt.add_hook(optimizers.ClipGrad(1.0))
+    opt.update()
+    norm = math.sqrt(2 * 25.0)
+    np.testing.assert_allclose(layer.a.data, -np.array([3.0, 4.0]) / (norm + 1e-6))
+    np.testing.assert_allclose(layer.b.data, layer.a.data)  # DeZero scales the shared array twice
+    np.testing.assert_array_equal(shared.data, [3.0, 4.0])
+
+
+def test_freeze_param_keeps_a_layer_fixed_and_update_does_not_crash():
+    model = dezero.models.MLP((3, 2))
+    model(np.ones((1, 4)))
+    (model(np.ones((1, 4))) ** 2).sum().backward()
+    before = model.l0.W.data.copy()
+    opt = optimizers.SGD(lr=0.1).setup(model)
+    opt.add_hook(optimizers.FreezeParam(model.l0))
+    opt.update()  # DeZero's update crashes on the None gradients
+    np.testing.assert_array_equal(model.l0.W.data, before)
+    assert model.l0.W.grad is None and not np.array_equal(model.l1.W.grad.data, np.zeros_like(model.l1.W.data))
+
+
+def test_freeze_param_rejects_other_things():
+    with pytest.raises(TypeError, match=r"FreezeParam: expected Layers or Parameters; got str"):
+        optimizers.FreezeParam("l0")
+
+
+def test_a_runtime_optimizer_plugin_appears_in_the_namespace():
+    class Halve(dezero.Optimizer):
+        """W /= 2."""
+
+        def update_one(self, param):
+            param.data /= 2
+
+    module = types.ModuleType("halving")
+    module.dezero_plug_optimizers = hookimpl(lambda: [Halve])
+    dezero.plugin_manager.register(module)
+    try:
+        assert optimizers.Halve is Halve
+    finally:
+        dezero.plugin_manager.unregister("halving")
+    assert not hasattr(optimizers, "Halve")
+
+
+def test_a_third_party_optimizer_distribution_is_discovered_through_its_entry_point():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
+    env["PYTHONPATH"] = str(Path(__file__).parent / "fixtures" / "optim")
+    code = (
+        "import numpy as np, dezero_plug as d\n"
+        "opt = d.optimizers.SignSGD(0.5)\n"
+        "l = d.Layer(); l.W = d.Parameter(np.array([1.0, 1.0])); l.W.grad = d.Variable(np.array([3.0, -2.0]))\n"
+        "opt.setup(l).update(); print(l.W.data.tolist(), d.plugin_manager.records['lion'].distribution)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "[0.5, 1.5] dezero-plug-lion", out.stderr
