@@ -255,7 +255,148 @@ def conv(framework):
     return {"conv_ms": _timed(conv_step) * 1e3, "pool_ms": _timed(pool_step) * 1e3}
 
 
-WORKLOADS = {"chain": chain, "wide": wide, "memory": memory, "conv": conv}
+# ----------------------------------------------------------------------------- training steps
+def _softmax_ce_grad(y, t):
+    y = y - y.max(axis=1, keepdims=True)
+    p = np.exp(y)
+    p /= p.sum(axis=1, keepdims=True)
+    n = len(t)
+    loss = -np.log(p[np.arange(n), t]).mean()
+    p[np.arange(n), t] -= 1
+    return loss, p / n
+
+
+def _numpy_maxpool(x):
+    """2x2 stride-2 max pooling and its backward, by hand (the gradient goes to the window's maximum)."""
+    n, c, h, w = x.shape
+    blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
+    y = blocks.max(axis=(3, 5))
+
+    def backward(gy):
+        mask = blocks == y[:, :, :, None, :, None]
+        return (mask * gy[:, :, :, None, :, None]).reshape(n, c, h, w)
+
+    return y, backward
+
+
+def _numpy_conv(x, w, b):
+    """3x3 pad-1 convolution and its backward, by hand (the matmul formulation)."""
+    n, c = x.shape[:2]
+    oc = w.shape[0]
+    col, oh, ow = _numpy_im2col(x, 3, 1, 1)
+    col = col.reshape(n, c * 9, oh * ow)
+    y = (w.reshape(oc, -1) @ col).reshape(n, oc, oh, ow) + b[:, None, None]
+
+    def backward(gy, need_x=True):
+        g = gy.reshape(n, oc, -1)
+        gw = (g @ col.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+        gx = _numpy_col2im((w.reshape(oc, -1).T @ g).reshape(n, c, 3, 3, oh, ow), x.shape, 3, 1, 1) if need_x else None
+        return gx, gw, g.sum(axis=(0, 2))
+
+    return y, backward
+
+
+def train(framework, model):
+    """One SGD training step (forward, softmax cross entropy, backward, update) in ms: MLP 784-1000-10
+    (batch 100, relu) or CNN conv16-pool-conv32-pool-fc10 (batch 32, 28x28)."""
+    rng = np.random.default_rng(0)
+    if model == "mlp":
+        x0 = rng.random((100, 784), dtype=np.float32)
+        t0 = rng.integers(0, 10, 100)
+        shapes = [(784, 1000), (1000,), (1000, 10), (10,)]
+    else:
+        x0 = rng.random((32, 1, 28, 28), dtype=np.float32)
+        t0 = rng.integers(0, 10, 32)
+        shapes = [(16, 1, 3, 3), (16,), (32, 16, 3, 3), (32,), (32 * 7 * 7, 10), (10,)]
+    init = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in shapes]
+    lr = 0.01
+    if framework == "numpy":
+        params = [p.copy() for p in init]
+
+        def step():
+            if model == "mlp":
+                w1, b1, w2, b2 = params
+                a = x0 @ w1 + b1
+                h = np.maximum(a, 0)
+                loss, gy = _softmax_ce_grad(h @ w2 + b2, t0)
+                gw2, gb2 = h.T @ gy, gy.sum(axis=0)
+                ga = (gy @ w2.T) * (a > 0)
+                grads = [x0.T @ ga, ga.sum(axis=0), gw2, gb2]
+            else:
+                w1, b1, w2, b2, w3, b3 = params
+                a1, conv1_back = _numpy_conv(x0, w1, b1)
+                p1, pool1_back = _numpy_maxpool(np.maximum(a1, 0))
+                a2, conv2_back = _numpy_conv(p1, w2, b2)
+                p2, pool2_back = _numpy_maxpool(np.maximum(a2, 0))
+                flat = p2.reshape(len(x0), -1)
+                loss, gy = _softmax_ce_grad(flat @ w3 + b3, t0)
+                gw3, gb3 = flat.T @ gy, gy.sum(axis=0)
+                g = pool2_back((gy @ w3.T).reshape(p2.shape)) * (a2 > 0)
+                gp1, gw2, gb2 = conv2_back(g)
+                _, gw1, gb1 = conv1_back(pool1_back(gp1) * (a1 > 0), need_x=False)
+                grads = [gw1, gb1, gw2, gb2, gw3, gb3]
+            for p, g in zip(params, grads):
+                p -= lr * g
+            return loss
+
+    elif framework == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+        params = [torch.tensor(p, requires_grad=True) for p in init]
+        x, t = torch.tensor(x0), torch.tensor(t0)
+        nn = torch.nn.functional
+
+        def step():
+            if model == "mlp":
+                w1, b1, w2, b2 = params
+                y = nn.relu(x @ w1 + b1) @ w2 + b2
+            else:
+                w1, b1, w2, b2, w3, b3 = params
+                h = nn.max_pool2d(nn.relu(nn.conv2d(x, w1, b1, padding=1)), 2)
+                h = nn.max_pool2d(nn.relu(nn.conv2d(h, w2, b2, padding=1)), 2)
+                y = h.reshape(len(x0), -1) @ w3 + b3
+            loss = nn.cross_entropy(y, t)
+            for p in params:
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+
+    else:
+        mod = __import__(framework)
+        F = __import__(f"{framework}.functions", fromlist=["functions"])
+        params = [mod.Parameter(p.copy()) for p in init]
+        optimizer = __import__(f"{framework}.optimizers", fromlist=["optimizers"]).SGD(lr)
+
+        class Holder(mod.Layer):
+            pass
+
+        holder = Holder()
+        for i, p in enumerate(params):
+            setattr(holder, f"p{i}", p)
+        optimizer.setup(holder)
+
+        def step():
+            if model == "mlp":
+                w1, b1, w2, b2 = params
+                y = F.linear(F.relu(F.linear(x0, w1, b1)), w2, b2)
+            else:
+                w1, b1, w2, b2, w3, b3 = params
+                h = F.pooling(F.relu(F.conv2d(x0, w1, b1, 1, 1)), 2, 2)
+                h = F.pooling(F.relu(F.conv2d(h, w2, b2, 1, 1)), 2, 2)
+                y = F.linear(F.reshape(h, (len(x0), -1)), w3, b3)
+            loss = F.softmax_cross_entropy(y, t0)
+            holder.cleargrads()
+            loss.backward()
+            optimizer.update()
+
+    step()
+    return {"step_ms": _timed(step) * 1e3}
+
+
+WORKLOADS = {"chain": chain, "wide": wide, "memory": memory, "conv": conv, "train": train}
 
 if __name__ == "__main__":
     framework, workload, *args = sys.argv[1:]

@@ -44,8 +44,7 @@ def sigmoid_simple(x: VariableLike) -> Variable:
 
 class ReLU(Function):
     def forward(self, x):
-        xp = get_array_module(x)
-        return xp.maximum(x, xp.zeros_like(x))
+        return get_array_module(x).maximum(x, 0.0)  # a Python scalar: no zeros array, x's dtype kept
 
     def backward(self, gy):
         (x,) = self.inputs
