@@ -91,6 +91,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.parametrize(fixture, cases, ids=[f"{p}:{op}:{i}" for p, op, i, _ in cases])
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """When the backend under test cannot run here (no CUDA device ...), every test skips with the reason."""
+    reason = unusable_reason(backend_name(config))
+    if reason is not None:
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def unusable_reason(name: str) -> str | None:
+    """Why the backend ``name`` cannot run here, or None."""
+    from dezero_plug import backends
+
+    try:
+        reason = backends.get_backend(name).unavailable_reason()
+    except LookupError as exc:
+        return str(exc)
+    return None if reason is None else f"backend {name} is not usable here: {reason}"
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     marker = item.get_closest_marker("backend")
     if marker is not None:
@@ -105,14 +124,10 @@ def backend(request: pytest.FixtureRequest) -> Any:
     from dezero_plug import backends
 
     name = backend_name(request.config)
-    try:
-        chosen = backends.get_backend(name)
-    except LookupError as exc:
-        pytest.skip(str(exc))
-    reason = chosen.unavailable_reason()
+    reason = unusable_reason(name)
     if reason is not None:
-        pytest.skip(f"backend {name} is not usable here: {reason}")
-    return chosen
+        pytest.skip(reason)
+    return backends.get_backend(name)
 
 
 @pytest.fixture

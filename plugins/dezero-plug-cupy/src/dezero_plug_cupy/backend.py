@@ -1,0 +1,132 @@
+"""CupyBackend: CuPy arrays as a dezero_plug backend; CuPy is imported on first use, never at registration."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+from typing import Any
+
+import numpy as np
+
+from dezero_plug.backends import Backend
+
+INSTALL = "pip install cupy-cuda12x (CUDA 12) or cupy-cuda13x (CUDA 13), or dezero-plug-cupy[cuda12]"
+
+
+class CupyNamespace:
+    """CuPy's namespace with the Array API spellings ops use (``device=`` keywords, permute_dims, concat ...).
+
+    Anything not defined here is CuPy's own function.
+    """
+
+    def __init__(self, cupy: Any) -> None:
+        self._cp = cupy
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cp, name)
+
+    def _on(self, device: Any) -> Any:
+        return self._cp.cuda.Device(device.id) if hasattr(device, "id") else contextlib.nullcontext()
+
+    def zeros(self, shape: Any, dtype: Any = None, device: Any = None) -> Any:
+        with self._on(device):
+            return self._cp.zeros(shape, dtype=dtype or np.float64)
+
+    def ones(self, shape: Any, dtype: Any = None, device: Any = None) -> Any:
+        with self._on(device):
+            return self._cp.ones(shape, dtype=dtype or np.float64)
+
+    def full(self, shape: Any, fill_value: Any, dtype: Any = None, device: Any = None) -> Any:
+        with self._on(device):
+            return self._cp.full(shape, fill_value, dtype=dtype)
+
+    def arange(self, *args: Any, dtype: Any = None, device: Any = None) -> Any:
+        with self._on(device):
+            return self._cp.arange(*args, dtype=dtype)
+
+    def asarray(self, obj: Any, dtype: Any = None, device: Any = None, copy: Any = None) -> Any:
+        with self._on(device):
+            return self._cp.asarray(obj, dtype=dtype)
+
+    def permute_dims(self, x: Any, axes: tuple[int, ...]) -> Any:
+        return self._cp.transpose(x, axes)
+
+    def matrix_transpose(self, x: Any) -> Any:
+        return self._cp.swapaxes(x, -1, -2)
+
+    def concat(self, arrays: Any, axis: int = 0) -> Any:
+        return self._cp.concatenate(arrays, axis=axis)
+
+    def astype(self, x: Any, dtype: Any, copy: bool = True) -> Any:
+        return x.astype(dtype, copy=copy)
+
+    def isdtype(self, dtype: Any, kind: str) -> bool:
+        code = np.dtype(dtype).kind
+        return {"bool": "b", "integral": "iu", "real floating": "f", "complex floating": "c"}[kind].find(code) >= 0
+
+
+class CupyBackend(Backend):
+    """NVIDIA GPUs through CuPy; random numbers from CuPy's generator (seed it with ``backend.seed``)."""
+
+    name = "cupy"
+    device_kind = "gpu"
+
+    def owns_type(self, array_type: type) -> bool:
+        return array_type.__module__.partition(".")[0] == "cupy" and array_type.__name__ == "ndarray"
+
+    @functools.cached_property
+    def xp(self) -> Any:
+        import cupy
+
+        return CupyNamespace(cupy)
+
+    @functools.cache  # noqa: B019  (one backend object per process)
+    def unavailable_reason(self) -> str | None:
+        if importlib.util.find_spec("cupy") is None:
+            return f"CuPy is not installed: {INSTALL}"
+        try:
+            import cupy
+
+            count = cupy.cuda.runtime.getDeviceCount()
+        except Exception as exc:  # no driver, no device, a broken install: a reason, never an exception
+            return f"no CUDA device: {type(exc).__name__}: {exc}"
+        return None if count > 0 else "no CUDA device: the CUDA runtime reports 0 devices"
+
+    def from_numpy(self, array: np.ndarray) -> Any:
+        return self.xp.asarray(array)
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        return self.xp._cp.asnumpy(array)
+
+    def asarray(self, value: Any, dtype: Any = None, like: Any = None) -> Any:
+        return self.xp.asarray(value, dtype=dtype, device=None if like is None else like.device)
+
+    def dtype_kind(self, dtype: Any) -> str:
+        kind = np.dtype(dtype).kind
+        return "i" if kind == "u" else kind
+
+    def _index(self, index: Any) -> Any:
+        if isinstance(index, tuple):
+            return tuple(self._index(i) for i in index)
+        return self.xp.asarray(index) if isinstance(index, (np.ndarray, list)) else index
+
+    def scatter_add(self, array: Any, indices: Any, values: Any) -> Any:
+        out = array.copy()
+        self.xp._cp.add.at(out, self._index(indices), values)  # cupyx.scatter_add is deprecated
+        return out
+
+    def getitem(self, array: Any, index: Any) -> Any:
+        return array[self._index(index)]
+
+    def sliding_window_view(self, array: Any, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> Any:
+        return self.xp._cp.lib.stride_tricks.sliding_window_view(array, window_shape, axis)
+
+    def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None) -> Any:
+        cp = self.xp._cp
+        out = cp.random.rand(*shape) if distribution == "uniform" else cp.random.randn(*shape)
+        return out if dtype is None else out.astype(dtype)
+
+    def seed(self, seed: int) -> None:
+        """Seed CuPy's generator (``np.random.seed`` does not reach it)."""
+        self.xp._cp.random.seed(seed)

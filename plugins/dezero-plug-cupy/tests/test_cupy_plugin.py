@@ -1,0 +1,79 @@
+"""dezero-plug-cupy on any machine: discovered through its entry point, lazy, and the right error for each state.
+
+On a machine with a CUDA device the whole suite runs on this backend instead
+(``tox -e cupy`` / ``benchmarks/gpu_check.sh``); these tests check the CPU side.
+"""
+
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import dezero_plug as dezero
+from dezero_plug import backends
+from dezero_plug import plugin_manager
+
+CUPY_INSTALLED = importlib.util.find_spec("cupy") is not None
+
+
+def cupy_backend():
+    return backends.get_backend("cupy")
+
+
+def test_found_through_its_entry_point_with_its_kernel():
+    record = plugin_manager.records["cupy"]
+    assert (record.source, record.distribution, record.status) == ("entry point", "dezero-plug-cupy", "registered")
+    assert cupy_backend().device_kind == "gpu"
+    from dezero_plug.std.loss import SoftmaxCrossEntropy
+
+    assert (SoftmaxCrossEntropy, "cupy") in dezero.core._KERNELS
+
+
+def test_registering_the_plugin_does_not_import_cupy():
+    code = "import sys, dezero_plug; dezero_plug.backends.get_backend('cupy'); print('cupy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_cli_lists_the_backend_and_why_it_cannot_run():
+    out = subprocess.run([sys.executable, "-m", "dezero_plug", "backends"], capture_output=True, text=True, timeout=120)
+    line = next(line for line in out.stdout.splitlines() if line.startswith("cupy"))
+    assert "gpu" in line
+    if cupy_backend().unavailable_reason() is not None:
+        assert "unusable: " in line and ("no CUDA device" in line or "CuPy is not installed" in line)
+
+
+@pytest.mark.skipif(CUPY_INSTALLED, reason="CuPy is installed here: the no-CuPy state cannot be shown")
+def test_without_cupy_to_gpu_says_which_wheel_to_install():
+    assert cupy_backend().unavailable_reason().startswith("CuPy is not installed: pip install cupy-cuda12x")
+    with pytest.raises(
+        RuntimeError, match=r"no GPU backend can run here: cupy: CuPy is not installed: pip install cupy-cuda12x"
+    ):
+        dezero.Variable(np.ones(2)).to_gpu()
+
+
+@pytest.mark.skipif(not CUPY_INSTALLED, reason="CuPy is not installed here: the no-device state cannot be shown")
+def test_with_cupy_but_no_device_to_gpu_says_no_device_and_why():
+    reason = cupy_backend().unavailable_reason()
+    if reason is None:
+        pytest.skip("a CUDA device is usable here: the no-device state cannot be shown")
+    assert reason.startswith("no CUDA device: ")
+    with pytest.raises(RuntimeError, match=r"no GPU backend can run here: cupy: no CUDA device: "):
+        dezero.models.MLP((3,)).to_gpu()
+    with pytest.raises(RuntimeError, match="no CUDA device"):
+        next(dezero.DataLoader(dezero.datasets.Spiral(), 10, gpu=True))
+    assert dezero.cuda.gpu_enable is False
+
+
+def test_on_a_gpu_the_backend_round_trips_and_trains():
+    if cupy_backend().unavailable_reason() is not None:
+        pytest.skip(cupy_backend().unavailable_reason())
+    x = dezero.Variable(np.arange(6.0).reshape(2, 3))
+    x.to_gpu()
+    assert backends.backend_of(x.data).name == "cupy" and dezero.cuda.gpu_enable is True
+    y = dezero.functions.softmax_cross_entropy(x, cupy_backend().from_numpy(np.array([0, 2])))
+    y.backward()
+    x.to_cpu()
+    assert isinstance(x.data, np.ndarray) and x.grad is not None
