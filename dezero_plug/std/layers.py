@@ -94,29 +94,25 @@ class Conv2d(Layer):
         kh, kw = pair(self.kernel_size)
         self.W.data = _draw(backend, self._shape(), self.dtype, float(np.sqrt(1 / (self.in_channels * kh * kw))))
 
+    op = "conv2d"
+
     def forward(self, x: Any) -> Any:
         if self.W.data is None:
             self.in_channels = x.shape[1]
             self._init_W(backend_of(_data(x)))
         _on_backend_of(self.W, x)
         _on_backend_of(self.b, x)
-        return F.conv2d(x, self.W, self.b, self.stride, self.pad)
+        return getattr(F, self.op)(x, self.W, self.b, self.stride, self.pad)
 
 
 class Deconv2d(Conv2d):
     """Transposed 2-d convolution layer: weights (in_channels, out_channels, KH, KW)."""
 
+    op = "deconv2d"
+
     def _shape(self) -> tuple[int, ...]:
         kh, kw = pair(self.kernel_size)
         return (self.in_channels, self.out_channels, kh, kw)
-
-    def forward(self, x: Any) -> Any:
-        if self.W.data is None:
-            self.in_channels = x.shape[1]
-            self._init_W(backend_of(_data(x)))
-        _on_backend_of(self.W, x)
-        _on_backend_of(self.b, x)
-        return F.deconv2d(x, self.W, self.b, self.stride, self.pad)
 
 
 class RNN(Layer):
