@@ -77,3 +77,16 @@ def test_on_a_gpu_the_backend_round_trips_and_trains():
     y.backward()
     x.to_cpu()
     assert isinstance(x.data, np.ndarray) and x.grad is not None
+
+
+def test_on_a_gpu_saving_weights_leaves_the_model_there(tmp_path):
+    if cupy_backend().unavailable_reason() is not None:
+        pytest.skip(cupy_backend().unavailable_reason())
+    model = dezero.models.MLP((4, 3)).to_gpu()
+    x = cupy_backend().from_numpy(np.ones((2, 5), np.float32))
+    before = cupy_backend().to_numpy(model(x).data)
+    model.save_weights(tmp_path / "w.npz")
+    assert all(backends.backend_of(p.data).name == "cupy" for p in model.params())
+    fresh = dezero.models.MLP((4, 3))
+    fresh.load_weights(tmp_path / "w.npz")
+    np.testing.assert_allclose(fresh(np.ones((2, 5), np.float32)).data, before, rtol=1e-5)
