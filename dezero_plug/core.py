@@ -190,7 +190,7 @@ class Variable:
                     if x.grad is None:
                         x.grad = gx
                     elif create_graph:
-                        x.grad = x.grad + gx
+                        x.grad = x.grad + gx  # type: ignore[operator]  # "+" is bound by a plugin
                     else:
                         total = x.grad.data + gx.data
                         x.grad = Variable(_as_output(f, total, (gx.data,)))
@@ -224,7 +224,7 @@ def _check_data(data: Any) -> None:
         )
 
 
-def _missing_variable_attribute(var: Variable, name: str) -> Any:
+def _missing_variable_attribute(variable: Variable, name: str) -> Any:
     """Replaced by the plugin manager, which knows what plugins would have provided."""
     raise AttributeError(f"'Variable' object has no attribute {name!r}")
 
@@ -410,13 +410,13 @@ def _wrap_constants(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variabl
     return tuple(wrapped), (needed if True in needed else None)
 
 
-def _check_same_backend(f: Function, xs: list[Any]) -> None:
+def _check_same_backend(f: Function, xs: tuple[Any, ...]) -> None:
     names = [backends.backend_of(x).name for x in xs]
     if len(set(names)) > 1:
         raise BackendMismatchError(f.op_name, names)
 
 
-def _find_kernel(f: Function, xs: list[Any]) -> Callable[..., Any] | None:
+def _find_kernel(f: Function, xs: tuple[Any, ...]) -> Callable[..., Any] | None:
     if not xs:
         return None
     return _KERNELS.get((type(f), backends.backend_of(xs[0]).name))

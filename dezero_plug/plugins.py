@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import importlib
 import os
 import sys
@@ -101,7 +102,7 @@ class PluginManager:
         self._pm = pluggy.PluginManager("dezero_plug")
         self._pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
-        self.exports: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+        self.exports: dict[str, dict[Any, Any]] = {kind: {} for kind in KINDS}  # kernels: keyed by tuples
         self.providers: dict[str, dict[str, PluginRecord]] = {kind: {} for kind in KINDS}
         self.conflicts: dict[tuple[str, str], PluginConflictError] = {}
         self.blocked: set[str] = set()
@@ -121,7 +122,7 @@ class PluginManager:
             raise PluginError(f"DEZERO_PLUG_DISABLE={name}: plugin {name!r} is essential and cannot be blocked", name)
         for name in BUILTIN_PLUGINS:
             record = PluginRecord(name, "builtin")
-            self._load(record, lambda name=name: importlib.import_module(f"dezero_plug.std.{name}"))
+            self._load(record, functools.partial(importlib.import_module, f"dezero_plug.std.{name}"))
         autoload = not _env_flag(env, "DEZERO_PLUG_DISABLE_PLUGIN_AUTOLOAD")
         wanted = set(_env_list(env, "DEZERO_PLUG_PLUGINS"))
         found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
@@ -244,7 +245,7 @@ class PluginManager:
                 for kind, items in record.exports.items():
                     for name, obj in items.items():
                         offers.setdefault((kind, name), []).append((obj, record))
-        table: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+        table: dict[str, dict[Any, Any]] = {kind: {} for kind in KINDS}
         providers: dict[str, dict[str, PluginRecord]] = {kind: {} for kind in KINDS}
         conflicts = {}
         for (kind, name), offered in offers.items():
