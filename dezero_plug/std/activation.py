@@ -48,7 +48,20 @@ class ReLU(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
-        return gy * _mask(x.data > 0, x.data)
+        return ReLUGrad(x.data > 0)(gy)
+
+
+class ReLUGrad(Function):
+    """``gy`` where the input was positive, else 0: linear in gy, so its own backward is itself."""
+
+    def __init__(self, mask: Any) -> None:
+        self.mask = mask
+
+    def forward(self, gy):
+        return gy * get_array_module(gy).astype(self.mask, gy.dtype)  # (numpy's where is ~8x slower here)
+
+    def backward(self, ggx):
+        return ReLUGrad(self.mask)(ggx)
 
 
 def relu(x: VariableLike) -> Variable:

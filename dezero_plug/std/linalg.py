@@ -10,12 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from dezero_plug import Config
 from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import backend_of
 from dezero_plug.backends import get_array_module
 from dezero_plug.std.reduction import sum_to
+from dezero_plug.std.reduction import sum_to_array
 from dezero_plug.std.shape import get_item
 from dezero_plug.std.shape import transpose
 from dezero_plug.testing import OpSample
@@ -76,12 +78,25 @@ class Linear(Function):
     def backward(self, gy):
         x, W = self.inputs[:2]
         needs = self.needs_input_grad
+        if not Config.enable_backprop:  # a plain backward records nothing: raw products, no op objects
+            return _linear_backward_raw(x.data, W.data, gy.data, self.inputs[2:], needs)
         gx = matmul(gy, W.T) if needs[0] else None
         gW = matmul(x.T, gy) if needs[1] else None
         if len(self.inputs) == 2:
             return gx, gW
         gb = sum_to(gy, self.inputs[2].shape) if needs[2] else None
         return gx, gW, gb
+
+
+def _linear_backward_raw(
+    x: Any, W: Any, g: Any, bias: tuple[Variable, ...], needs: tuple[bool, ...]
+) -> tuple[Any, ...]:
+    xp = get_array_module(g)
+    gx = Variable(xp.matmul(g, xp.matrix_transpose(W))) if needs[0] else None
+    gW = Variable(xp.matmul(xp.matrix_transpose(x), g)) if needs[1] else None
+    if not bias:
+        return gx, gW
+    return gx, gW, Variable(sum_to_array(g, bias[0].shape)) if needs[2] else None
 
 
 def linear(x: VariableLike, W: VariableLike, b: VariableLike | None = None) -> Variable:
