@@ -107,8 +107,17 @@ class CupyBackend(Backend):
         return "i" if kind == "u" else kind
 
     def _index(self, index: Any) -> Any:
+        """Index arrays on the device; big numpy ones (col2im's cached index) are copied once, not per call."""
         if isinstance(index, tuple):
             return tuple(self._index(i) for i in index)
+        if isinstance(index, np.ndarray) and index.size >= 4096:
+            cache = self.__dict__.setdefault("_device_indexes", {})
+            hit = cache.get(id(index))
+            if hit is None or hit[0] is not index:
+                if len(cache) >= 16:
+                    cache.pop(next(iter(cache)))
+                hit = cache[id(index)] = (index, self.xp.asarray(index))
+            return hit[1]
         return self.xp.asarray(index) if isinstance(index, (np.ndarray, list)) else index
 
     def scatter_add(self, array: Any, indices: Any, values: Any) -> Any:
