@@ -40,6 +40,15 @@ def _on_backend_of(param: Parameter, x: Any) -> None:
             param.to_backend(target)
 
 
+def _ready(layer: Any, x: Any, size_attr: str) -> None:
+    """Initialise a lazy ``W`` from ``x`` (its size along axis 1 and its backend); move eager params to x's backend."""
+    if layer.W.data is None:
+        setattr(layer, size_attr, x.shape[1])
+        layer._init_W(backend_of(_data(x)))
+    _on_backend_of(layer.W, x)
+    _on_backend_of(layer.b, x)
+
+
 class Linear(Layer):
     """Fully connected layer ``x @ W + b``: ``x`` (N, in_size) -> (N, out_size); ``in_size`` inferred when None."""
 
@@ -57,11 +66,7 @@ class Linear(Layer):
         self.W.data = _draw(backend, (self.in_size, self.out_size), self.dtype, float(np.sqrt(1 / self.in_size)))
 
     def forward(self, x: Any) -> Any:
-        if self.W.data is None:
-            self.in_size = x.shape[1]
-            self._init_W(backend_of(_data(x)))
-        _on_backend_of(self.W, x)
-        _on_backend_of(self.b, x)
+        _ready(self, x, "in_size")
         return F.linear(x, self.W, self.b)
 
 
@@ -97,11 +102,7 @@ class Conv2d(Layer):
     op = "conv2d"
 
     def forward(self, x: Any) -> Any:
-        if self.W.data is None:
-            self.in_channels = x.shape[1]
-            self._init_W(backend_of(_data(x)))
-        _on_backend_of(self.W, x)
-        _on_backend_of(self.b, x)
+        _ready(self, x, "in_channels")
         return getattr(F, self.op)(x, self.W, self.b, self.stride, self.pad)
 
 
