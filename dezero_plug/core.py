@@ -176,7 +176,7 @@ class Variable:
         try:
             while heap:
                 f = heapq.heappop(heap)[2]
-                gys = [_grad_of(y) for y in f.outputs]
+                gys = [None if (y := ref()) is None else y.grad for ref in f.outputs]  # a dead output: None
                 gxs = f.backward(*gys)
                 if type(gxs) is not tuple:
                     gxs = (gxs,)
@@ -211,11 +211,6 @@ class Parameter(Variable):
     """A Variable that layers collect as a trainable parameter."""
 
 
-def _grad_of(ref: weakref.ref[Variable]) -> Variable | None:
-    y = ref()
-    return None if y is None else y.grad
-
-
 def _check_data(data: Any) -> None:
     if backends.find_backend(type(data)) is None:
         raise TypeError(
@@ -233,9 +228,7 @@ def as_array(x: Any, array_module: Any = None) -> Any:
     """DeZero's as_array: scalars become 0-d arrays (numpy unless ``array_module`` is given)."""
     if backends.find_backend(type(x)) is not None:
         return x
-    if array_module is None:
-        return backends.default_backend().xp.asarray(x)
-    return array_module.asarray(x)
+    return (array_module or backends.default_backend().xp).asarray(x)
 
 
 def as_variable(obj: Any) -> Variable:
