@@ -26,3 +26,28 @@ def test_reshape_to_the_same_shape_returns_the_variable(asarray):
 
 def test_T_reverses_all_axes_of_a_3d_variable(asarray):
     assert Variable(asarray(np.ones((2, 3, 4)))).T.shape == (4, 3, 2)
+
+
+def test_concat_of_mismatched_shapes_names_them(asarray):
+    with pytest.raises(ValueError, match=r"^concat: shapes \[\(2, 3\), \(2, 4\)\] do not match outside axis 0"):
+        F.concat([Variable(asarray(np.ones((2, 3)))), Variable(asarray(np.ones((2, 4))))])
+
+
+def test_split_into_sections_that_do_not_divide(asarray):
+    with pytest.raises(ValueError, match=r"^split: 3 sections do not divide axis 0 of length 4"):
+        F.split(Variable(asarray(np.ones((4, 2)))), 3)
+
+
+def test_squeeze_of_an_axis_that_is_not_1(asarray):
+    with pytest.raises(ValueError, match=r"^squeeze: axis 0 of shape \(2, 1\) does not have length 1"):
+        F.squeeze(Variable(asarray(np.ones((2, 1)))), axis=0)
+
+
+def test_expand_dims_out_of_range(asarray):
+    with pytest.raises(ValueError, match=r"^expand_dims: axis 3 is out of range for an input of 1 dimension"):
+        F.expand_dims(Variable(asarray(np.ones(2))), 3)
+
+
+def test_get_item_out_of_range_names_index_and_shape(asarray):
+    with pytest.raises(IndexError, match=r"^get_item: index 5 is invalid for shape \(3,\)"):
+        F.get_item(Variable(asarray(np.ones(3))), 5)
