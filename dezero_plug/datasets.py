@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from dezero_plug.namespace import accessors as _accessors
+
 
 class Dataset:
     """Base class: fill ``self.data`` (and ``self.label``) in ``prepare``; indexing applies the transforms."""
@@ -32,13 +34,4 @@ class Dataset:
         """Load or generate ``self.data`` and ``self.label``."""
 
 
-def __getattr__(name: str) -> Any:
-    from dezero_plug.plugins import plugin_manager
-
-    return plugin_manager.missing_name("datasets", name)
-
-
-def __dir__() -> list[str]:
-    from dezero_plug.plugins import plugin_manager
-
-    return sorted(set(globals()) | set(plugin_manager.exports["datasets"]))
+__getattr__, __dir__ = _accessors("datasets", __name__)

@@ -20,6 +20,7 @@ import numpy as np
 from dezero_plug import backends
 from dezero_plug.core import Parameter
 from dezero_plug.core import Variable
+from dezero_plug.namespace import accessors as _accessors
 
 
 class Layer:
@@ -157,13 +158,4 @@ def _npz_path(path: str | os.PathLike[str]) -> str:
     return path if path.endswith(".npz") else path + ".npz"
 
 
-def __getattr__(name: str) -> Any:
-    from dezero_plug.plugins import plugin_manager
-
-    return plugin_manager.missing_name("layers", name)
-
-
-def __dir__() -> list[str]:
-    from dezero_plug.plugins import plugin_manager
-
-    return sorted(set(globals()) | set(plugin_manager.exports["layers"]))
+__getattr__, __dir__ = _accessors("layers", __name__)

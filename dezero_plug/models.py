@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dezero_plug.layers import Layer
+from dezero_plug.namespace import accessors as _accessors
 
 
 class Model(Layer):
@@ -18,13 +19,4 @@ class Model(Layer):
         return plot_dot_graph(y, verbose=True, to_file=to_file)
 
 
-def __getattr__(name: str) -> Any:
-    from dezero_plug.plugins import plugin_manager
-
-    return plugin_manager.missing_name("models", name)
-
-
-def __dir__() -> list[str]:
-    from dezero_plug.plugins import plugin_manager
-
-    return sorted(set(globals()) | set(plugin_manager.exports["models"]))
+__getattr__, __dir__ = _accessors("models", __name__)

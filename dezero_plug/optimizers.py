@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dezero_plug.core import Parameter
+from dezero_plug.namespace import accessors as _accessors
 
 
 class Optimizer:
@@ -42,13 +43,4 @@ class Optimizer:
         self.hooks.append(f)
 
 
-def __getattr__(name: str) -> Any:
-    from dezero_plug.plugins import plugin_manager
-
-    return plugin_manager.missing_name("optimizers", name)
-
-
-def __dir__() -> list[str]:
-    from dezero_plug.plugins import plugin_manager
-
-    return sorted(set(globals()) | set(plugin_manager.exports["optimizers"]))
+__getattr__, __dir__ = _accessors("optimizers", __name__)

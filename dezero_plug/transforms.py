@@ -6,16 +6,6 @@ Filled by the plugin manager at import; a missing name explains itself
 
 from __future__ import annotations
 
-from typing import Any
+from dezero_plug.namespace import accessors as _accessors
 
-
-def __getattr__(name: str) -> Any:
-    from dezero_plug.plugins import plugin_manager
-
-    return plugin_manager.missing_name("transforms", name)
-
-
-def __dir__() -> list[str]:
-    from dezero_plug.plugins import plugin_manager
-
-    return sorted(set(globals()) | set(plugin_manager.exports["transforms"]))
+__getattr__, __dir__ = _accessors("transforms", __name__)
