@@ -32,6 +32,7 @@ from dezero_plug.std.reduction import sum
 from dezero_plug.std.shape import reshape
 from dezero_plug.std.shape import transpose
 from dezero_plug.testing import OpSample
+from dezero_plug.testing import distinct_values
 
 VariableLike = Any
 Pair = int | tuple[int, int]
@@ -405,12 +406,6 @@ def dezero_plug_functions():
     return [conv2d, deconv2d, conv2d_simple, pooling, pooling_simple, average_pooling, im2col, col2im]
 
 
-def _distinct(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
-    """Values 0.1 apart in random order: the max of each window is unique and stable under small steps."""
-    size = int(np.prod(shape))
-    return (np.random.default_rng(seed).permutation(size) * 0.1 - size * 0.05).reshape(shape)
-
-
 @hookimpl
 def dezero_plug_op_samples():
     return {
@@ -424,10 +419,12 @@ def dezero_plug_op_samples():
         ],
         "conv2d_simple": [OpSample((2, 2, 4, 4), (3, 2, 3, 3), (3,), kwargs={"pad": 1})],
         "pooling": [
-            OpSample(_distinct((2, 2, 4, 4)), kwargs={"kernel_size": 2, "stride": 2}),
-            OpSample(_distinct((1, 2, 5, 4), 1), kwargs={"kernel_size": (3, 2), "stride": 1, "pad": 1}, id="pad-rect"),
+            OpSample(distinct_values((2, 2, 4, 4), 0), kwargs={"kernel_size": 2, "stride": 2}),
+            OpSample(
+                distinct_values((1, 2, 5, 4), 1), kwargs={"kernel_size": (3, 2), "stride": 1, "pad": 1}, id="pad-rect"
+            ),
         ],
-        "pooling_simple": [OpSample(_distinct((1, 2, 4, 4), 2), kwargs={"kernel_size": 2, "stride": 2})],
+        "pooling_simple": [OpSample(distinct_values((1, 2, 4, 4), 2), kwargs={"kernel_size": 2, "stride": 2})],
         "average_pooling": [
             OpSample((2, 2, 4, 4), kwargs={"kernel_size": 2, "stride": 2}),
             OpSample((1, 2, 5, 6), kwargs={"kernel_size": (3, 2), "stride": (1, 2), "pad": 1}, id="rect"),

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import get_array_module
 from dezero_plug.std.shape import reshape
 from dezero_plug.testing import OpSample
+from dezero_plug.testing import distinct_values
 
 VariableLike = Any
 Axis = int | tuple[int, ...] | None
@@ -195,18 +194,15 @@ def min(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     return Min(axis, keepdims)(x)
 
 
-def _reduction_method(op: Any) -> Any:
+def _reduction_method(op: Any, name: str) -> Any:
+    """The Variable method ``x.<name>(axis=None, keepdims=False)`` calling ``op``."""
+
     def method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Variable:
         return op(self, axis, keepdims)
 
-    method.__name__ = op.__name__
-    method.__doc__ = f"``x.{op.__name__}(axis=None, keepdims=False)``: see ``F.{op.__name__}``."
+    method.__name__ = name
+    method.__doc__ = f"``x.{name}(axis=None, keepdims=False)``: see ``F.{name}``."
     return method
-
-
-def _sum_method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """``x.sum(axis=None, keepdims=False)``: see ``F.sum``."""
-    return sum(self, axis, keepdims)
 
 
 @hookimpl
@@ -226,17 +222,11 @@ def dezero_plug_functions():
 @hookimpl
 def dezero_plug_variable_methods():
     return {
-        "sum": _sum_method,
-        "max": _reduction_method(max),
-        "min": _reduction_method(min),
-        "mean": _reduction_method(mean),
+        "sum": _reduction_method(sum, "sum"),
+        "max": _reduction_method(max, "max"),
+        "min": _reduction_method(min, "min"),
+        "mean": _reduction_method(mean, "mean"),
     }
-
-
-def _distinct(shape: tuple[int, ...]) -> np.ndarray:
-    """Values well apart (a fixed permutation of 0.1 steps): no ties, and no kink within the finite-difference step."""
-    size = _product(shape)
-    return (np.random.default_rng(size).permutation(size) * 0.1 - size * 0.05).reshape(shape)
 
 
 @hookimpl
@@ -262,14 +252,14 @@ def dezero_plug_op_samples():
         "var": [OpSample((3, 4)), OpSample((3, 4), kwargs={"axis": 0}, id="axis0")],
         # distinct values (a permutation) keep the maximum away from ties, where max is not differentiable
         "max": [
-            OpSample(_distinct((3, 4))),
-            OpSample(_distinct((3, 4)), kwargs={"axis": 1}, id="axis1"),
-            OpSample(_distinct((2, 3, 4)), kwargs={"axis": -1, "keepdims": True}, id="negative-axis"),
-            OpSample(_distinct((3, 4)), call=lambda x: x.max(axis=0), id="method"),
+            OpSample(distinct_values((3, 4))),
+            OpSample(distinct_values((3, 4)), kwargs={"axis": 1}, id="axis1"),
+            OpSample(distinct_values((2, 3, 4)), kwargs={"axis": -1, "keepdims": True}, id="negative-axis"),
+            OpSample(distinct_values((3, 4)), call=lambda x: x.max(axis=0), id="method"),
         ],
         "min": [
-            OpSample(_distinct((3, 4))),
-            OpSample(_distinct((2, 3, 4)), kwargs={"axis": -2}, id="negative-axis"),
-            OpSample(_distinct((3, 4)), call=lambda x: x.min(axis=1), id="method"),
+            OpSample(distinct_values((3, 4))),
+            OpSample(distinct_values((2, 3, 4)), kwargs={"axis": -2}, id="negative-axis"),
+            OpSample(distinct_values((3, 4)), call=lambda x: x.min(axis=1), id="method"),
         ],
     }

@@ -81,6 +81,16 @@ class OpSample:
         return f"OpSample({shown}{', ' + repr(self.kwargs) if self.kwargs else ''})"
 
 
+def distinct_values(shape: tuple[int, ...], seed: int | None = None) -> np.ndarray:
+    """Sample values 0.1 apart in a fixed random order (seed: the size by default).
+
+    For ops with kinks (max, min, pooling): no ties, and no kink within the finite-difference step.
+    """
+    size = int(np.prod(shape))
+    rng = np.random.default_rng(size if seed is None else seed)
+    return (rng.permutation(size) * 0.1 - size * 0.05).reshape(shape)
+
+
 def _is_float_input(x: Any) -> bool:
     return isinstance(x, tuple) or (isinstance(x, np.ndarray) and x.dtype.kind == "f")
 
@@ -254,4 +264,4 @@ def check_double_backward(
     check_backward(first_grads, arrays, argnums=argnums, backend=backend, atol=atol, rtol=rtol, eps=eps, seed=seed + 2)
 
 
-__all__ = ["OpSample", "TOLERANCES", "check_backward", "check_double_backward", "numerical_grad"]
+__all__ = ["OpSample", "TOLERANCES", "check_backward", "check_double_backward", "distinct_values", "numerical_grad"]
