@@ -148,11 +148,7 @@ def asarray(backend: Any) -> Callable[..., Any]:
 
 @pytest.fixture
 def to_numpy(backend: Any) -> Callable[..., np.ndarray]:
-    """``to_numpy(x)``: a Variable's or array's values as numpy, for assertions."""
-    from dezero_plug import backends
+    """``to_numpy(x)``: a Variable's or array's values as numpy, for assertions (``cuda.as_numpy``)."""
+    from dezero_plug.cuda import as_numpy
 
-    def convert(x: Any) -> np.ndarray:
-        data = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x
-        return np.asarray(backends.to_numpy(data))
-
-    return convert
+    return as_numpy
