@@ -99,14 +99,12 @@ def test_to_cpu_moves_data_and_grad_to_numpy(asarray):
     np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
 
 
-def test_to_gpu_without_a_gpu_backend_says_what_to_install():
-    if any(b.device_kind == "gpu" for b in backends.registered().values()):
-        pytest.skip("a GPU backend plugin is installed")
+def test_to_gpu_without_a_gpu_backend_says_what_to_install(no_gpu_plugin):
     with pytest.raises(RuntimeError, match=r"no GPU backend is installed: pip install dezero-plug-cupy"):
         Variable(np.ones(2)).to_gpu()
 
 
-def test_unknown_backend_name_lists_the_registered_ones():
+def test_unknown_backend_name_lists_the_registered_ones(no_gpu_plugin):
     with pytest.raises(
         LookupError, match=r"no backend named 'cupy' is registered \(pip install dezero-plug-cupy\); registered: numpy"
     ):

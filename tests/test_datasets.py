@@ -221,7 +221,7 @@ def test_seq_dataloader_walks_parallel_streams():
     assert x.shape == (3, 1) and np.allclose(x[:, 0], SinCurve(train=False).data[[0, 333, 666], 0])
 
 
-def test_dataloader_gpu_without_a_gpu_backend_says_what_to_install():
+def test_dataloader_gpu_without_a_gpu_backend_says_what_to_install(no_gpu_plugin):
     with pytest.raises(RuntimeError, match="pip install dezero-plug-cupy"):
         next(dezero.DataLoader(Spiral(), 10, gpu=True))
 
