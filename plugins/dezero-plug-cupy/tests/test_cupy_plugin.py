@@ -90,3 +90,37 @@ def test_on_a_gpu_saving_weights_leaves_the_model_there(tmp_path):
     fresh = dezero.models.MLP((4, 3))
     fresh.load_weights(tmp_path / "w.npz")
     np.testing.assert_allclose(fresh(np.ones((2, 5), np.float32)).data, before, rtol=1e-5)
+
+
+def nvrtc_or_skip():
+    """CuPy's NVRTC binding, or a skip saying what is missing (the compiler needs no device)."""
+    if not CUPY_INSTALLED:
+        pytest.skip("CuPy is not installed here: the kernel cannot be compiled")
+    from cupy.cuda import nvrtc
+
+    try:
+        nvrtc.getVersion()
+    except Exception as exc:  # the library is a separate wheel: nvidia-cuda-nvrtc-cu12
+        pytest.skip(f"NVRTC is not loadable here ({type(exc).__name__}: {exc}): pip install nvidia-cuda-nvrtc-cu12")
+    return nvrtc
+
+
+def compile_to_ptx(nvrtc, source, arch="compute_90"):
+    """PTX for ``arch`` (Hopper by default); an AssertionError carries NVRTC's log."""
+    program = nvrtc.createProgram(source, "kernel.cu", [], [])
+    try:
+        nvrtc.compileProgram(program, [f"--gpu-architecture={arch}"])
+    except nvrtc.NVRTCError as exc:
+        raise AssertionError(f"{exc}\n{nvrtc.getProgramLog(program)}") from None
+    return nvrtc.getPTX(program).decode()
+
+
+@pytest.mark.parametrize("type_name", ["float", "double"])
+def test_the_fused_softmax_cross_entropy_kernel_compiles_for_hopper(type_name):
+    nvrtc = nvrtc_or_skip()
+    from dezero_plug_cupy.kernels import SOFTMAX_CROSS_ENTROPY_ROWS
+
+    ptx = compile_to_ptx(nvrtc, SOFTMAX_CROSS_ENTROPY_ROWS.format(T=type_name))
+    assert f".entry sce_rows_{type_name}(" in ptx
+    with pytest.raises(AssertionError, match="undefined"):  # the check can fail: a broken kernel does not compile
+        compile_to_ptx(nvrtc, SOFTMAX_CROSS_ENTROPY_ROWS.format(T=type_name).replace("row[t[i]]", "row[u[i]]"))
