@@ -4,9 +4,12 @@ On a machine with a CUDA device the whole suite runs on this backend instead
 (``tox -e cupy`` / ``benchmarks/gpu_check.sh``); these tests check the CPU side.
 """
 
+import ast
 import importlib.util
+import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -124,3 +127,70 @@ def test_the_fused_softmax_cross_entropy_kernel_compiles_for_hopper(type_name):
     assert f".entry sce_rows_{type_name}(" in ptx
     with pytest.raises(AssertionError, match="undefined"):  # the check can fail: a broken kernel does not compile
         compile_to_ptx(nvrtc, SOFTMAX_CROSS_ENTROPY_ROWS.format(T=type_name).replace("row[t[i]]", "row[u[i]]"))
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_on_a_gpu_the_fused_kernel_runs_and_agrees_with_numpy(dtype, rtol):
+    if cupy_backend().unavailable_reason() is not None:
+        pytest.skip(cupy_backend().unavailable_reason())
+    from dezero_plug_cupy.kernels import _rows_kernel
+
+    rng = np.random.default_rng(0)
+    x, t = (rng.standard_normal((300, 10)) * 5).astype(dtype), rng.integers(0, 10, 300)
+    gpu = cupy_backend()
+    on_gpu = dezero.Variable(gpu.from_numpy(x))
+    loss = dezero.functions.softmax_cross_entropy(on_gpu, gpu.from_numpy(t))
+    loss.backward()
+    on_cpu = dezero.Variable(x)
+    expected = dezero.functions.softmax_cross_entropy(on_cpu, t)
+    expected.backward()
+    assert _rows_kernel.cache_info().currsize >= 1  # the RawKernel was built and launched, not the generic forward
+    assert loss.data.dtype == dtype
+    np.testing.assert_allclose(gpu.to_numpy(loss.data), expected.data, rtol=rtol)
+    np.testing.assert_allclose(gpu.to_numpy(on_gpu.grad.data), on_cpu.grad.data, rtol=rtol, atol=rtol * 1e-3)
+
+
+def namespace_uses(package_dir):
+    """{name: keywords} of every ``xp.name``, ``backend.xp.name`` and ``get_array_module(a).name`` in the ops.
+
+    A name reached through ``getattr(xp, "...")`` is not seen; the whole suite on cupy covers those.
+    """
+    backends_own = {"numpy_backend.py", "strict_backend.py"}  # each backend's module may use its own extras
+    uses = {}
+    for path in sorted(package_dir.rglob("*.py")):
+        if path.name in backends_own:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Attribute):
+                continue
+            owner = node.value
+            if (
+                (isinstance(owner, ast.Name) and owner.id == "xp")
+                or (isinstance(owner, ast.Attribute) and owner.attr == "xp")
+                or (isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "get_array_module")
+            ):
+                uses.setdefault(node.attr, set())
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in uses:
+                uses[node.func.attr].update(k.arg for k in node.keywords if k.arg)
+    return uses
+
+
+@pytest.mark.skipif(not CUPY_INSTALLED, reason="CuPy is not installed here: its namespace cannot be read")
+def test_every_namespace_name_the_ops_use_exists_in_cupy_with_those_keywords():
+    import cupy
+    from dezero_plug_cupy.backend import CupyNamespace
+
+    uses = namespace_uses(Path(dezero.__file__).parent)
+    assert {"matmul", "permute_dims", "take_along_axis", "maximum", "float32"} <= set(uses)  # the scan sees them
+    namespace = CupyNamespace(cupy)  # reading CuPy's functions needs no device
+    missing = sorted(name for name in uses if not hasattr(namespace, name))
+    assert not missing, f"the ops use these names, which CuPy (through CupyNamespace) lacks: {missing}"
+    for name, keywords in sorted(uses.items()):
+        try:
+            parameters = inspect.signature(getattr(namespace, name)).parameters
+        except (TypeError, ValueError):  # ufuncs: the ops pass them no keywords
+            assert not keywords - {"out", "dtype"}, f"{name} is called with {keywords}"
+            continue
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            assert keywords <= set(parameters), f"xp.{name} is called with {keywords}; CuPy takes {list(parameters)}"
