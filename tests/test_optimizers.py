@@ -109,7 +109,9 @@ def test_a_runtime_optimizer_plugin_appears_in_the_namespace():
 
 def test_a_third_party_optimizer_distribution_is_discovered_through_its_entry_point():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
-    env["PYTHONPATH"] = str(Path(__file__).parent / "fixtures" / "optim")
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(Path(__file__).parent / "fixtures" / "optim"), env.get("PYTHONPATH")])
+    )
     code = (
         "import numpy as np, dezero_plug as d\n"
         "opt = d.optimizers.SignSGD(0.5)\n"

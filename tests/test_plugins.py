@@ -28,8 +28,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def run(code, *sites, **env):
     """Run ``code`` in a fresh interpreter with fixture sites on its path; return (rc, stdout, stderr)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_") and k != "PYTHONPATH"}
-    environ["PYTHONPATH"] = os.pathsep.join(str(FIXTURES / site) for site in sites)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
+    # the fixture sites first; the caller's PYTHONPATH after them (where dezero_plug is not pip-installed)
+    paths = [str(FIXTURES / site) for site in sites] + [
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+    ]
+    environ["PYTHONPATH"] = os.pathsep.join(paths)
     environ.update(env)
     done = subprocess.run(
         [sys.executable, "-W", "default", "-c", textwrap.dedent(code)],

@@ -1,5 +1,6 @@
 """Training end to end: the book's spiral MLP, a small CNN on generated images, and the examples as scripts."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -97,6 +98,7 @@ def test_mnist_example_without_files_or_network_says_what_to_do(tmp_path):
         "PATH": "/usr/bin:/bin",
         "http_proxy": "http://127.0.0.1:9",
         "https_proxy": "http://127.0.0.1:9",
+        **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},  # where dezero_plug is not pip-installed
     }
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "mnist.py"), "--epochs", "1"],
