@@ -55,7 +55,7 @@ def dezero_plug_op_samples():
 
     return {
         "dropout": [
-            OpSample((3, 4), call=deterministic, id="seeded"),
+            OpSample((3, 4), call=deterministic, id="seeded", random=True),
             OpSample((3, 4), call=in_test_mode, id="test-mode"),
         ]
     }

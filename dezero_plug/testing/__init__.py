@@ -34,6 +34,9 @@ class OpSample:
         double: check double backprop too (False for ops that stay first-order).
         call: called instead of the op, as ``call(*inputs, **kwargs)`` (to test ``x + 1``, methods ...).
         id: a readable test id suffix.
+        random: the call draws random numbers (seed them inside ``call``); its values are compared
+            across backends only where both draw from numpy's generator, not on a backend with its
+            own (one with a ``seed`` method, like cupy's).
 
     Example:
         >>> OpSample((3, 4), (4,), id="broadcast")   # e.g. for add
@@ -50,6 +53,7 @@ class OpSample:
         double: bool = True,
         call: Callable[..., Any] | None = None,
         id: str | None = None,
+        random: bool = False,
     ) -> None:
         self.inputs = inputs
         self.kwargs = kwargs or {}
@@ -58,6 +62,7 @@ class OpSample:
         self.double = double
         self.call = call
         self.id = id
+        self.random = random
         if grad is None:
             grad = [i for i, x in enumerate(inputs) if _is_float_input(x)]
         self.grad = tuple(grad)
