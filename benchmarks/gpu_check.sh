@@ -5,7 +5,8 @@
 # (or, where pip cannot build it, made importable with hand-written dist-info folders).
 # One run reports every failure (no -x) and ends inside 5 minutes: each step has its own time limit, and a
 # pytest stopped at its limit is interrupted (SIGINT), so it still prints the failures it has seen.
-# Logs go to $OUT (default benchmarks/out), at most 7 files, so one device call brings all of them back.
+# Logs go to $OUT (default benchmarks/out), at most 7 files, so one device call brings all of them back:
+# from the workplace's device tool, run `bash benchmarks/gpu_check.sh` with timeout_s 560 (worst case ~6.5 min).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-benchmarks/out}"
