@@ -82,6 +82,19 @@ def test_on_a_gpu_the_backend_round_trips_and_trains():
     assert isinstance(x.data, np.ndarray) and x.grad is not None
 
 
+def test_on_a_gpu_the_namespace_shims_keep_the_array_api_meaning():
+    if cupy_backend().unavailable_reason() is not None:
+        pytest.skip(cupy_backend().unavailable_reason())
+    xp = cupy_backend().xp
+    x = xp.arange(6, dtype=xp.float32, device=xp.asarray(0.0).device)
+    assert xp.asarray(x, copy=True) is not x and xp.asarray(x) is x
+    assert xp.zeros((2,)).dtype == np.float64 and xp.full((2,), 3, dtype=xp.float32).dtype == np.float32
+    m = xp.reshape(x, (2, 3))
+    assert xp.permute_dims(m, (1, 0)).shape == (3, 2) == xp.matrix_transpose(m).shape
+    assert xp.concat([m, m], axis=0).shape == (4, 3) and xp.astype(m, xp.float64).dtype == np.float64
+    assert xp.isdtype(m.dtype, "real floating") and not xp.isdtype(m.dtype, "integral")
+
+
 def test_on_a_gpu_saving_weights_leaves_the_model_there(tmp_path):
     if cupy_backend().unavailable_reason() is not None:
         pytest.skip(cupy_backend().unavailable_reason())

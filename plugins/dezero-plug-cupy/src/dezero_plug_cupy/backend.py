@@ -47,7 +47,7 @@ class CupyNamespace:
 
     def asarray(self, obj: Any, dtype: Any = None, device: Any = None, copy: Any = None) -> Any:
         with self._on(device):
-            return self._cp.asarray(obj, dtype=dtype)
+            return self._cp.array(obj, dtype=dtype, copy=True) if copy else self._cp.asarray(obj, dtype=dtype)
 
     def permute_dims(self, x: Any, axes: tuple[int, ...]) -> Any:
         return self._cp.transpose(x, axes)
