@@ -12,6 +12,7 @@ import numpy as np
 
 from dezero_plug import backends
 from dezero_plug.backends import get_array_module
+from dezero_plug.core import Variable
 
 
 def _gpu_enable() -> bool:
@@ -22,21 +23,24 @@ def _gpu_enable() -> bool:
     return True
 
 
+def _array(x: Any) -> Any:
+    """A Variable's data, an array as is, a scalar as a 0-d numpy array.
+
+    Only a Variable is unwrapped: numpy and cupy arrays have a ``.data`` of their own (the buffer).
+    """
+    data = x.data if isinstance(x, Variable) else x
+    return np.array(data) if np.isscalar(data) else data
+
+
 def as_numpy(x: Any) -> np.ndarray:
     """``x`` (a Variable, an array of any backend, or a scalar) as a numpy array."""
-    data = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x
-    if np.isscalar(data):
-        return np.array(data)
-    return backends.to_numpy(data)
+    return backends.to_numpy(_array(x))
 
 
 def as_cupy(x: Any) -> Any:
     """``x`` as an array of the GPU backend; says what to install when there is none."""
-    data = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x
     gpu = backends.gpu_backend()
-    if np.isscalar(data):
-        data = np.array(data)
-    return backends.move(data, gpu)
+    return backends.move(_array(x), gpu)
 
 
 def __getattr__(name: str) -> Any:

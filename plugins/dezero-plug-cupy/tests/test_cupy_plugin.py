@@ -80,6 +80,9 @@ def test_on_a_gpu_the_backend_round_trips_and_trains():
     y.backward()
     x.to_cpu()
     assert isinstance(x.data, np.ndarray) and x.grad is not None
+    raw = dezero.cuda.as_cupy(x.data)  # raw cupy arrays too (their .data is a device pointer, not the values)
+    assert backends.backend_of(raw).name == "cupy" and dezero.cuda.as_cupy(raw) is raw
+    np.testing.assert_array_equal(dezero.cuda.as_numpy(raw), x.data)
 
 
 def test_on_a_gpu_the_namespace_shims_keep_the_array_api_meaning():
