@@ -297,6 +297,36 @@ def test_runtime_override_replaces_a_builtin_until_unregistered():
     assert F.tanh.__module__ == "dezero_plug.std.math"
 
 
+def test_a_backend_kernel_replaces_the_forward_and_the_ops_backward_still_works():
+    calls = []
+
+    def fused_forward(function, x, t):  # what a backend kernel returns: the loss alone, no state on the op
+        calls.append(x.shape)
+        shifted = x - x.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return -log_p[np.arange(len(t)), t].mean()
+
+    kernel = {("dezero_plug.std.loss.SoftmaxCrossEntropy", "numpy"): fused_forward}
+    x, t = np.random.default_rng(0).standard_normal((4, 3)), np.array([2, 0, 1, 2])
+    plain = Variable(x.copy())
+    expected = F.softmax_cross_entropy(plain, t)
+    expected.backward(create_graph=True)
+    plugin_manager.register(_module("scekernel", dezero_plug_kernels=lambda: kernel))
+    try:
+        fused = Variable(x.copy())
+        loss = F.softmax_cross_entropy(fused, t)
+        loss.backward()  # a plain backward: the op may not rely on what its own forward cached
+        assert calls == [(4, 3)] and float(loss.data) == pytest.approx(float(expected.data))
+        np.testing.assert_allclose(fused.grad.data, plain.grad.data)
+        twice = Variable(x.copy())
+        F.softmax_cross_entropy(twice, t).backward(create_graph=True)
+        np.testing.assert_allclose(twice.grad.data, plain.grad.data)
+    finally:
+        plugin_manager.unregister("scekernel")
+    F.softmax_cross_entropy(Variable(x), t)
+    assert len(calls) == 2  # unregistered: the op's own forward again
+
+
 def test_runtime_registration_failure_raises_and_registers_nothing():
     bad = _module("badhook", dezero_plug_functions=lambda: ["not callable"])
     with pytest.raises(

@@ -87,10 +87,12 @@ def _check_labels(op: str, x: Any, t: Any) -> Any:
 
 
 class SoftmaxCrossEntropy(Function):
+    log_p = None  # (N, C), kept by forward for a plain backward; a backend kernel's forward may not keep it
+
     def forward(self, x, t):
         xp = get_array_module(x)
         log_p = x - logsumexp(x, axis=1)
-        self.log_p = log_p  # (N, C): reused by a plain backward
+        self.log_p = log_p
         picked = xp.take_along_axis(log_p, xp.expand_dims(t, axis=1), axis=1)
         return -xp.sum(picked) / x.shape[0]
 
@@ -100,7 +102,8 @@ class SoftmaxCrossEntropy(Function):
         classes = xp.arange(x.shape[1], device=t.data.device)
         onehot = xp.astype(xp.expand_dims(t.data, axis=1) == classes, x.dtype)  # x's dtype: no float64 drift
         if not Config.enable_backprop:  # a plain backward records nothing: one pass over raw arrays
-            return Variable((xp.exp(self.log_p) - onehot) * (gy.data / x.shape[0])), None
+            log_p = self.log_p if self.log_p is not None else x.data - logsumexp(x.data, axis=1)
+            return Variable((xp.exp(log_p) - onehot) * (gy.data / x.shape[0])), None
         return (softmax(x) - onehot) * (gy / x.shape[0]), None  # differentiable: double backprop
 
 
