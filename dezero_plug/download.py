@@ -12,10 +12,11 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+
+from dezero_plug.atomic import atomic_write
 
 CACHE_ENV = "DEZERO_PLUG_CACHE_DIR"
 CHUNK = 1 << 16
@@ -112,30 +113,24 @@ def get_file(url: str | Sequence[str], file_name: str | None = None, checksum: s
 
 
 def _download(url: str, path: str, digest: tuple[str, str] | None) -> None:
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".part", dir=os.path.dirname(path))
-    try:
-        h = hashlib.new(digest[0]) if digest else None
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            total = int(response.headers.get("Content-Length") or 0)
-            bar = _progress(total, os.path.basename(path))
-            received = 0
-            try:
-                for chunk in iter(lambda: response.read(CHUNK), b""):
-                    out.write(chunk)
-                    received += len(chunk)
-                    if h is not None:
-                        h.update(chunk)
-                    bar.update(len(chunk))
-            finally:
-                bar.close()
-            if total and received != total:
-                raise ConnectionError(f"the connection dropped after {received} of {total} bytes")
+    h = hashlib.new(digest[0]) if digest else None
+    with atomic_write(path, suffix=".part") as out, urllib.request.urlopen(url, timeout=60) as response:
+        total = int(response.headers.get("Content-Length") or 0)
+        bar = _progress(total, os.path.basename(path))
+        received = 0
+        try:
+            for chunk in iter(lambda: response.read(CHUNK), b""):
+                out.write(chunk)
+                received += len(chunk)
+                if h is not None:
+                    h.update(chunk)
+                bar.update(len(chunk))
+        finally:
+            bar.close()
+        if total and received != total:
+            raise ConnectionError(f"the connection dropped after {received} of {total} bytes")
         if h is not None and h.hexdigest() != digest[1]:
             raise DownloadError(
                 f"{url} downloaded, but its {digest[0]} is {h.hexdigest()}, not the published {digest[1]}: "
                 "the file was not kept"
             )
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -9,7 +9,6 @@ depends on the hash seed), with atomic saves and all-or-nothing loads.
 from __future__ import annotations
 
 import os
-import tempfile
 import weakref
 import zipfile
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from dezero_plug import backends
+from dezero_plug.atomic import atomic_write
 from dezero_plug.core import Parameter
 from dezero_plug.core import Variable
 from dezero_plug.namespace import accessors as _accessors
@@ -101,17 +101,8 @@ class Layer:
                     "call the model on data once before saving"
                 )
             arrays[key] = backends.to_numpy(param.data)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".weights-", suffix=".npz.tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez_compressed(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with atomic_write(path) as f:
+            np.savez_compressed(f, **arrays)
 
     def load_weights(self, path: str | os.PathLike[str]) -> None:
         """Load parameters saved by ``save_weights`` (or by DeZero); all or nothing.
