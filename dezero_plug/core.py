@@ -231,6 +231,11 @@ def as_array(x: Any, array_module: Any = None) -> Any:
     return (array_module or backends.default_backend().xp).asarray(x)
 
 
+def data_of(x: Any) -> Any:
+    """A Variable's data; anything else as it is (never ``x.data``: numpy and cupy arrays have their own)."""
+    return x.data if isinstance(x, Variable) else x
+
+
 def as_variable(obj: Any) -> Variable:
     """``obj`` if it is a Variable, else a new Variable wrapping it."""
     if isinstance(obj, Variable):

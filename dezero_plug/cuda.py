@@ -12,7 +12,7 @@ import numpy as np
 
 from dezero_plug import backends
 from dezero_plug.backends import get_array_module
-from dezero_plug.core import Variable
+from dezero_plug.core import data_of
 
 
 def _gpu_enable() -> bool:
@@ -24,11 +24,8 @@ def _gpu_enable() -> bool:
 
 
 def _array(x: Any) -> Any:
-    """A Variable's data, an array as is, a scalar as a 0-d numpy array.
-
-    Only a Variable is unwrapped: numpy and cupy arrays have a ``.data`` of their own (the buffer).
-    """
-    data = x.data if isinstance(x, Variable) else x
+    """A Variable's data, an array as is, a scalar as a 0-d numpy array."""
+    data = data_of(x)
     return np.array(data) if np.isscalar(data) else data
 
 

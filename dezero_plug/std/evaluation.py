@@ -9,6 +9,7 @@ import numpy as np
 from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import get_array_module
+from dezero_plug.core import data_of
 from dezero_plug.testing import OpSample
 
 
@@ -18,8 +19,8 @@ def accuracy(y: Any, t: Any) -> Variable:
     Raises:
         ValueError: when the number of rows and labels differ.
     """
-    y = y.data if isinstance(y, Variable) else y
-    t = t.data if isinstance(t, Variable) else t
+    y = data_of(y)
+    t = data_of(t)
     if y.shape[0] != t.size:
         raise ValueError(f"accuracy: {y.shape[0]} predictions (scores {tuple(y.shape)}) but {t.size} labels")
     xp = get_array_module(y)

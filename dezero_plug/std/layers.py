@@ -13,17 +13,13 @@ import numpy as np
 
 import dezero_plug.functions as F
 from dezero_plug import Parameter
-from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import Backend
 from dezero_plug.backends import backend_of
 from dezero_plug.backends import default_backend
+from dezero_plug.core import data_of
 from dezero_plug.layers import Layer
 from dezero_plug.std.conv import pair
-
-
-def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Variable) else x  # (a numpy array's .data is a memoryview)
 
 
 def _draw(backend: Backend, shape: tuple[int, ...], dtype: Any, scale: float) -> Any:
@@ -35,7 +31,7 @@ def _draw(backend: Backend, shape: tuple[int, ...], dtype: Any, scale: float) ->
 def _on_backend_of(param: Parameter, x: Any) -> None:
     """Move an eagerly made parameter (numpy) to the input's backend on first use."""
     if param is not None and param.data is not None:
-        target = backend_of(_data(x))
+        target = backend_of(data_of(x))
         if backend_of(param.data) is not target:
             param.to_backend(target)
 
@@ -44,7 +40,7 @@ def _ready(layer: Any, x: Any, size_attr: str) -> None:
     """Initialise a lazy ``W`` from ``x`` (its size along axis 1 and its backend); move eager params to x's backend."""
     if layer.W.data is None:
         setattr(layer, size_attr, x.shape[1])
-        layer._init_W(backend_of(_data(x)))
+        layer._init_W(backend_of(data_of(x)))
     _on_backend_of(layer.W, x)
     _on_backend_of(layer.b, x)
 
@@ -185,9 +181,8 @@ class BatchNorm(Layer):
         self.beta = Parameter(None, name="beta")
 
     def _init_params(self, x: Any) -> None:
-        backend = backend_of(_data(x))
-        xp, c, dtype = backend.xp, x.shape[1], _data(x).dtype
-        device = _data(x).device
+        data = data_of(x)
+        xp, c, dtype, device = backend_of(data).xp, data.shape[1], data.dtype, data.device
         self.avg_mean.data = xp.zeros((c,), dtype=dtype, device=device)
         self.avg_var.data = xp.ones((c,), dtype=dtype, device=device)
         self.gamma.data = xp.ones((c,), dtype=dtype, device=device)

@@ -16,6 +16,7 @@ from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import backend_of
 from dezero_plug.backends import get_array_module
+from dezero_plug.core import data_of
 from dezero_plug.std.reduction import sum_to
 from dezero_plug.std.reduction import sum_to_array
 from dezero_plug.std.shape import get_item
@@ -120,7 +121,7 @@ def linear_simple(x: VariableLike, W: VariableLike, b: VariableLike | None = Non
 
 def embed_id(x: Any, W: VariableLike) -> Variable:
     """Rows of ``W`` (vocabulary, dim) picked by the integer ids ``x`` (any shape); ``W[x]``."""
-    ids = x.data if isinstance(x, Variable) else x
+    ids = data_of(x)
     if backend_of(ids).dtype_kind(ids.dtype) != "i":
         raise TypeError(f"embed_id: ids must be an integer array; got dtype {ids.dtype}")
     return get_item(W, ids)

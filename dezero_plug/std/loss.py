@@ -18,6 +18,7 @@ from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import backend_of
 from dezero_plug.backends import get_array_module
+from dezero_plug.core import data_of
 from dezero_plug.std.activation import logsumexp
 from dezero_plug.std.activation import sigmoid
 from dezero_plug.std.activation import softmax
@@ -67,8 +68,8 @@ def mean_absolute_error(x0: VariableLike, x1: VariableLike) -> Variable:
 
 def _check_labels(op: str, x: Any, t: Any) -> Any:
     """The labels as a raw integer array of shape (N,) with values in [0, C), else an error naming the op."""
-    t = t.data if isinstance(t, Variable) else t
-    x = x.data if isinstance(x, Variable) else x
+    t = data_of(t)
+    x = data_of(x)
     if x.ndim != 2:
         raise ValueError(f"{op}: scores must have shape (N, C); got {tuple(x.shape)}")
     if backend_of(t).dtype_kind(t.dtype) != "i":
@@ -128,8 +129,8 @@ def softmax_cross_entropy_simple(x: VariableLike, t: Any) -> Variable:
 
 def _as_targets(op: str, x: Any, t: Any) -> Any:
     """Binary targets as a constant of the scores' dtype and shape."""
-    data = x.data if isinstance(x, Variable) else x
-    t = t.data if isinstance(t, Variable) else t
+    data = data_of(x)
+    t = data_of(t)
     if t.size != data.size:
         raise ValueError(f"{op}: targets of shape {tuple(t.shape)} do not match scores of shape {tuple(data.shape)}")
     xp = get_array_module(t)

@@ -14,6 +14,7 @@ from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import get_array_module
+from dezero_plug.core import data_of
 from dezero_plug.testing import OpSample
 
 VariableLike = Any
@@ -195,7 +196,7 @@ def minimum(x0: VariableLike, x1: VariableLike) -> Variable:
 
 def where(condition: Any, x0: VariableLike, x1: VariableLike) -> Variable:
     """``x0`` where ``condition`` (a bool array) holds, else ``x1``; gradients flow to the chosen side."""
-    condition = condition.data if isinstance(condition, Variable) else condition
+    condition = data_of(condition)
     ref = x0.data if isinstance(x0, Variable) else x1.data if isinstance(x1, Variable) else x0
     mask = _mask(condition, ref)
     return x0 * mask + x1 * (1 - mask)

@@ -16,6 +16,7 @@ from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import get_array_module
+from dezero_plug.core import data_of
 from dezero_plug.std.reduction import average
 from dezero_plug.std.reduction import sum
 from dezero_plug.std.shape import reshape
@@ -102,8 +103,8 @@ def batch_norm(
     Raises:
         ValueError: when the input is not 2-d or 4-d, or its channels do not match gamma.
     """
-    mean = mean.data if isinstance(mean, Variable) else mean
-    var = var.data if isinstance(var, Variable) else var
+    mean = data_of(mean)
+    var = data_of(var)
     return BatchNorm(mean, var, decay, eps)(x, gamma, beta)
 
 

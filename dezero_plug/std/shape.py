@@ -15,6 +15,7 @@ from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import backend_of
 from dezero_plug.backends import get_array_module
+from dezero_plug.core import data_of
 from dezero_plug.testing import OpSample
 
 VariableLike = Any
@@ -78,7 +79,7 @@ def _index_arrays_to(x: Any, slices: Any) -> Any:
     """The index with Variables unwrapped and numpy index arrays left for the backend to convert."""
     if isinstance(slices, tuple):
         return tuple(_index_arrays_to(x, s) for s in slices)
-    return slices.data if isinstance(slices, Variable) else slices
+    return data_of(slices)
 
 
 class GetItem(Function):
