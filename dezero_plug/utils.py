@@ -27,7 +27,7 @@ from dezero_plug.std.conv import get_conv_outsize
 from dezero_plug.std.conv import get_deconv_outsize
 from dezero_plug.std.conv import pair
 from dezero_plug.std.reduction import max_backward_shape
-from dezero_plug.std.reduction import normalize_axis
+from dezero_plug.std.reduction import sum_backward_shape
 from dezero_plug.std.reduction import sum_to_array
 from dezero_plug.testing import numerical_grad as central_differences
 
@@ -66,17 +66,10 @@ def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
 
 def reshape_sum_backward(gy: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     """Reshape ``gy`` (array or Variable) so it broadcasts back to ``x_shape`` after a sum over ``axis``."""
-    ndim = len(x_shape)
-    axes = normalize_axis("sum", axis, ndim)
-    if keepdims or ndim == 0:
-        return gy
-    shape = [1] * ndim if axes is None else list(gy.shape)
-    if axes is not None:
-        for a in sorted(axes):
-            shape.insert(a, 1)
+    shape = sum_backward_shape(tuple(gy.shape), tuple(x_shape), axis, keepdims)
     if isinstance(gy, Variable):
-        return gy.reshape(tuple(shape))
-    return backends.get_array_module(gy).reshape(gy, tuple(shape))
+        return gy.reshape(shape)
+    return backends.get_array_module(gy).reshape(gy, shape)
 
 
 def array_equal(a: Any, b: Any) -> bool:

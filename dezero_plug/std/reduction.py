@@ -31,19 +31,25 @@ def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
     return tuple(a % ndim if ndim else 0 for a in axes)
 
 
-def reshape_sum_backward(gy: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Variable:
-    """Reshape ``gy`` so that it broadcasts back to ``x_shape`` after a sum over ``axis`` (DeZero's helper)."""
+def sum_backward_shape(
+    gy_shape: tuple[int, ...], x_shape: tuple[int, ...], axis: Any, keepdims: bool
+) -> tuple[int, ...]:
+    """The shape a sum's gradient takes to broadcast back to ``x_shape``: the summed axes put back as 1."""
     ndim = len(x_shape)
     axes = normalize_axis("sum", axis, ndim)
     if keepdims or ndim == 0:
-        return reshape(gy, gy.shape)
+        return tuple(gy_shape)
     if axes is None:
-        shape = [1] * ndim
-    else:
-        shape = list(gy.shape)
-        for a in sorted(axes):
-            shape.insert(a, 1)
-    return reshape(gy, tuple(shape))
+        return (1,) * ndim
+    shape = list(gy_shape)
+    for a in sorted(axes):
+        shape.insert(a, 1)
+    return tuple(shape)
+
+
+def reshape_sum_backward(gy: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Variable:
+    """Reshape ``gy`` so that it broadcasts back to ``x_shape`` after a sum over ``axis`` (DeZero's helper)."""
+    return reshape(gy, sum_backward_shape(gy.shape, x_shape, axis, keepdims))
 
 
 def sum_to_array(x: Any, shape: tuple[int, ...]) -> Any:
