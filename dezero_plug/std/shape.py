@@ -75,10 +75,10 @@ def transpose(x: VariableLike, axes: tuple[int, ...] | None = None) -> Variable:
     return Transpose(None if axes is None else tuple(axes))(x)
 
 
-def _index_arrays_to(x: Any, slices: Any) -> Any:
+def _unwrap_index(slices: Any) -> Any:
     """The index with Variables unwrapped and numpy index arrays left for the backend to convert."""
     if isinstance(slices, tuple):
-        return tuple(_index_arrays_to(x, s) for s in slices)
+        return tuple(_unwrap_index(s) for s in slices)
     return data_of(slices)
 
 
@@ -117,7 +117,7 @@ def get_item(x: VariableLike, slices: Any) -> Variable:
     Raises:
         IndexError: naming the index and the shape when the index does not fit.
     """
-    return GetItem(_index_arrays_to(x, slices))(x)
+    return GetItem(_unwrap_index(slices))(x)
 
 
 def expand_dims(x: VariableLike, axis: int) -> Variable:
