@@ -177,8 +177,7 @@ class Split(Function):
         self.axis = axis
 
     def forward(self, x):
-        axis = self.axis % x.ndim
-        bounds = (0, *self.offsets, x.shape[axis])
+        axis, bounds = self._bounds(x.shape)
         head = (slice(None),) * axis
         return tuple(x[head + (slice(a, b), Ellipsis)] for a, b in zip(bounds[:-1], bounds[1:]))
 
@@ -191,9 +190,13 @@ class Split(Function):
         ]
         return concat(pieces, axis=self.axis)
 
-    def _shapes(self, shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    def _bounds(self, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+        """The split axis (non-negative) and the piece boundaries along it, 0 and its length included."""
         axis = self.axis % len(shape)
-        bounds = (0, *self.offsets, shape[axis])
+        return axis, (0, *self.offsets, shape[axis])
+
+    def _shapes(self, shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+        axis, bounds = self._bounds(shape)
         return [shape[:axis] + (b - a,) + shape[axis + 1 :] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
