@@ -89,10 +89,11 @@ def dezero_plug_kernels() -> Any:
     ``function_class_path`` is ``"module.ClassName"`` of a Function subclass
     and ``forward(function, *xs)`` returns what that class's ``forward``
     would. The op's ``backward`` stays the same, so double backprop keeps
-    working — and so it must not need state that only the op's own forward
-    keeps (SoftmaxCrossEntropy recomputes its cached log-probabilities when
-    a kernel ran). Looked up with one dict lookup per call, only when any
-    kernel is registered.
+    working; whatever that backward reads from the op, the kernel sets on
+    ``function`` as the forward would (``Add.shapes`` when inputs broadcast),
+    unless the backward does without it (SoftmaxCrossEntropy recomputes its
+    cached log-probabilities). Looked up with one dict lookup per call, only
+    when any kernel is registered.
 
     Example::
 
