@@ -28,15 +28,20 @@ def _load_pretrained(model: Model, name: str) -> None:
     model.load_weights(get_file(WEIGHTS_URL.format(name)))
 
 
+def _numbered(model: Model, layers: Any) -> list[Any]:
+    """Set ``layers`` on ``model`` as l0, l1 ... (DeZero's weight names) and return them as a list."""
+    layers = list(layers)
+    for i, layer in enumerate(layers):
+        setattr(model, f"l{i}", layer)
+    return layers
+
+
 class Sequential(Model):
     """Layers applied in order: ``Sequential(L.Linear(10), L.Linear(3))``."""
 
     def __init__(self, *layers: Any) -> None:
         super().__init__()
-        self.layers = []
-        for i, layer in enumerate(layers):
-            setattr(self, f"l{i}", layer)
-            self.layers.append(layer)
+        self.layers = _numbered(self, layers)
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:
@@ -50,11 +55,7 @@ class MLP(Model):
     def __init__(self, fc_output_sizes: tuple[int, ...], activation: Any = None) -> None:
         super().__init__()
         self.activation = activation if activation is not None else F.sigmoid
-        self.layers = []
-        for i, out_size in enumerate(fc_output_sizes):
-            layer = Linear(out_size)
-            setattr(self, f"l{i}", layer)
-            self.layers.append(layer)
+        self.layers = _numbered(self, [Linear(out_size) for out_size in fc_output_sizes])
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers[:-1]:
