@@ -14,8 +14,7 @@ def show_plugins() -> None:
     """Every plugin: where it came from, its status, what it registered or why it failed."""
     plugin_manager.settle()
     for record in plugin_manager.records.values():
-        origin = f"{record.distribution} {record.version}" if record.distribution else record.source
-        print(f"{record.name}  [{origin}]  {record.status}")
+        print(f"{record.name}  [{record.origin}]  {record.status}")
         if record.error:
             print(f"    error: {record.error}")
         for kind, names in record.exports.items():

@@ -81,10 +81,14 @@ class PluginRecord:
     error: str | None = None
     exports: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
+    @property
+    def origin(self) -> str:
+        """``dezero-plug-x 0.1.0`` for a distribution's plugin, else its source (``builtin``, ``runtime``)."""
+        return f"{self.distribution} {self.version}" if self.distribution else self.source
+
     def describe(self) -> str:
         """``plugin 'x' (dezero-plug-x 0.1.0)`` or ``plugin 'math' (builtin)``, for messages."""
-        origin = f"{self.distribution} {self.version}" if self.distribution else self.source
-        return f"plugin {self.name!r} ({origin})"
+        return f"plugin {self.name!r} ({self.origin})"
 
 
 def _env_list(env: Mapping[str, str], name: str) -> list[str]:
