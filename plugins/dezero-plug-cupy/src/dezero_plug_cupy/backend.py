@@ -99,9 +99,6 @@ class CupyBackend(Backend):
     def to_numpy(self, array: Any) -> np.ndarray:
         return self.xp._cp.asnumpy(array)
 
-    def asarray(self, value: Any, dtype: Any = None, like: Any = None) -> Any:
-        return self.xp.asarray(value, dtype=dtype, device=None if like is None else like.device)
-
     def dtype_kind(self, dtype: Any) -> str:
         kind = np.dtype(dtype).kind
         return "i" if kind == "u" else kind
