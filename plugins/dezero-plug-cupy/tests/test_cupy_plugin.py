@@ -25,6 +25,15 @@ def cupy_backend():
     return backends.get_backend("cupy")
 
 
+@pytest.fixture
+def gpu():
+    """The cupy backend, where it can run; a skip with its reason (no CuPy, no device) elsewhere."""
+    reason = cupy_backend().unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    return cupy_backend()
+
+
 def test_found_through_its_entry_point_with_its_kernel():
     record = plugin_manager.records["cupy"]
     assert (record.source, record.distribution, record.status) == ("entry point", "dezero-plug-cupy", "registered")
@@ -70,13 +79,11 @@ def test_with_cupy_but_no_device_to_gpu_says_no_device_and_why():
     assert dezero.cuda.gpu_enable is False
 
 
-def test_on_a_gpu_the_backend_round_trips_and_trains():
-    if cupy_backend().unavailable_reason() is not None:
-        pytest.skip(cupy_backend().unavailable_reason())
+def test_on_a_gpu_the_backend_round_trips_and_trains(gpu):
     x = dezero.Variable(np.arange(6.0).reshape(2, 3))
     x.to_gpu()
     assert backends.backend_of(x.data).name == "cupy" and dezero.cuda.gpu_enable is True
-    y = dezero.functions.softmax_cross_entropy(x, cupy_backend().from_numpy(np.array([0, 2])))
+    y = dezero.functions.softmax_cross_entropy(x, gpu.from_numpy(np.array([0, 2])))
     y.backward()
     x.to_cpu()
     assert isinstance(x.data, np.ndarray) and x.grad is not None
@@ -85,10 +92,8 @@ def test_on_a_gpu_the_backend_round_trips_and_trains():
     np.testing.assert_array_equal(dezero.cuda.as_numpy(raw), x.data)
 
 
-def test_on_a_gpu_the_namespace_shims_keep_the_array_api_meaning():
-    if cupy_backend().unavailable_reason() is not None:
-        pytest.skip(cupy_backend().unavailable_reason())
-    xp = cupy_backend().xp
+def test_on_a_gpu_the_namespace_shims_keep_the_array_api_meaning(gpu):
+    xp = gpu.xp
     x = xp.arange(6, dtype=xp.float32, device=xp.asarray(0.0).device)
     assert xp.asarray(x, copy=True) is not x and xp.asarray(x) is x
     assert xp.zeros((2,)).dtype == np.float64 and xp.full((2,), 3, dtype=xp.float32).dtype == np.float32
@@ -98,12 +103,10 @@ def test_on_a_gpu_the_namespace_shims_keep_the_array_api_meaning():
     assert xp.isdtype(m.dtype, "real floating") and not xp.isdtype(m.dtype, "integral")
 
 
-def test_on_a_gpu_saving_weights_leaves_the_model_there(tmp_path):
-    if cupy_backend().unavailable_reason() is not None:
-        pytest.skip(cupy_backend().unavailable_reason())
+def test_on_a_gpu_saving_weights_leaves_the_model_there(gpu, tmp_path):
     model = dezero.models.MLP((4, 3)).to_gpu()
-    x = cupy_backend().from_numpy(np.ones((2, 5), np.float32))
-    before = cupy_backend().to_numpy(model(x).data)
+    x = gpu.from_numpy(np.ones((2, 5), np.float32))
+    before = gpu.to_numpy(model(x).data)
     model.save_weights(tmp_path / "w.npz")
     assert all(backends.backend_of(p.data).name == "cupy" for p in model.params())
     fresh = dezero.models.MLP((4, 3))
@@ -146,14 +149,11 @@ def test_the_fused_softmax_cross_entropy_kernel_compiles_for_hopper(type_name):
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
-def test_on_a_gpu_the_fused_kernel_runs_and_agrees_with_numpy(dtype, rtol):
-    if cupy_backend().unavailable_reason() is not None:
-        pytest.skip(cupy_backend().unavailable_reason())
+def test_on_a_gpu_the_fused_kernel_runs_and_agrees_with_numpy(gpu, dtype, rtol):
     from dezero_plug_cupy.kernels import _rows_kernel
 
     rng = np.random.default_rng(0)
     x, t = (rng.standard_normal((300, 10)) * 5).astype(dtype), rng.integers(0, 10, 300)
-    gpu = cupy_backend()
     on_gpu = dezero.Variable(gpu.from_numpy(x))
     loss = dezero.functions.softmax_cross_entropy(on_gpu, gpu.from_numpy(t))
     loss.backward()
