@@ -176,7 +176,8 @@ def namespace_uses(package_dir):
     for path in sorted(package_dir.rglob("*.py")):
         if path.name in backends_own:
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        nodes = list(ast.walk(ast.parse(path.read_text())))
+        for node in nodes:
             if not isinstance(node, ast.Attribute):
                 continue
             owner = node.value
@@ -186,7 +187,7 @@ def namespace_uses(package_dir):
                 or (isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "get_array_module")
             ):
                 uses.setdefault(node.attr, set())
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in nodes:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in uses:
                 uses[node.func.attr].update(k.arg for k in node.keywords if k.arg)
     return uses
