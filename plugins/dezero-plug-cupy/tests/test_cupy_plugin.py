@@ -166,6 +166,15 @@ def test_on_a_gpu_the_fused_kernel_runs_and_agrees_with_numpy(gpu, dtype, rtol):
     np.testing.assert_allclose(gpu.to_numpy(on_gpu.grad.data), on_cpu.grad.data, rtol=rtol, atol=rtol * 1e-3)
 
 
+def _is_namespace(node):
+    """``xp``, ``<anything>.xp`` or ``get_array_module(...)``: an expression that is the array namespace."""
+    return (
+        (isinstance(node, ast.Name) and node.id == "xp")
+        or (isinstance(node, ast.Attribute) and node.attr == "xp")
+        or (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "get_array_module")
+    )
+
+
 def namespace_uses(package_dir):
     """{name: keywords} of every ``xp.name``, ``backend.xp.name`` and ``get_array_module(a).name`` in the ops.
 
@@ -176,20 +185,11 @@ def namespace_uses(package_dir):
     for path in sorted(package_dir.rglob("*.py")):
         if path.name in backends_own:
             continue
-        nodes = list(ast.walk(ast.parse(path.read_text())))
-        for node in nodes:
-            if not isinstance(node, ast.Attribute):
-                continue
-            owner = node.value
-            if (
-                (isinstance(owner, ast.Name) and owner.id == "xp")
-                or (isinstance(owner, ast.Attribute) and owner.attr == "xp")
-                or (isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "get_array_module")
-            ):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and _is_namespace(node.value):
                 uses.setdefault(node.attr, set())
-        for node in nodes:
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in uses:
-                uses[node.func.attr].update(k.arg for k in node.keywords if k.arg)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _is_namespace(node.func.value):
+                uses.setdefault(node.func.attr, set()).update(k.arg for k in node.keywords if k.arg)
     return uses
 
 
