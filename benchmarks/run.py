@@ -1,6 +1,9 @@
 """Side-by-side benchmarks: dezero_plug against plain numpy and, when installed, dezero 0.0.13 and PyTorch CPU.
 
-Run: ``python benchmarks/run.py`` (``--quick`` for a short pass). Each
+Run: ``python benchmarks/run.py`` (``--quick`` for a short pass), or
+``python benchmarks/run.py --baseline <git-ref>`` to compare this tree with an
+older one: both trees run the same workload script, interleaved round by
+round, and the table shows medians and the ratio HEAD / baseline. Each
 workload runs in a fresh process per framework (see workloads.py); the table
 reports times and ratios, never pass/fail. dezero only imports with
 numpy < 1.24, so it runs from its own interpreter: ``benchmarks/setup_peers.sh``
@@ -34,8 +37,8 @@ def interpreters(args: argparse.Namespace) -> dict[str, str]:
     return found
 
 
-def workload(python: str, framework: str, name: str, *args: object) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+def workload(python: str, framework: str, name: str, *args: object, root: Path = HERE.parent) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(root))
     env.pop("OPENBLAS_CORETYPE", None)
     done = subprocess.run(
         [python, str(HERE / "workloads.py"), framework, name, *map(str, args)],
@@ -68,12 +71,66 @@ def growth_exponent(points: list[tuple[int, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 
 
+BASELINE_WORKLOADS = (
+    ("per op, forward (us)", ("chain",), "forward_us"),
+    ("per op, forward+backward (us)", ("chain",), "forward_backward_us"),
+    ("per op, no_grad forward (us)", ("chain",), "no_grad_us"),
+    ("MLP 784-1000-10 train step (ms)", ("train", "mlp"), "step_ms"),
+    ("CNN c16-p-c32-p-fc10 train step (ms)", ("train", "cnn"), "step_ms"),
+)
+
+
+def compare_with_baseline(ref: str, rounds: int) -> int:
+    """HEAD's dezero_plug against the tree at ``ref``, interleaved round by round; medians and ratios."""
+    import tempfile
+
+    repo = HERE.parent
+    with tempfile.TemporaryDirectory(prefix="dezero-plug-baseline-") as tmp:
+        base = Path(tmp) / "tree"
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "add", "--detach", str(base), ref], check=True, capture_output=True
+        )
+        try:
+            trees = {"baseline": base, "HEAD": repo}
+            for label, root in trees.items():
+                code = "import dezero_plug, sys; print(dezero_plug.__file__)"
+                where = subprocess.run(
+                    [sys.executable, "-c", code],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=dict(os.environ, PYTHONPATH=str(root)),
+                ).stdout.strip()
+                assert where.startswith(str(root)), f"{label} imported dezero_plug from {where}, not {root}"
+            samples: dict[tuple[str, str], list[float]] = {}
+            for _ in range(rounds):
+                for args in {w[1] for w in BASELINE_WORKLOADS}:
+                    for label, root in trees.items():
+                        got = workload(sys.executable, "dezero_plug", *args, root=root)
+                        for row, wargs, key in BASELINE_WORKLOADS:
+                            if wargs == args and key in got:
+                                samples.setdefault((row, label), []).append(got[key])
+        finally:
+            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(base)], capture_output=True)
+    print(f"dezero_plug at HEAD against {ref}: medians of {rounds} interleaved rounds (each the best of its repeats)")
+    print(f"{'workload':<40}{'baseline':>12}{'HEAD':>12}{'HEAD/base':>12}")
+    for row, _, _ in BASELINE_WORKLOADS:
+        if (row, "HEAD") in samples and (row, "baseline") in samples:
+            old, new = statistics.median(samples[row, "baseline"]), statistics.median(samples[row, "HEAD"])
+            print(f"{row:<40}{old:>12.3f}{new:>12.3f}{new / old:>11.3f}x")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline", metavar="GIT_REF", help="compare HEAD with the tree at this git ref")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds for --baseline (default 5)")
     parser.add_argument("--quick", action="store_true", help="smaller wide graphs, fewer frameworks' long runs")
     parser.add_argument("--dezero-python", help="python of a venv where `import dezero` (0.0.13) works")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args()
+    if args.baseline:
+        return compare_with_baseline(args.baseline, max(args.rounds, 1))
     pythons = interpreters(args)
     frameworks = [f for f in ("dezero_plug", "dezero", "torch", "numpy") if f in pythons]
     print(f"frameworks: {', '.join(frameworks)} (missing peers are skipped; see benchmarks/README.md)\n")

@@ -101,7 +101,17 @@ def chain(framework):
         x, y = forward()
         backward(y)
 
-    return {"forward_us": _timed(forward) / CHAIN_OPS * 1e6, "forward_backward_us": _timed(both) / CHAIN_OPS * 1e6}
+    no_grad = __import__("torch" if framework == "torch" else framework).no_grad
+
+    def inference():
+        with no_grad():
+            forward()
+
+    return {
+        "forward_us": _timed(forward) / CHAIN_OPS * 1e6,
+        "forward_backward_us": _timed(both) / CHAIN_OPS * 1e6,
+        "no_grad_us": _timed(inference) / CHAIN_OPS * 1e6,
+    }
 
 
 def wide(framework, n):

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from dezero_plug import backends
-from dezero_plug.errors import KIND_NOUNS
+from dezero_plug import kinds
 from dezero_plug.plugins import plugin_manager
 
 
@@ -15,11 +15,13 @@ def show_plugins() -> None:
     plugin_manager.settle()
     for record in plugin_manager.records.values():
         print(f"{record.name}  [{record.origin}]  {record.status}")
+        if record.requires:
+            print(f"    requires: {', '.join(record.requires)}")
         if record.error:
-            print(f"    error: {record.error}")
+            print(f"    {'error' if record.status == 'failed' else 'why'}: {record.error}")
         for kind, names in record.exports.items():
             if names:
-                shown = ", ".join(sorted(n if isinstance(n, str) else f"{n[0]}@{n[1]}" for n in names))
+                shown = ", ".join(sorted(n if isinstance(n, str) else f"{n[0].__name__}@{n[1]}" for n in names))
                 print(f"    {kind}: {shown}")
     for error in plugin_manager.conflicts.values():
         print(f"conflict: {error}")
@@ -28,16 +30,17 @@ def show_plugins() -> None:
 def show_ops() -> None:
     """Every exported name of every kind, with the plugin that provides it (like pytest --fixtures)."""
     plugin_manager.settle()
-    for kind, providers in plugin_manager.providers.items():
-        if kind == "kernels" or not providers:
+    for kind in kinds.REGISTERED:
+        providers = plugin_manager.providers.get(kind.name, {})
+        if kind.name == "kernels" or not providers:
             continue
-        print(f"{kind}:")
+        print(f"{kind.name}:")
         for name in sorted(providers):
             record = providers[name]
             module = record.module.__name__ if record.module is not None and hasattr(record.module, "__name__") else "?"
             print(f"    {name:<32} {record.name} ({module})")
     for (kind, name), error in plugin_manager.conflicts.items():
-        print(f"conflict: {KIND_NOUNS[kind]} {name!r}: {error}")
+        print(f"conflict: {kinds.noun(kind)} {name!r}: {error}")
 
 
 def show_backends() -> None:

@@ -13,12 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from dezero_plug.registry import REGISTRY
+
 DEFAULT_BACKEND = "numpy"
 
-# name -> backend, in registration order; filled by the plugin manager.
-_BACKENDS: dict[str, Backend] = {}
-# array type -> backend, filled lazily on first sight of a type (one dict lookup afterwards).
-_BY_TYPE: dict[type, Backend] = {}
 # dtype -> 0 bool, 1 integer, 2 real float, 3 complex: how "weak" constants adapt (see core).
 _DTYPE_RANKS: dict[Any, int] = {}
 _KIND_RANKS = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
@@ -95,54 +93,41 @@ class Backend:
         return f"<{type(self).__name__} {self.name!r} ({self.device_kind})>"
 
 
-def set_backends(backends: dict[str, Backend]) -> None:
-    """Replace the backend table (called by the plugin manager on refresh)."""
-    _BACKENDS.clear()
-    _BACKENDS.update(backends)
-    _BY_TYPE.clear()
-
-
 def registered() -> dict[str, Backend]:
     """The registered backends by name, in registration order."""
-    return dict(_BACKENDS)
+    return dict(REGISTRY.backends)
 
 
 def get_backend(name: str) -> Backend:
     """The backend registered as ``name``; a LookupError lists the registered ones."""
     try:
-        return _BACKENDS[name]
+        return REGISTRY.backends[name]
     except KeyError:
-        known = ", ".join(_BACKENDS) or "none"
+        known = ", ".join(REGISTRY.backends) or "none"
         hint = " (pip install dezero-plug-cupy)" if name == "cupy" else ""
         raise LookupError(f"no backend named {name!r} is registered{hint}; registered: {known}") from None
 
 
 def default_backend() -> Backend:
     """The numpy backend, used for Python scalars that meet no array."""
-    return _BACKENDS[DEFAULT_BACKEND]
+    return REGISTRY.backends[DEFAULT_BACKEND]
 
 
 def backend_of(array: Any) -> Backend:
     """The backend that owns ``array``; a TypeError names the accepted types otherwise."""
     try:
-        return _BY_TYPE[type(array)]
+        return REGISTRY.by_type[type(array)]
     except KeyError:
         return _resolve(type(array))
 
 
 def find_backend(array_type: type) -> Backend | None:
-    """The backend owning ``array_type``, or None (cached)."""
-    backend = _BY_TYPE.get(array_type)
-    if backend is None:
-        for candidate in _BACKENDS.values():
-            if candidate.owns_type(array_type):
-                _BY_TYPE[array_type] = backend = candidate
-                break
-    return backend
+    """The backend owning ``array_type``, or None (remembered per type)."""
+    return REGISTRY.owner(array_type)
 
 
 def _resolve(array_type: type) -> Backend:
-    backend = find_backend(array_type)
+    backend = REGISTRY.owner(array_type)
     if backend is None:
         raise TypeError(
             f"expected an array of a registered backend ({accepted_types()}); "
@@ -154,17 +139,17 @@ def _resolve(array_type: type) -> Backend:
 def accepted_types() -> str:
     """A readable list of the backends' array types, for error messages."""
     names = {"numpy": "numpy.ndarray", "array_api_strict": "array_api_strict.Array", "cupy": "cupy.ndarray"}
-    return ", ".join(names.get(name, f"{name} arrays") for name in _BACKENDS) or "none registered"
+    return ", ".join(names.get(name, f"{name} arrays") for name in REGISTRY.backends) or "none registered"
 
 
 def get_array_module(x: Any) -> Any:
     """The array namespace of ``x`` (an array or a Variable); numpy for anything else."""
-    backend = _BY_TYPE.get(type(x))
+    backend = REGISTRY.by_type.get(type(x))
     if backend is not None:
         return backend.xp
-    backend = find_backend(type(x))
+    backend = REGISTRY.owner(type(x))
     if backend is None:
-        backend = find_backend(type(getattr(x, "data", None))) or default_backend()
+        backend = REGISTRY.owner(type(getattr(x, "data", None))) or default_backend()
     return backend.xp
 
 
@@ -184,7 +169,7 @@ def to_numpy(array: Any) -> np.ndarray:
 
 def gpu_backend() -> Backend:
     """The first usable GPU backend; a RuntimeError says what to install or why it cannot run."""
-    gpus = [b for b in _BACKENDS.values() if b.device_kind == "gpu"]
+    gpus = [b for b in REGISTRY.backends.values() if b.device_kind == "gpu"]
     if not gpus:
         raise RuntimeError(
             "no GPU backend is installed: pip install dezero-plug-cupy[cuda12] "

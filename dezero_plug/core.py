@@ -13,12 +13,12 @@ import contextvars
 import heapq
 import itertools
 import weakref
-from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
 from dezero_plug import backends
-from dezero_plug.errors import BackendMismatchError
+from dezero_plug import constants
+from dezero_plug.registry import REGISTRY as _REGISTRY
 
 # --------------------------------------------------------------------------- modes
 _enable_backprop = contextvars.ContextVar("enable_backprop", default=True)
@@ -27,7 +27,15 @@ _MODES = {"enable_backprop": _enable_backprop, "train": _train}
 
 
 def _mode(mode: contextvars.ContextVar[bool], doc: str) -> property:
-    return property(lambda self: mode.get(), lambda self, value: mode.set(bool(value)) and None, doc=doc)
+    """A property of Config that reads and sets ``mode`` in the current thread or task."""
+
+    def get(self: _Config) -> bool:
+        return mode.get()
+
+    def set(self: _Config, value: bool) -> None:
+        mode.set(bool(value))
+
+    return property(get, set, doc=doc)
 
 
 class _Config:
@@ -82,7 +90,7 @@ class Variable:
     __array_ufunc__ = None
 
     def __init__(self, data: Any, name: str | None = None) -> None:
-        if data is not None and type(data) not in _BY_TYPE:
+        if data is not None and type(data) not in _REGISTRY.by_type:
             _check_data(data)
         self.data = data
         self.name = name
@@ -118,7 +126,7 @@ class Variable:
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for names that are missing: costs nothing on the hot path.
-        return _missing_variable_attribute(self, name)
+        return _REGISTRY.missing("variable_methods", name, self)
 
     def set_creator(self, func: Function) -> None:
         """Record ``func`` as the op that made this variable."""
@@ -193,7 +201,7 @@ class Variable:
                         x.grad = x.grad + gx  # type: ignore[operator]  # "+" is bound by a plugin
                     else:
                         total = x.grad.data + gx.data
-                        x.grad = Variable(_as_output(f, total, (gx.data,)))
+                        x.grad = Variable(constants.as_output(f, total, (gx.data,)))
                     c = x.creator
                     if c is not None and c not in seen:
                         seen.add(c)
@@ -212,21 +220,16 @@ class Parameter(Variable):
 
 
 def _check_data(data: Any) -> None:
-    if backends.find_backend(type(data)) is None:
+    if _REGISTRY.owner(type(data)) is None:
         raise TypeError(
             f"Variable data must be an array of a registered backend ({backends.accepted_types()}) "
             f"or None; got {type(data).__name__}. Wrap it first: Variable(np.array({data!r}))"
         )
 
 
-def _missing_variable_attribute(variable: Variable, name: str) -> Any:
-    """Replaced by the plugin manager, which knows what plugins would have provided."""
-    raise AttributeError(f"'Variable' object has no attribute {name!r}")
-
-
 def as_array(x: Any, array_module: Any = None) -> Any:
     """DeZero's as_array: scalars become 0-d arrays (numpy unless ``array_module`` is given)."""
-    if backends.find_backend(type(x)) is not None:
+    if _REGISTRY.owner(type(x)) is not None:
         return x
     return (array_module or backends.default_backend().xp).asarray(x)
 
@@ -259,44 +262,21 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
 
     def __call__(self, *inputs: Any) -> Any:
-        # Fast paths for one Variable and for a Variable with a Variable or a Python scalar; else _prepare.
-        n = len(inputs)
-        if n == 1 and isinstance(inputs[0], Variable):
-            x = inputs[0]
-            xs: tuple[Any, ...] = (x.data,)
+        # Fast path for the commonest call, a unary op on a Variable (measured: the per-op chain of
+        # benchmarks/run.py); every other call goes through _prepare, which has the same result.
+        if len(inputs) == 1 and isinstance(inputs[0], Variable):
+            xs: tuple[Any, ...] = (inputs[0].data,)
             needs: tuple[bool, ...] | None = _NEEDED_1
-            generation = x.generation
-        elif n == 2 and isinstance(inputs[0], Variable) and isinstance(inputs[1], Variable):
-            x0, x1 = inputs
-            xs = (x0.data, x1.data)
-            if type(xs[0]) is not type(xs[1]):
-                _check_same_backend(self, xs)
-            needs = _NEEDED_2
-            generation = x0.generation if x0.generation > x1.generation else x1.generation
-        elif n == 2 and isinstance(inputs[0], Variable) and type(inputs[1]) in _SCALAR_RANKS:
-            x0 = inputs[0]
-            xs = (x0.data, _scalar_constant(inputs[1], x0.data))
-            needs, generation = _NEEDED_FIRST, x0.generation
-            inputs = (x0, _Constant(xs[1])) if _enable_backprop.get() else inputs
+            generation = inputs[0].generation
         else:
             inputs, xs, needs, generation = _prepare(self, inputs)
-        kernel = _find_kernel(self, xs) if _KERNELS else None
-        ys = kernel(self, *xs) if kernel else self.forward(*xs)
+        kernel = _REGISTRY.kernel(type(self), backends.backend_of(xs[0]).name) if _REGISTRY.kernels and xs else None
+        ys = kernel(self, *xs) if kernel is not None else self.forward(*xs)
+        owned = _REGISTRY.by_type
         if type(ys) is tuple:
-            outputs = [Variable(_as_output(self, y, xs)) for y in ys]
+            outputs = [Variable(y if type(y) in owned else constants.as_output(self, y, xs)) for y in ys]
         else:
-            t = type(ys)
-            if t not in _BY_TYPE:  # numpy returns scalars for 0-d results: one dict lookup converts them
-                ys = _OUTPUT_COERCE[t](ys) if t in _OUTPUT_COERCE else _as_output(self, ys, xs)
-            y = Variable(ys)
-            if needs is not None and _enable_backprop.get():
-                self.generation = generation
-                y.creator = self
-                y.generation = generation + 1
-                self.inputs = inputs
-                self.outputs = [weakref.ref(y)]
-                self.needs_input_grad = needs
-            return y
+            outputs = [Variable(ys if type(ys) in owned else constants.as_output(self, ys, xs))]
         if needs is not None and _enable_backprop.get():
             self.generation = generation
             for y in outputs:
@@ -324,115 +304,42 @@ class Function:
         )
 
 
-_NEEDED_1, _NEEDED_2, _NEEDED_FIRST = (True,), (True, True), (True, False)
-_BY_TYPE = backends._BY_TYPE
-# output type (numpy scalars: np.sin of a 0-d array is np.float64) -> backend that makes it an array
-_OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
-
-
 class _Constant(Variable):
     """The wrapper of an op input that was not a Variable: nobody can reach its gradient."""
 
 
-_SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
-# (array type, dtype, scalar type) -> the dtype a Python scalar takes there (None: its own default)
-_SCALAR_DTYPES: dict[tuple[Any, Any, type], Any] = {}
-_UNKNOWN = object()
-# (Function subclass, backend name) -> forward replacement; filled from the kernels hook.
-_KERNELS: dict[tuple[type, str], Callable[..., Any]] = {}
+_NEEDED_1, _NEEDED_2, _NEEDED_FIRST = (True,), (True, True), (True, False)
 
 
 def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...], tuple[Any, ...], Any, int]:
-    """The general path of Function.__call__: wrap constants, check backends, find the generation."""
-    needs: tuple[bool, ...] | None = (True,) * len(inputs)
-    if not all(isinstance(x, Variable) for x in inputs):
-        inputs, needs = _wrap_constants(f, inputs)
-    xs = tuple([x.data for x in inputs])
-    if len({type(x) for x in xs}) > 1:
-        _check_same_backend(f, xs)
-    return inputs, xs, needs, max([x.generation for x in inputs], default=0)
+    """Function.__call__ for any inputs: (inputs as Variables, their arrays, which need a grad, generation).
 
-
-def _scalar_constant(value: Any, ref: Any) -> Any:
-    """A Python scalar as a constant meeting the array ``ref``: weakly typed (see _wrap_constants)."""
-    backend = backends.backend_of(ref)
-    key = (type(ref), ref.dtype, type(value))
-    dtype = _SCALAR_DTYPES.get(key, _UNKNOWN)
-    if dtype is _UNKNOWN:
-        same = _SCALAR_RANKS[type(value)] <= backends.dtype_rank(backend, ref.dtype)
-        dtype = _SCALAR_DTYPES[key] = ref.dtype if same else None
-    return backend.asarray(value, dtype, ref)
-
-
-def _wrap_constants(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...], tuple[bool, ...] | None]:
-    """Turn non-Variable inputs into constant Variables that need no gradient.
-
-    Constants are weakly typed: a Python scalar of the same or a lower kind
-    takes the dtype of the array it meets (float32 stays float32), and so
-    does a constant array of the same kind. Returns None as the needs when
-    no input needs a gradient: then nothing is recorded.
+    Inputs that are not Variables become constants (see dezero_plug.constants); the needs are
+    None when no input needs a gradient, and then nothing is recorded.
     """
-    ref = None
-    for x in inputs:
-        if isinstance(x, Variable):
-            ref = x.data
-            break
-    else:
-        for x in inputs:
-            if backends.find_backend(type(x)) is not None:
-                ref = x
-                break
-    backend = backends.default_backend() if ref is None else backends.backend_of(ref)
-    wrapped, needs = [], []
-    for i, x in enumerate(inputs):
-        if isinstance(x, Variable):
-            wrapped.append(x)
-            needs.append(True)
-            continue
-        if isinstance(x, backends.np.generic):
-            x = x.item()  # numpy scalars (np.float64(2.0)) are scalars, not arrays
-        if type(x) in _SCALAR_RANKS:
-            x = backend.asarray(x) if ref is None else _scalar_constant(x, ref)
-        elif backends.find_backend(type(x)) is not None:
-            if ref is not None and type(x) is type(ref) and x.dtype != ref.dtype:
-                if backends.dtype_rank(backend, x.dtype) == backends.dtype_rank(backend, ref.dtype):
-                    x = backend.xp.astype(x, ref.dtype)
-        else:
-            raise TypeError(
-                f"{f.op_name}: input {i} is a {type(x).__name__}; expected a Variable, an array of "
-                f"a registered backend ({backends.accepted_types()}) or a Python scalar"
-            )
-        wrapped.append(_Constant(x))
-        needs.append(False)
-    needed = tuple(needs)
-    return tuple(wrapped), (needed if True in needed else None)
-
-
-def _check_same_backend(f: Function, xs: tuple[Any, ...]) -> None:
-    names = [backends.backend_of(x).name for x in xs]
-    if len(set(names)) > 1:
-        raise BackendMismatchError(f.op_name, names)
-
-
-def _find_kernel(f: Function, xs: tuple[Any, ...]) -> Callable[..., Any] | None:
-    if not xs:
-        return None
-    return _KERNELS.get((type(f), backends.backend_of(xs[0]).name))
-
-
-def _as_output(f: Function, y: Any, xs: tuple[Any, ...]) -> Any:
-    """A forward output as an array of a registered backend (numpy scalars become 0-d arrays)."""
-    if type(y) in _BY_TYPE or backends.find_backend(type(y)) is not None:
-        return y
-    convert = _OUTPUT_COERCE.get(type(y))
-    if convert is None:
-        backend = backends.backend_of(xs[0]) if xs else backends.default_backend()
-        if backends.find_backend(type(backend.xp.asarray(y))) is None:
-            raise TypeError(
-                f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array"
-            )
-        convert = _OUTPUT_COERCE[type(y)] = backend.xp.asarray
-    return convert(y)
+    if len(inputs) == 2 and isinstance(inputs[0], Variable):  # a binary operator: two common cases first
+        x0, x1 = inputs
+        if isinstance(x1, Variable):
+            xs = (x0.data, x1.data)
+            if type(xs[0]) is not type(xs[1]):
+                constants.check_same_backend(f, xs)
+            return inputs, xs, _NEEDED_2, max(x0.generation, x1.generation)
+        if type(x1) in constants.SCALAR_RANKS:
+            c = constants.scalar_constant(x1, x0.data)
+            recorded = (x0, _Constant(c)) if _enable_backprop.get() else inputs  # under no_grad: never read
+            return recorded, (x0.data, c), _NEEDED_FIRST, x0.generation
+    ref = next((x.data for x in inputs if isinstance(x, Variable)), None)
+    if ref is None:  # no Variable: the first raw array decides the backend
+        ref = next((x for x in inputs if _REGISTRY.owner(type(x)) is not None), None)
+    wrapped = tuple(
+        x if isinstance(x, Variable) else _Constant(constants.constant_array(f, i, x, ref))
+        for i, x in enumerate(inputs)
+    )
+    xs = tuple([x.data for x in wrapped])
+    if len({type(x) for x in xs}) > 1:
+        constants.check_same_backend(f, xs)
+    needs = tuple([w is x for w, x in zip(wrapped, inputs)])
+    return wrapped, xs, (needs if True in needs else None), max([x.generation for x in wrapped], default=0)
 
 
 def _backward_bug(f: Function, x: Variable, gx: Variable) -> ValueError:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class PluginError(RuntimeError):
     """A plugin could not be loaded, validated or registered.
@@ -30,8 +28,8 @@ class PluginConflictError(PluginError, ValueError):
         providers: descriptions of the plugins that provide it, in registration order.
     """
 
-    def __init__(self, kind: str, name: str, providers: list[str], plugins: list[str]) -> None:
-        singular = KIND_NOUNS.get(kind, kind)
+    def __init__(self, kind: str, name: str, providers: list[str], plugins: list[str], noun: str = "") -> None:
+        singular = noun or kind
         shown = " and ".join(providers)
         message = (
             f"{singular} {name!r} is provided by {shown}. "
@@ -72,16 +70,3 @@ class PluginLoadWarning(UserWarning):
 
 class PluginConflictWarning(PluginLoadWarning):
     """Two autoloaded plugins export the same name; neither version is exported."""
-
-
-KIND_NOUNS: dict[str, Any] = {
-    "backends": "backend",
-    "functions": "function",
-    "variable_methods": "Variable method",
-    "kernels": "kernel",
-    "layers": "layer",
-    "models": "model",
-    "optimizers": "optimizer",
-    "datasets": "dataset",
-    "transforms": "transform",
-}

@@ -1,13 +1,15 @@
-"""What plugin hooks may return: normalising and validating exports, and choosing between providers.
+"""What plugin hooks may return: normalising and checking exports, and choosing between providers.
 
-The plugin manager (plugins.py) calls these at registration time; they keep
-the rules of the hook contract (hookspecs.py) in one place.
+The plugin manager (plugins.py) calls these at registration time; the kinds
+table (kinds.py) says which normaliser and which check each hook gets.
 """
 
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable
+from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -15,13 +17,17 @@ from typing import Any
 from dezero_plug import backends
 from dezero_plug import core
 from dezero_plug.errors import PluginValidationError
-from dezero_plug.hookspecs import KINDS
 
 if TYPE_CHECKING:
+    from dezero_plug.kinds import Kind
     from dezero_plug.plugins import PluginRecord
+
+# Raises a PluginValidationError that names the plugin and the hook.
+Bad = Callable[[str], Exception]
 
 # The kernel's own Variable attributes: a plugin may not rebind them.
 KERNEL_ATTRIBUTES = frozenset(dir(core.Variable))
+_KERNEL_OWN = frozenset(core.Variable.__dict__) - {"__module__", "__doc__", "__array_priority__"}
 
 
 class Override:
@@ -40,6 +46,11 @@ def override(obj: Any, replaces: str | tuple[str, ...]) -> Override:
     return Override(obj, replaces)
 
 
+def unwrap(obj: Any) -> Any:
+    """The exported object itself, whether or not it was wrapped in ``override``."""
+    return obj.obj if isinstance(obj, Override) else obj
+
+
 def winner(offered: list[tuple[Any, PluginRecord]]) -> tuple[Any, PluginRecord] | None:
     """The only offer, or the one override that names every other provider; None is a conflict."""
     if len(offered) == 1:
@@ -53,70 +64,146 @@ def winner(offered: list[tuple[Any, PluginRecord]]) -> tuple[Any, PluginRecord] 
     return winners[0] if len(winners) == 1 else None
 
 
-def validate(kind: str, result: Any, record: PluginRecord) -> dict[str, Any]:
-    """Normalise one hook's return value to ``{name: obj}``, or raise naming the plugin."""
+def validate(kind: Kind, result: Any, record: PluginRecord) -> dict[Any, Any]:
+    """Normalise one hook's return value to ``{name: obj}`` and check every item, or raise naming the plugin."""
 
     def bad(problem: str) -> PluginValidationError:
-        return PluginValidationError(f"{record.describe()}: hook dezero_plug_{kind} {problem}", record.name)
+        return PluginValidationError(f"{record.describe()}: hook {kind.hook} {problem}", record.name)
 
     if result is None:
         return {}
-    if kind == "backends":
-        if not isinstance(result, (list, tuple)):
-            raise bad(f"must return a list of Backend instances; got {type(result).__name__}")
-        for backend in result:
-            if not isinstance(backend, backends.Backend) or not backend.name:
-                raise bad(f"returned {backend!r}, not a dezero_plug.backends.Backend with a name")
-        return {backend.name: backend for backend in result}
+    items = kind.normalize(result, bad, record)
+    base = _resolve_base(kind.base)
+    for name, obj in items.items():
+        if isinstance(obj, Override) and not kind.overridable:
+            raise bad(f"wraps {name!r} in override(), but {kind.noun}s cannot be overridden")
+        problem = kind.check(name, unwrap(obj)) if kind.check is not None else None
+        if (
+            problem is None
+            and base is not None
+            and not (isinstance(unwrap(obj), type) and issubclass(unwrap(obj), base))
+        ):
+            problem = f"exports {name!r} = {unwrap(obj)!r}, which is not a subclass of {kind.base}"
+        if problem is not None:
+            raise bad(problem)
+    return items
+
+
+def _resolve_base(path: str | None) -> type | None:
+    if path is None:
+        return None
+    module, _, name = path.partition(":")
+    base: type = getattr(importlib.import_module(module), name)
+    return base
+
+
+# ---------------------------------------------------------------------- normalisers: hook result -> {key: obj}
+def by_name(result: Any, bad: Bad, record: PluginRecord | None) -> dict[str, Any]:
+    """A list exported under each object's ``__name__``, or a dict as it is."""
     if isinstance(result, (list, tuple)):
-        result = {_export_name(obj, bad): obj for obj in result}
-    if not isinstance(result, dict):
+        named = {}
+        for obj in result:
+            name = getattr(unwrap(obj), "__name__", None)
+            if not isinstance(name, str):
+                raise bad(f"returned {unwrap(obj)!r}, which has no __name__; return a dict to name it")
+            named[name] = obj
+        return named
+    if not isinstance(result, Mapping):
         raise bad(f"must return a list or a dict; got {type(result).__name__}")
-    for name, obj in result.items():
-        inner = obj.obj if isinstance(obj, Override) else obj
-        if kind == "kernels":
-            if not (isinstance(name, tuple) and len(name) == 2 and callable(inner)):
-                raise bad(f'key {name!r} must be ("module.FunctionClass", "backend") with a callable forward')
-            function_class(name[0])
-            continue
-        if not isinstance(name, str) or not name.isidentifier():
-            raise bad(f"exports the name {name!r}, which is not an identifier")
-        if kind == "variable_methods":
-            if name in KERNEL_ATTRIBUTES and not name.startswith("__") or name in _KERNEL_OWN:
-                raise bad(f"cannot rebind Variable.{name}: it belongs to the kernel")
-            if not (callable(inner) or hasattr(inner, "__get__")):
-                raise bad(f"binds Variable.{name} to {inner!r}, which is neither callable nor a descriptor")
-        elif not callable(inner):
-            raise bad(f"exports {name!r} = {inner!r}, which is not callable")
-    return result
+    return dict(result)
 
 
-_KERNEL_OWN = frozenset(core.Variable.__dict__) - {"__module__", "__doc__", "__array_priority__"}
+def by_backend_name(result: Any, bad: Bad, record: PluginRecord | None) -> dict[str, Any]:
+    """A list of Backend instances, each under its ``name``."""
+    if not isinstance(result, (list, tuple)):
+        raise bad(f"must return a list of Backend instances; got {type(result).__name__}")
+    for backend in result:
+        if not isinstance(backend, backends.Backend) or not backend.name:
+            raise bad(f"returned {backend!r}, not a dezero_plug.backends.Backend with a name")
+    return {backend.name: backend for backend in result}
 
 
-def _export_name(obj: Any, bad: Callable[[str], Exception]) -> str:
-    inner = obj.obj if isinstance(obj, Override) else obj
-    name = getattr(inner, "__name__", None)
-    if not isinstance(name, str):
-        raise bad(f"returned {inner!r}, which has no __name__; return a dict to name it")
-    return name
+def by_function_class(result: Any, bad: Bad, record: PluginRecord | None) -> dict[tuple[type, str], Any]:
+    """``{(FunctionClass, backend_name): forward}``; a ``"module.Class"`` key still works, with a warning."""
+    if not isinstance(result, Mapping):
+        raise bad(f"must return a dict {{(FunctionClass, backend_name): forward}}; got {type(result).__name__}")
+    keyed = {}
+    for key, forward in result.items():
+        if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)):
+            raise bad(f"key {key!r} must be (FunctionClass, backend_name)")
+        target, backend_name = key
+        if isinstance(target, str):
+            cls = _function_class(target, bad)
+            who = record.describe() if record is not None else "a plugin"
+            warnings.warn(
+                f"{who}: hook dezero_plug_kernels keys {target!r} by its import path, which is "
+                f"deprecated and will stop working in the next release; key it by the class itself: "
+                f"({cls.__module__}.{cls.__qualname__}, {backend_name!r})",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            target = cls
+        keyed[target, backend_name] = forward
+    return keyed
 
 
-def function_class(path: str) -> type:
+def _function_class(path: str, bad: Bad) -> type:
     module_name, _, class_name = path.rpartition(".")
-    cls = getattr(importlib.import_module(module_name), class_name, None)
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name, None)
+    except ImportError as exc:
+        raise bad(f"names kernel target {path!r}, whose module does not import: {exc}") from None
     if not (isinstance(cls, type) and issubclass(cls, core.Function)):
-        raise PluginValidationError(f"kernel target {path!r} is not a dezero_plug Function subclass")
+        raise bad(f"names kernel target {path!r}, which is not a dezero_plug Function subclass")
     return cls
 
 
-def peek(module: ModuleType) -> dict[str, dict[str, Any]]:
-    """What a (blocked, builtin) module would export, for 'blocked by' messages."""
-    exports = {}
-    for kind in KINDS:
-        hook = getattr(module, f"dezero_plug_{kind}", None)
-        if hook is not None and kind != "kernels":
-            result = hook()
-            items = result if isinstance(result, dict) else {getattr(o, "name", None) or o.__name__: o for o in result}
-            exports[kind] = items
-    return exports
+def samples_by_op(result: Any, bad: Bad, record: PluginRecord | None) -> dict[str, Any]:
+    """``{op_name: [OpSample, ...]}``."""
+    if not isinstance(result, Mapping):
+        raise bad(f"must return a dict {{op_name: [OpSample, ...]}}; got {type(result).__name__}")
+    return dict(result)
+
+
+# ---------------------------------------------------------------------- checks: (key, obj) -> the problem or None
+def check_callable(name: Any, obj: Any) -> str | None:
+    if not isinstance(name, str) or not name.isidentifier():
+        return f"exports the name {name!r}, which is not an identifier"
+    if not callable(obj):
+        return f"exports {name!r} = {obj!r}, which is not callable"
+    return None
+
+
+def check_variable_method(name: Any, obj: Any) -> str | None:
+    if not isinstance(name, str) or not name.isidentifier():
+        return f"exports the name {name!r}, which is not an identifier"
+    if name in KERNEL_ATTRIBUTES and not name.startswith("__") or name in _KERNEL_OWN:
+        return f"cannot rebind Variable.{name}: it belongs to the kernel"
+    if not (callable(obj) or hasattr(obj, "__get__")):
+        return f"binds Variable.{name} to {obj!r}, which is neither callable nor a descriptor"
+    return None
+
+
+def check_kernel(key: Any, forward: Any) -> str | None:
+    cls = key[0]
+    if not (isinstance(cls, type) and issubclass(cls, core.Function)):
+        return f"keys a kernel by {cls!r}, which is not a dezero_plug Function subclass"
+    if not callable(forward):
+        return f"registers {forward!r} as the kernel of {cls.__name__}, which is not callable"
+    return None
+
+
+def check_samples(name: Any, samples: Any) -> str | None:
+    if not isinstance(name, str) or not isinstance(samples, (list, tuple)):
+        return f"gives {name!r}: {samples!r}; expected a list of OpSample for each op name"
+    return None
+
+
+def peek(module: ModuleType, kinds: tuple[Kind, ...]) -> dict[str, dict[Any, Any]]:
+    """What a blocked builtin module would export, for 'blocked by' messages (never registered)."""
+    found = {}
+    for kind in kinds:
+        hook = getattr(module, kind.hook, None)
+        if hook is not None and kind.at_registration and kind.name != "kernels":
+            found[kind.name] = kind.normalize(hook(), PluginValidationError, None)
+    return found

@@ -1,12 +1,14 @@
-"""The plugin manager: registers builtin and entry-point plugins and fills the namespaces.
+"""The plugin manager: finds builtin and entry-point plugins, orders them by what they require, registers them.
 
 Builtins come from the ``BUILTIN_PLUGINS`` tuple (modules of
 ``dezero_plug.std``, registered under their basename), third-party plugins
-from the entry-point group ``dezero_plug`` (under the entry-point name). Both
-go through ``_register``: call the plugin's hooks, validate what they return,
-then keep it; on any failure the plugin is unregistered whole. ``refresh``
-turns the registered exports into plain dicts and module attributes, so no
-hook is ever called per op.
+from the entry-point group ``dezero_plug`` (under the entry-point name). A
+plugin may declare the plugins it needs in a module attribute
+``dezero_plug_requires``; a plugin whose requirement is blocked, failed or
+missing is blocked too. Every plugin goes through ``_register``: call its
+hooks, validate what they return, then keep it; on any failure it is
+unregistered whole. ``refresh`` decides the winner of every name and hands
+the tables to the registry, so no hook is ever called per op.
 """
 
 from __future__ import annotations
@@ -27,28 +29,29 @@ from typing import Any
 
 import pluggy
 
-from dezero_plug import backends
-from dezero_plug import core
 from dezero_plug import exports
 from dezero_plug import hookspecs
-from dezero_plug.errors import KIND_NOUNS
+from dezero_plug import kinds
 from dezero_plug.errors import PluginConflictError
 from dezero_plug.errors import PluginConflictWarning
 from dezero_plug.errors import PluginError
 from dezero_plug.errors import PluginLoadWarning
 from dezero_plug.errors import PluginValidationError
-from dezero_plug.hookspecs import KINDS
+from dezero_plug.registry import REGISTRY
 
 hookimpl = pluggy.HookimplMarker("dezero_plug")
 
 ENTRY_POINT_GROUP = "dezero_plug"
+REQUIRES_ATTRIBUTE = "dezero_plug_requires"
+# In an order that lists every plugin after the ones it requires (tests/test_meta.py checks it).
 BUILTIN_PLUGINS = (
     "numpy_backend",
     "strict_backend",
-    "arithmetic",
-    "math",
     "shape",
+    "broadcast",
+    "arithmetic",
     "reduction",
+    "math",
     "linalg",
     "activation",
     "loss",
@@ -60,26 +63,25 @@ BUILTIN_PLUGINS = (
     "layers",
     "models",
     "optimizers",
-    "datasets",
     "transforms",
+    "datasets",
 )
 ESSENTIAL_PLUGINS = ("numpy_backend",)
-NAMESPACE_KINDS = ("functions", "layers", "models", "optimizers", "datasets", "transforms")
-KERNEL_ATTRIBUTES = exports.KERNEL_ATTRIBUTES
 
 
 @dataclasses.dataclass
 class PluginRecord:
-    """What the manager knows of one plugin: where it came from, its status and its exports."""
+    """What the manager knows of one plugin: where it came from, what it needs, its status and its exports."""
 
     name: str
     source: str  # "builtin", "entry point" or "runtime"
     distribution: str | None = None
     version: str | None = None
-    module: ModuleType | None = None
+    module: Any = None
     status: str = "pending"  # "registered", "blocked", "failed", "deferred"
-    error: str | None = None
-    exports: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    error: str | None = None  # why it failed, or why it is blocked when it was not named in DEZERO_PLUG_DISABLE
+    requires: tuple[str, ...] = ()
+    exports: dict[str, dict[Any, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def origin(self) -> str:
@@ -91,6 +93,14 @@ class PluginRecord:
         return f"plugin {self.name!r} ({self.origin})"
 
 
+def requirements(plugin: Any) -> tuple[str, ...]:
+    """The plugin names ``plugin`` declares it needs (its ``dezero_plug_requires``), validated."""
+    declared = getattr(plugin, REQUIRES_ATTRIBUTE, ())
+    if isinstance(declared, str) or not all(isinstance(name, str) for name in declared):
+        raise PluginValidationError(f"{REQUIRES_ATTRIBUTE} must be a tuple of plugin names; got {declared!r}")
+    return tuple(declared)
+
+
 def _env_list(env: Mapping[str, str], name: str) -> list[str]:
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
 
@@ -100,19 +110,29 @@ def _env_flag(env: Mapping[str, str], name: str) -> bool:
 
 
 class PluginManager:
-    """Loads plugins once, keeps a record of each, and applies their exports to the namespaces."""
+    """Loads plugins once, keeps a record of each, and hands their exports to the registry."""
 
     def __init__(self) -> None:
         self._pm = pluggy.PluginManager("dezero_plug")
         self._pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
-        self.exports: dict[str, dict[Any, Any]] = {kind: {} for kind in KINDS}  # kernels: keyed by tuples
-        self.providers: dict[str, dict[str, PluginRecord]] = {kind: {} for kind in KINDS}
-        self.conflicts: dict[tuple[str, str], PluginConflictError] = {}
         self.blocked: set[str] = set()
         self.strict = False
         self._deferred: list[tuple[PluginRecord, EntryPoint]] = []
-        self._applied: dict[str, set[str]] = {kind: set() for kind in KINDS}
+        REGISTRY.explain_with(self._missing)
+
+    # The registry's tables, read-only, for the CLI, the docs and tests.
+    @property
+    def exports(self) -> dict[str, dict[Any, Any]]:
+        return REGISTRY.exports
+
+    @property
+    def providers(self) -> dict[str, dict[Any, PluginRecord]]:
+        return REGISTRY.providers
+
+    @property
+    def conflicts(self) -> dict[tuple[str, str], Exception]:
+        return REGISTRY.conflicts
 
     # ------------------------------------------------------------------ loading
     def load(self, env: Mapping[str, str] = os.environ) -> None:
@@ -124,72 +144,117 @@ class PluginManager:
             self._pm.enable_tracing()
         for name in sorted(self.blocked & set(ESSENTIAL_PLUGINS)):
             raise PluginError(f"DEZERO_PLUG_DISABLE={name}: plugin {name!r} is essential and cannot be blocked", name)
-        for name in BUILTIN_PLUGINS:
-            record = PluginRecord(name, "builtin")
-            self._load(record, functools.partial(importlib.import_module, f"dezero_plug.std.{name}"))
+        found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
         autoload = not _env_flag(env, "DEZERO_PLUG_DISABLE_PLUGIN_AUTOLOAD")
         wanted = set(_env_list(env, "DEZERO_PLUG_PLUGINS"))
-        found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+        candidates: list[tuple[PluginRecord, Callable[[], Any]]] = [
+            (PluginRecord(name, "builtin"), functools.partial(importlib.import_module, f"dezero_plug.std.{name}"))
+            for name in BUILTIN_PLUGINS
+        ]
         for ep in found:
             if autoload or ep.name in wanted:
-                self._load_entry_point(ep)
-        unknown = self.blocked - set(BUILTIN_PLUGINS) - {ep.name for ep in found}
-        for name in sorted(unknown):
-            warnings.warn(
-                f"DEZERO_PLUG_DISABLE names {name!r}, which is no installed plugin "
-                f"(known: {', '.join(sorted(self.records))})",
-                PluginLoadWarning,
-                stacklevel=2,
-            )
+                dist = getattr(ep, "dist", None)
+                record = PluginRecord(ep.name, "entry point", dist and dist.name, dist and dist.version)
+                if self._is_half_imported(ep):  # the user imported it first and it is importing us: later
+                    record.status = "deferred"
+                    self.records[record.name] = record
+                    self._deferred.append((record, ep))
+                else:
+                    candidates.append((record, ep.load))
+        self._warn_unknown("DEZERO_PLUG_DISABLE", self.blocked - set(BUILTIN_PLUGINS) - {ep.name for ep in found})
+        self._warn_unknown("DEZERO_PLUG_PLUGINS", wanted - {ep.name for ep in found})
+        self._load_all(candidates)
         self.refresh(at_autoload=True)
 
-    def _load_entry_point(self, ep: EntryPoint) -> None:
-        dist = getattr(ep, "dist", None)
-        record = PluginRecord(ep.name, "entry point", dist.name if dist else None, dist.version if dist else None)
-        module = sys.modules.get(ep.module)
-        if module is not None and getattr(getattr(module, "__spec__", None), "_initializing", False):
-            # The user imported this plugin first and it is importing us: register it once it is whole.
-            record.status = "deferred"
-            self.records[record.name] = record
-            self._deferred.append((record, ep))
-            return
-        self._load(record, ep.load)
+    def _warn_unknown(self, variable: str, names: set[str]) -> None:
+        known = ", ".join(sorted([*BUILTIN_PLUGINS, *(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))]))
+        for name in sorted(names):
+            warnings.warn(
+                f"{variable} names {name!r}, which is no installed plugin (known: {known})",
+                PluginLoadWarning,
+                stacklevel=3,
+            )
 
-    def _load(self, record: PluginRecord, loader: Callable[[], Any]) -> None:
-        self.records[record.name] = record
-        if record.name in self.blocked:
-            record.status = "blocked"
-            if record.source == "builtin":  # our own code: safe to ask what it would provide
-                record.exports = exports.peek(loader())
+    @staticmethod
+    def _is_half_imported(ep: EntryPoint) -> bool:
+        module = sys.modules.get(ep.module)
+        return module is not None and getattr(getattr(module, "__spec__", None), "_initializing", False)
+
+    def _load_all(self, candidates: list[tuple[PluginRecord, Callable[[], Any]]]) -> None:
+        """Import every candidate, then register them so that each comes after what it requires."""
+        modules = {}
+        for record, loader in candidates:
+            self.records[record.name] = record
+            if record.name in self.blocked:
+                record.status = "blocked"
+                if record.source != "builtin":
+                    continue  # a third party's blocked code is never run
+            try:
+                modules[record.name] = module = loader()
+                record.requires = requirements(module)
+            except Exception as exc:
+                self._failed(record, exc)
+        for record in _in_requirement_order([r for r, _ in candidates if r.name in modules]):
+            module = modules[record.name]
+            if record.status == "blocked":
+                record.exports = exports.peek(module, kinds.REGISTERED)  # our own code: safe to ask
+            elif not self._requirements_met(record):
+                record.exports = exports.peek(module, kinds.REGISTERED) if record.source == "builtin" else {}
+            else:
+                try:
+                    self._register(module, record)
+                except Exception as exc:
+                    self._failed(record, exc)
+        self._report_blocked_chain()
+
+    def _requirements_met(self, record: PluginRecord) -> bool:
+        for name in record.requires:
+            required = self.records.get(name)
+            if required is None or required.status != "registered":
+                state = "not installed" if required is None else required.status
+                record.status, record.error = "blocked", f"requires {name!r}, which is {state}"
+                return False
+        return True
+
+    def _report_blocked_chain(self) -> None:
+        chain = [r for r in self.records.values() if r.status == "blocked" and r.name not in self.blocked]
+        if not chain:
             return
-        try:
-            self._register(loader(), record)
-        except Exception as exc:
-            record.status = "failed"
-            record.error = f"{type(exc).__name__}: {exc}"
-            message = f"{record.describe()} failed to load and was skipped: {record.error}."
-            if self.strict:
-                raise PluginError(message, record.name) from exc
-            warnings.warn(message + " Set DEZERO_PLUG_STRICT=1 to make this an error.", PluginLoadWarning, stacklevel=3)
+        cause = f" (DEZERO_PLUG_DISABLE={','.join(sorted(self.blocked))})" if self.blocked else ""
+        message = (
+            f"plugins blocked because a plugin they require is not registered{cause}: "
+            + "; ".join(f"{r.describe()} {r.error}" for r in chain)
+            + ". Name them in DEZERO_PLUG_DISABLE too to block them on purpose."
+        )
+        if self.strict:
+            raise PluginError(message, chain[0].name)
+        warnings.warn(message, PluginLoadWarning, stacklevel=4)
+
+    def _failed(self, record: PluginRecord, exc: Exception) -> None:
+        record.status = "failed"
+        record.error = f"{type(exc).__name__}: {exc}"
+        message = f"{record.describe()} failed to load and was skipped: {record.error}."
+        if self.strict:
+            raise PluginError(message, record.name) from exc
+        warnings.warn(message + " Set DEZERO_PLUG_STRICT=1 to make this an error.", PluginLoadWarning, stacklevel=4)
 
     def settle(self) -> None:
         """Register deferred plugins whose module has finished importing."""
-        ready = [
-            (r, ep) for r, ep in self._deferred if not getattr(sys.modules[ep.module].__spec__, "_initializing", False)
-        ]
+        ready = [(r, ep) for r, ep in self._deferred if not self._is_half_imported(ep)]
         if ready:
             self._deferred = [item for item in self._deferred if item not in ready]
-            for record, ep in ready:
-                self._load(record, ep.load)
+            self._load_all([(record, ep.load) for record, ep in ready])
             self.refresh(at_autoload=True)
 
     # ------------------------------------------------------------------ registration
     def register(self, plugin: Any, name: str | None = None) -> PluginRecord:
         """Register a plugin (module or object) at run time; raises on any failure or conflict."""
         name = name or getattr(plugin, "__name__", type(plugin).__name__).rpartition(".")[2]
-        record = PluginRecord(name, "runtime")
+        record = PluginRecord(name, "runtime", requires=requirements(plugin))
         if name in self.blocked:
             raise PluginError(f"{record.describe()} is blocked by DEZERO_PLUG_DISABLE", name)
+        if not self._requirements_met(record):
+            raise PluginError(f"{record.describe()} {record.error}: register that plugin first", name)
         self._register(plugin, record)
         self.records[name] = record
         try:
@@ -201,9 +266,13 @@ class PluginManager:
 
     def unregister(self, name: str) -> None:
         """Remove a registered plugin by name and refresh the namespaces."""
-        record = self.records.pop(name, None)
+        record = self.records.get(name)
         if record is None or record.status != "registered":
             raise LookupError(f"no registered plugin named {name!r}; registered: {', '.join(self.names())}")
+        dependants = [r.name for r in self.records.values() if name in r.requires and r.status == "registered"]
+        if dependants:
+            raise PluginError(f"plugin {name!r} is required by {dependants}: unregister them first", name)
+        del self.records[name]
         self._pm.unregister(record.module, name=name)
         self.refresh(at_autoload=False)
 
@@ -213,12 +282,12 @@ class PluginManager:
             raise PluginError(f"{record.describe()}: a plugin named {record.name!r} is already registered", record.name)
         self._pm.register(plugin, name=record.name)
         try:
-            callers = self._pm.get_hookcallers(plugin) or []
-            unknown = [c.name for c in callers if not c.has_spec()]
+            callers = {caller.name: caller for caller in self._pm.get_hookcallers(plugin) or []}
+            unknown = [name for name, caller in callers.items() if not caller.has_spec()]
             if unknown:
                 raise PluginValidationError(
                     f"{record.describe()} implements unknown hook(s) {unknown}; "
-                    f"known hooks: {', '.join('dezero_plug_' + k for k in (*KINDS, 'op_samples'))}",
+                    f"known hooks: {', '.join(kind.hook for kind in kinds.KINDS)}",
                     record.name,
                 )
             if not callers:
@@ -226,66 +295,52 @@ class PluginManager:
                     f"{record.describe()} implements no dezero_plug hook; mark its functions with "
                     "dezero_plug.hookimpl (pluggy.HookimplMarker('dezero_plug'))",
                     PluginLoadWarning,
-                    stacklevel=4,
+                    stacklevel=5,
                 )
-            others = [p for p in self._pm.get_plugins() if p is not plugin]
             found = {}
-            for caller in callers:
-                kind = caller.name.removeprefix("dezero_plug_")
-                if kind in KINDS:
-                    (result,) = self._pm.subset_hook_caller(caller.name, others)() or [None]
-                    found[kind] = exports.validate(kind, result, record)
+            for kind in kinds.REGISTERED:
+                if kind.hook in callers:
+                    found[kind.name] = exports.validate(kind, self._call_own(plugin, kind.hook), record)
         except BaseException:
             self._pm.unregister(plugin, name=record.name)
             raise
         record.module, record.exports, record.status = plugin, found, "registered"
+        if self.records.get(record.name) is record:  # keep the records in registration order
+            self.records[record.name] = self.records.pop(record.name)
+
+    def _call_own(self, plugin: Any, hook: str) -> Any:
+        """What ``plugin``'s own implementation of ``hook`` returns (pluggy calls only that one)."""
+        others = [p for p in self._pm.get_plugins() if p is not plugin]
+        (result,) = self._pm.subset_hook_caller(hook, others)() or [None]
+        return result
 
     # ------------------------------------------------------------------ applying
     def refresh(self, at_autoload: bool = False) -> None:
-        """Rebuild the export tables from the registered plugins and apply them everywhere."""
-        offers: dict[tuple[str, str], list[tuple[Any, PluginRecord]]] = {}
+        """Decide the provider of every name from the registered plugins and install the tables."""
+        offers: dict[tuple[str, Any], list[tuple[Any, PluginRecord]]] = {}
         for record in self.records.values():
             if record.status == "registered":
                 for kind, items in record.exports.items():
                     for name, obj in items.items():
                         offers.setdefault((kind, name), []).append((obj, record))
-        table: dict[str, dict[Any, Any]] = {kind: {} for kind in KINDS}
-        providers: dict[str, dict[str, PluginRecord]] = {kind: {} for kind in KINDS}
-        conflicts = {}
+        table: dict[str, dict[Any, Any]] = {kind.name: {} for kind in kinds.REGISTERED}
+        providers: dict[str, dict[Any, PluginRecord]] = {kind.name: {} for kind in kinds.REGISTERED}
+        conflicts: dict[tuple[str, str], Exception] = {}
         for (kind, name), offered in offers.items():
             winner = exports.winner(offered)
             if winner is None:
                 records = [r for _, r in offered]
                 conflicts[kind, name] = PluginConflictError(
-                    kind, name, [r.describe() for r in records], [r.name for r in records]
+                    kind, name, [r.describe() for r in records], [r.name for r in records], kinds.noun(kind)
                 )
                 continue
-            obj, record = winner
-            table[kind][name] = obj.obj if isinstance(obj, exports.Override) else obj
-            providers[kind][name] = record
+            table[kind][name] = exports.unwrap(winner[0])
+            providers[kind][name] = winner[1]
         if conflicts and (self.strict or not at_autoload):
             raise next(iter(conflicts.values()))
         for error in conflicts.values():
             warnings.warn(f"{error} Neither version is exported.", PluginConflictWarning, stacklevel=3)
-        self.exports, self.providers, self.conflicts = table, providers, conflicts
-        self._apply()
-
-    def _apply(self) -> None:
-        backends.set_backends(self.exports["backends"])
-        core._KERNELS.clear()
-        for (path, backend_name), forward in self.exports["kernels"].items():
-            core._KERNELS[exports.function_class(path), backend_name] = forward
-        targets: dict[str, Any] = {"variable_methods": core.Variable}
-        targets.update({kind: importlib.import_module(f"dezero_plug.{kind}") for kind in NAMESPACE_KINDS})
-        for kind, target in targets.items():
-            for name in self._applied[kind] - set(self.exports[kind]):
-                delattr(target, name)
-            for name, obj in self.exports[kind].items():
-                setattr(target, name, obj)
-            self._applied[kind] = set(self.exports[kind])
-            if kind != "variable_methods":
-                target.__all__ = sorted(self.exports[kind])
-        core._missing_variable_attribute = self._missing_variable_attribute
+        REGISTRY.install(kinds.REGISTERED, table, providers, conflicts)
 
     # ------------------------------------------------------------------ questions
     def names(self) -> list[str]:
@@ -294,43 +349,44 @@ class PluginManager:
 
     def op_samples(self) -> dict[str, dict[str, list[Any]]]:
         """Every registered plugin's op samples, by plugin name (called by the test kit only)."""
+        kind = kinds.BY_NAME["op_samples"]
         samples = {}
         for name in self.names():
-            others = [p for p in self._pm.get_plugins() if p is not self.records[name].module]
-            results = self._pm.subset_hook_caller("dezero_plug_op_samples", others)()
-            if results:
-                samples[name] = results[0]
+            record = self.records[name]
+            result = self._call_own(record.module, kind.hook)
+            if result is not None:
+                samples[name] = exports.validate(kind, result, record)
         return samples
 
-    def missing_name(self, kind: str, name: str) -> Any:
-        """Explain a name a namespace lacks: conflict, blocked provider, or the close names."""
+    def _missing(self, kind: str, name: str, owner: Any) -> Any:
+        """Explain a name a namespace or a Variable lacks: conflict, blocked provider, or the close names."""
+        if isinstance(owner, ModuleType):
+            message = f"module {owner.__name__!r} has no attribute {name!r}"
+        else:
+            message = f"{type(owner).__name__!r} object has no attribute {name!r}"
         if name.startswith("__"):
-            raise AttributeError(f"module 'dezero_plug.{kind}' has no attribute {name!r}")
+            raise AttributeError(message)
         self.settle()
-        if name in self.exports[kind]:
-            return self.exports[kind][name]
-        raise self._explain(kind, name, f"module 'dezero_plug.{kind}' has no attribute {name!r}")
-
-    def _missing_variable_attribute(self, variable: core.Variable, name: str) -> Any:
-        if not name.startswith("__"):
-            self.settle()
-            if name in self.exports["variable_methods"]:
-                return getattr(variable, name)
-        raise self._explain("variable_methods", name, f"'Variable' object has no attribute {name!r}", KERNEL_ATTRIBUTES)
+        if name in REGISTRY.exports.get(kind, {}):
+            return getattr(owner, name) if not isinstance(owner, ModuleType) else REGISTRY.exports[kind][name]
+        extra = exports.KERNEL_ATTRIBUTES if kind == "variable_methods" else frozenset()
+        raise self._explain(kind, name, message, extra)
 
     def _explain(self, kind: str, name: str, message: str, extra: frozenset[str] = frozenset()) -> Exception:
-        if (kind, name) in self.conflicts:
-            return self.conflicts[kind, name]
+        if (kind, name) in REGISTRY.conflicts:
+            return REGISTRY.conflicts[kind, name]
         for record in self.records.values():
             if record.status == "blocked" and name in record.exports.get(kind, {}):
-                return AttributeError(
-                    f"{message}: {KIND_NOUNS[kind]} {name!r} is provided by {record.describe()}, "
-                    f"which is blocked by DEZERO_PLUG_DISABLE"
+                why = (
+                    f"which is blocked: it {record.error}"
+                    if record.error
+                    else "which is blocked by DEZERO_PLUG_DISABLE"
                 )
-        if name.startswith("__"):
-            return AttributeError(message)
+                return AttributeError(
+                    f"{message}: {kinds.noun(kind)} {name!r} is provided by {record.describe()}, {why}"
+                )
         close = difflib.get_close_matches(
-            name, [*self.exports[kind], *(n for n in extra if not n.startswith("_"))], n=1
+            name, [*REGISTRY.names(kind), *(n for n in extra if not n.startswith("_"))], n=1
         )
         if close:
             message += f". Did you mean: {close[0]!r}?"
@@ -338,6 +394,30 @@ class PluginManager:
         if failed:
             message += f" ({', '.join(failed)} failed to load: see python -m dezero_plug plugins)"
         return AttributeError(message)
+
+
+def _in_requirement_order(records: list[PluginRecord]) -> list[PluginRecord]:
+    """``records`` reordered so that each follows the ones it requires (otherwise in the given order)."""
+    by_name = {r.name: r for r in records}
+    ordered: list[PluginRecord] = []
+    visiting: list[str] = []
+
+    def visit(record: PluginRecord) -> None:
+        if record in ordered:
+            return
+        if record.name in visiting:
+            cycle = " -> ".join([*visiting[visiting.index(record.name) :], record.name])
+            raise PluginError(f"plugins require each other in a cycle: {cycle}", record.name)
+        visiting.append(record.name)
+        for name in record.requires:
+            if name in by_name:
+                visit(by_name[name])
+        visiting.pop()
+        ordered.append(record)
+
+    for record in records:
+        visit(record)
+    return ordered
 
 
 plugin_manager = PluginManager()

@@ -23,12 +23,12 @@ from dezero_plug.cuda import as_numpy
 from dezero_plug.download import DownloadError
 from dezero_plug.download import get_file
 from dezero_plug.std.activation import logsumexp
+from dezero_plug.std.broadcast import sum_backward_shape
+from dezero_plug.std.broadcast import sum_to_array
 from dezero_plug.std.conv import get_conv_outsize
 from dezero_plug.std.conv import get_deconv_outsize
 from dezero_plug.std.conv import pair
 from dezero_plug.std.reduction import max_backward_shape
-from dezero_plug.std.reduction import sum_backward_shape
-from dezero_plug.std.reduction import sum_to_array
 from dezero_plug.testing import numerical_grad as central_differences
 
 __all__ = [

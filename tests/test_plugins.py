@@ -22,6 +22,7 @@ from dezero_plug import PluginValidationError
 from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug import plugin_manager
+from dezero_plug.std.loss import SoftmaxCrossEntropy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -306,7 +307,7 @@ def test_a_backend_kernel_replaces_the_forward_and_the_ops_backward_still_works(
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         return -log_p[np.arange(len(t)), t].mean()
 
-    kernel = {("dezero_plug.std.loss.SoftmaxCrossEntropy", "numpy"): fused_forward}
+    kernel = {(SoftmaxCrossEntropy, "numpy"): fused_forward}
     x, t = np.random.default_rng(0).standard_normal((4, 3)), np.array([2, 0, 1, 2])
     plain = Variable(x.copy())
     expected = F.softmax_cross_entropy(plain, t)
@@ -365,3 +366,126 @@ def test_no_hook_is_called_on_the_op_hot_path(monkeypatch):
     y = F.tanh(x * 2 + 1).sum()
     y.backward(create_graph=True)
     assert calls == []
+
+
+# ---------------------------------------------------------------- declared requirements
+def test_blocking_arithmetic_blocks_its_dependants_with_one_warning_and_import_still_works():
+    rc, out, err = run(
+        """
+        import numpy as np
+        import dezero_plug, dezero_plug.functions as F
+        records = dezero_plug.plugin_manager.records
+        print(sorted(n for n, r in records.items() if r.status == "blocked"))
+        print(F.reshape(np.ones((2, 3)), (3, 2)).shape)
+        try:
+            F.tanh
+        except AttributeError as e:
+            print(e)
+    """,
+        DEZERO_PLUG_DISABLE="arithmetic",
+    )
+    assert rc == 0, err
+    lines = out.splitlines()
+    blocked = eval(lines[0])
+    assert {"arithmetic", "math", "activation", "reduction", "layers", "models"} <= set(blocked)
+    assert "shape" not in blocked and "numpy_backend" not in blocked
+    assert lines[1] == "(3, 2)"
+    assert "plugin 'math' (builtin), which is blocked: it requires 'arithmetic', which is blocked" in lines[2]
+    warning_lines = [line for line in err.splitlines() if "PluginLoadWarning" in line]
+    assert len(warning_lines) == 1, err
+    assert "DEZERO_PLUG_DISABLE=arithmetic" in warning_lines[0]
+    for name in set(blocked) - {"arithmetic"}:
+        assert f"plugin {name!r} (builtin)" in warning_lines[0]
+
+
+def test_blocking_a_required_plugin_in_strict_mode_raises():
+    rc, _, err = run("import dezero_plug", DEZERO_PLUG_DISABLE="arithmetic", DEZERO_PLUG_STRICT="1")
+    assert rc != 0
+    assert "PluginError: plugins blocked because a plugin they require is not registered" in err
+    assert "plugin 'math' (builtin) requires 'arithmetic', which is blocked" in err
+
+
+def test_blocking_the_whole_chain_on_purpose_warns_nothing():
+    chain = [name for name, r in plugin_manager.records.items() if r.source == "builtin" and name != "numpy_backend"]
+    chain = [n for n in chain if n not in ("strict_backend", "compat", "evaluation", "optimizers", "shape")]
+    rc, _, err = run("import dezero_plug", DEZERO_PLUG_DISABLE=",".join(chain), DEZERO_PLUG_STRICT="1")
+    assert rc == 0, err
+
+
+def test_a_third_party_plugin_registers_after_the_plugin_it_requires_whatever_their_names():
+    rc, out, err = run(
+        """
+        import numpy as np
+        import dezero_plug, dezero_plug.functions as F
+        names = dezero_plug.plugin_manager.names()
+        print(names.index("base") < names.index("addon"), F.addon_quartic(dezero_plug.Variable(np.array(2.0))).data)
+        print(dezero_plug.plugin_manager.records["addon"].requires)
+    """,
+        "requires",
+    )
+    assert rc == 0, err
+    assert out.splitlines() == ["True 16.0", "('base', 'arithmetic')"]
+
+
+def test_blocking_a_third_party_requirement_blocks_its_dependant():
+    rc, out, err = run(
+        """
+        import dezero_plug
+        r = dezero_plug.plugin_manager.records["addon"]
+        print(r.status, r.error)
+    """,
+        "requires",
+        DEZERO_PLUG_DISABLE="base",
+    )
+    assert rc == 0, err
+    assert out.strip() == "blocked requires 'base', which is blocked"
+    assert "plugin 'addon' (dezero-plug-addon 0.1) requires 'base', which is blocked" in err
+
+
+def test_plugins_cli_shows_requirements():
+    rc, out, err = run("from dezero_plug.__main__ import main; main(['plugins'])", "requires")
+    assert rc == 0, err
+    assert "addon  [dezero-plug-addon 0.1]  registered\n    requires: base, arithmetic" in out
+    assert "math  [builtin]  registered\n    requires: broadcast, arithmetic" in out
+
+
+def test_runtime_registration_needs_its_requirements_and_unregistering_a_requirement_is_refused():
+    needy = _module("needy", dezero_plug_functions=lambda: [cube])
+    needy.dezero_plug_requires = ("nosuch",)
+    with pytest.raises(PluginError, match=r"plugin 'needy' \(runtime\) requires 'nosuch', which is not installed"):
+        plugin_manager.register(needy)
+    base = _module("cubebase", dezero_plug_functions=lambda: [cube])
+    plugin_manager.register(base)
+    needy.dezero_plug_requires = ("cubebase",)
+    needy.dezero_plug_functions = hookimpl(lambda: {"cube_again": cube})
+    plugin_manager.register(needy)
+    try:
+        with pytest.raises(PluginError, match=r"plugin 'cubebase' is required by \['needy'\]: unregister them first"):
+            plugin_manager.unregister("cubebase")
+    finally:
+        plugin_manager.unregister("needy")
+        plugin_manager.unregister("cubebase")
+    assert not hasattr(F, "cube") and not hasattr(F, "cube_again")
+
+
+# ---------------------------------------------------------------- kernels keyed by class
+def test_a_kernel_keyed_by_an_import_path_still_works_and_warns_naming_the_plugin_and_the_new_key():
+    rc, out, err = run(
+        """
+        import warnings
+        warnings.simplefilter("default")
+        import numpy as np
+        import dezero_plug, dezero_plug.functions as F
+        import dezero_plug_oldkernel
+        F.tanh(dezero_plug.Variable(np.ones((2, 3))))
+        print(dezero_plug_oldkernel.CALLS)
+    """,
+        "oldkernel",
+    )
+    assert rc == 0, err
+    assert out.strip() == "[(2, 3)]"
+    assert (
+        "DeprecationWarning: plugin 'oldkernel' (dezero-plug-oldkernel 0.1): hook dezero_plug_kernels keys "
+        "'dezero_plug.std.math.Tanh' by its import path" in err
+    )
+    assert "key it by the class itself: (dezero_plug.std.math.Tanh, 'numpy')" in err

@@ -13,11 +13,13 @@ from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import get_array_module
-from dezero_plug.std.math import _mask
+from dezero_plug.std.broadcast import normalize_axis
+from dezero_plug.std.broadcast import sum
 from dezero_plug.std.math import exp
-from dezero_plug.std.reduction import normalize_axis
-from dezero_plug.std.reduction import sum
+from dezero_plug.std.math import mask_like
 from dezero_plug.testing import OpSample
+
+dezero_plug_requires = ("broadcast", "arithmetic", "math")
 
 VariableLike = Any
 
@@ -79,7 +81,7 @@ class LeakyReLU(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
-        mask = _mask(x.data > 0, x.data)
+        mask = mask_like(x.data > 0, x.data)
         return gy * (mask + (1 - mask) * self.slope)
 
 

@@ -14,8 +14,10 @@ import numpy as np
 from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
-from dezero_plug.std.reduction import sum_to
+from dezero_plug.std.broadcast import sum_to
 from dezero_plug.testing import OpSample
+
+dezero_plug_requires = ("broadcast",)
 
 VariableLike = Any  # a Variable, an array of a registered backend, or a Python scalar
 

@@ -24,6 +24,8 @@ from dezero_plug.std.transforms import Flatten
 from dezero_plug.std.transforms import Normalize
 from dezero_plug.std.transforms import ToFloat
 
+dezero_plug_requires = ("transforms",)
+
 
 def get_spiral(train: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """DeZero's three-armed spiral: 300 points (x float32 (300, 2), t int (300,)), the same points as DeZero's."""

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-import dezero_plug.functions as F
 from dezero_plug import Parameter
 from dezero_plug import hookimpl
 from dezero_plug.backends import Backend
@@ -19,7 +18,16 @@ from dezero_plug.backends import backend_of
 from dezero_plug.backends import default_backend
 from dezero_plug.core import data_of
 from dezero_plug.layers import Layer
+from dezero_plug.std.activation import sigmoid
+from dezero_plug.std.conv import conv2d
+from dezero_plug.std.conv import deconv2d
 from dezero_plug.std.conv import pair
+from dezero_plug.std.linalg import embed_id
+from dezero_plug.std.linalg import linear
+from dezero_plug.std.math import tanh
+from dezero_plug.std.norm import batch_norm
+
+dezero_plug_requires = ("arithmetic", "math", "activation", "linalg", "conv", "norm")
 
 
 def _draw(backend: Backend, shape: tuple[int, ...], dtype: Any, scale: float) -> Any:
@@ -63,7 +71,7 @@ class Linear(Layer):
 
     def forward(self, x: Any) -> Any:
         _ready(self, x, "in_size")
-        return F.linear(x, self.W, self.b)
+        return linear(x, self.W, self.b)
 
 
 class Conv2d(Layer):
@@ -95,17 +103,17 @@ class Conv2d(Layer):
         kh, kw = pair(self.kernel_size)
         self.W.data = _draw(backend, self._shape(), self.dtype, float(np.sqrt(1 / (self.in_channels * kh * kw))))
 
-    op = "conv2d"
+    op = staticmethod(conv2d)
 
     def forward(self, x: Any) -> Any:
         _ready(self, x, "in_channels")
-        return getattr(F, self.op)(x, self.W, self.b, self.stride, self.pad)
+        return self.op(x, self.W, self.b, self.stride, self.pad)
 
 
 class Deconv2d(Conv2d):
     """Transposed 2-d convolution layer: weights (in_channels, out_channels, KH, KW)."""
 
-    op = "deconv2d"
+    op = staticmethod(deconv2d)
 
     def _shape(self) -> tuple[int, ...]:
         kh, kw = pair(self.kernel_size)
@@ -125,7 +133,7 @@ class RNN(Layer):
         self.h = None
 
     def forward(self, x: Any) -> Any:
-        h_new = F.tanh(self.x2h(x)) if self.h is None else F.tanh(self.x2h(x) + self.h2h(self.h))
+        h_new = tanh(self.x2h(x)) if self.h is None else tanh(self.x2h(x) + self.h2h(self.h))
         self.h = h_new
         return h_new
 
@@ -146,14 +154,14 @@ class LSTM(Layer):
 
     def forward(self, x: Any) -> Any:
         if self.h is None:
-            f, i, o, u = F.sigmoid(self.x2f(x)), F.sigmoid(self.x2i(x)), F.sigmoid(self.x2o(x)), F.tanh(self.x2u(x))
+            f, i, o, u = sigmoid(self.x2f(x)), sigmoid(self.x2i(x)), sigmoid(self.x2o(x)), tanh(self.x2u(x))
         else:
-            f = F.sigmoid(self.x2f(x) + self.h2f(self.h))
-            i = F.sigmoid(self.x2i(x) + self.h2i(self.h))
-            o = F.sigmoid(self.x2o(x) + self.h2o(self.h))
-            u = F.tanh(self.x2u(x) + self.h2u(self.h))
+            f = sigmoid(self.x2f(x) + self.h2f(self.h))
+            i = sigmoid(self.x2i(x) + self.h2i(self.h))
+            o = sigmoid(self.x2o(x) + self.h2o(self.h))
+            u = tanh(self.x2u(x) + self.h2u(self.h))
         c_new = i * u if self.c is None else (f * self.c) + (i * u)
-        h_new = o * F.tanh(c_new)
+        h_new = o * tanh(c_new)
         self.h, self.c = h_new, c_new
         return h_new
 
@@ -167,7 +175,7 @@ class EmbedID(Layer):
 
     def __call__(self, x: Any) -> Any:
         _on_backend_of(self.W, x)
-        return F.embed_id(x, self.W)
+        return embed_id(x, self.W)
 
 
 class BatchNorm(Layer):
@@ -191,7 +199,7 @@ class BatchNorm(Layer):
     def __call__(self, x: Any) -> Any:
         if self.avg_mean.data is None:
             self._init_params(x)
-        return F.batch_norm(x, self.gamma, self.beta, self.avg_mean.data, self.avg_var.data)
+        return batch_norm(x, self.gamma, self.beta, self.avg_mean.data, self.avg_var.data)
 
 
 @hookimpl

@@ -17,11 +17,13 @@ from dezero_plug import hookimpl
 from dezero_plug.backends import backend_of
 from dezero_plug.backends import get_array_module
 from dezero_plug.core import data_of
-from dezero_plug.std.reduction import sum_to
-from dezero_plug.std.reduction import sum_to_array
+from dezero_plug.std.broadcast import sum_to
+from dezero_plug.std.broadcast import sum_to_array
 from dezero_plug.std.shape import get_item
 from dezero_plug.std.shape import transpose
 from dezero_plug.testing import OpSample
+
+dezero_plug_requires = ("shape", "broadcast", "arithmetic")
 
 VariableLike = Any
 

@@ -22,13 +22,15 @@ from dezero_plug.core import data_of
 from dezero_plug.std.activation import logsumexp
 from dezero_plug.std.activation import sigmoid
 from dezero_plug.std.activation import softmax
+from dezero_plug.std.broadcast import sum
+from dezero_plug.std.broadcast import sum_to
 from dezero_plug.std.math import abs
 from dezero_plug.std.math import clip
 from dezero_plug.std.math import log
-from dezero_plug.std.reduction import sum
-from dezero_plug.std.reduction import sum_to
 from dezero_plug.std.shape import get_item
 from dezero_plug.testing import OpSample
+
+dezero_plug_requires = ("shape", "broadcast", "arithmetic", "math", "activation")
 
 VariableLike = Any
 

@@ -17,6 +17,8 @@ from dezero_plug.backends import get_array_module
 from dezero_plug.core import data_of
 from dezero_plug.testing import OpSample
 
+dezero_plug_requires = ("broadcast", "arithmetic")
+
 VariableLike = Any
 
 
@@ -137,7 +139,7 @@ def abs(x: VariableLike) -> Variable:
     return Abs()(x)
 
 
-def _mask(condition: Any, like: Any) -> Variable:
+def mask_like(condition: Any, like: Any) -> Variable:
     """A 0/1 constant of ``like``'s dtype: the derivative of a piecewise-linear op."""
     return Variable(get_array_module(like).astype(condition, like.dtype))
 
@@ -152,7 +154,7 @@ class Clip(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
-        return gy * _mask((x.data >= self.x_min) & (x.data <= self.x_max), x.data)
+        return gy * mask_like((x.data >= self.x_min) & (x.data <= self.x_max), x.data)
 
 
 def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
@@ -169,12 +171,12 @@ class Maximum(Function):
         return getattr(get_array_module(x0), self.pick)(x0, x1)
 
     def backward(self, gy):
-        from dezero_plug.std.reduction import sum_to
+        from dezero_plug.std.broadcast import sum_to
 
         x0, x1 = self.inputs
         first = (x0.data >= x1.data) if self.pick == "maximum" else (x0.data <= x1.data)
         y = self.outputs[0]()
-        mask0 = _mask(first, y.data)  # ties go to x0
+        mask0 = mask_like(first, y.data)  # ties go to x0
         gx0 = sum_to(gy * mask0, x0.shape)
         gx1 = sum_to(gy * (1 - mask0), x1.shape)
         return gx0, gx1
@@ -198,7 +200,7 @@ def where(condition: Any, x0: VariableLike, x1: VariableLike) -> Variable:
     """``x0`` where ``condition`` (a bool array) holds, else ``x1``; gradients flow to the chosen side."""
     condition = data_of(condition)
     ref = x0.data if isinstance(x0, Variable) else x1.data if isinstance(x1, Variable) else x0
-    mask = _mask(condition, ref)
+    mask = mask_like(condition, ref)
     return x0 * mask + x1 * (1 - mask)
 
 

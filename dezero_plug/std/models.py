@@ -11,13 +11,21 @@ from typing import Any
 
 import numpy as np
 
-import dezero_plug.functions as F
 from dezero_plug import hookimpl
 from dezero_plug.layers import Layer
 from dezero_plug.models import Model
+from dezero_plug.std.activation import relu
+from dezero_plug.std.activation import sigmoid
+from dezero_plug.std.conv import pooling
 from dezero_plug.std.layers import BatchNorm
 from dezero_plug.std.layers import Conv2d
 from dezero_plug.std.layers import Linear
+from dezero_plug.std.noise import dropout
+from dezero_plug.std.reduction import average
+from dezero_plug.std.shape import concat
+from dezero_plug.std.shape import reshape
+
+dezero_plug_requires = ("shape", "reduction", "arithmetic", "activation", "noise", "conv", "layers")
 
 WEIGHTS_URL = "https://github.com/koki0702/dezero-models/releases/download/v0.1/{}.npz"
 
@@ -50,11 +58,11 @@ class Sequential(Model):
 
 
 class MLP(Model):
-    """Fully connected network: ``MLP((hidden, ..., out), activation=F.sigmoid)``; layers named l0, l1 ..."""
+    """Fully connected network: ``MLP((hidden, ..., out), activation=sigmoid)``; layers named l0, l1 ..."""
 
     def __init__(self, fc_output_sizes: tuple[int, ...], activation: Any = None) -> None:
         super().__init__()
-        self.activation = activation if activation is not None else F.sigmoid
+        self.activation = activation if activation is not None else sigmoid
         self.layers = _numbered(self, [Linear(out_size) for out_size in fc_output_sizes])
 
     def forward(self, x: Any) -> Any:
@@ -82,11 +90,11 @@ class VGG16(Model):
     def forward(self, x: Any) -> Any:
         for block, count in enumerate(self._counts, start=1):
             for i in range(1, count + 1):
-                x = F.relu(getattr(self, f"conv{block}_{i}")(x))
-            x = F.pooling(x, 2, 2)
-        x = F.reshape(x, (x.shape[0], -1))
-        x = F.dropout(F.relu(self.fc6(x)))
-        x = F.dropout(F.relu(self.fc7(x)))
+                x = relu(getattr(self, f"conv{block}_{i}")(x))
+            x = pooling(x, 2, 2)
+        x = reshape(x, (x.shape[0], -1))
+        x = dropout(relu(self.fc6(x)))
+        x = dropout(relu(self.fc7(x)))
         return self.fc8(x)
 
     @staticmethod
@@ -113,11 +121,11 @@ class _Bottleneck(Layer):
         self.project = project
 
     def forward(self, x: Any) -> Any:
-        h = F.relu(self.bn1(self.conv1(x)))
-        h = F.relu(self.bn2(self.conv2(h)))
+        h = relu(self.bn1(self.conv1(x)))
+        h = relu(self.bn2(self.conv2(h)))
         h = self.bn3(self.conv3(h))
         shortcut = self.bn4(self.conv4(x)) if self.project else x
-        return F.relu(h + shortcut)
+        return relu(h + shortcut)
 
 
 class _BuildingBlock(Layer):
@@ -157,10 +165,10 @@ class ResNet(Model):
             _load_pretrained(self, f"resnet{n_layers}")
 
     def forward(self, x: Any) -> Any:
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = F.pooling(x, kernel_size=3, stride=2)
+        x = relu(self.bn1(self.conv1(x)))
+        x = pooling(x, kernel_size=3, stride=2)
         x = self.res5(self.res4(self.res3(self.res2(x))))
-        x = F.reshape(F.average(x, axis=(2, 3)), (x.shape[0], -1))  # global average pooling
+        x = reshape(average(x, axis=(2, 3)), (x.shape[0], -1))  # global average pooling
         return self.fc6(x)
 
 
@@ -195,8 +203,8 @@ class _Fire(Layer):
         self.expand3 = Conv2d(expand3, 3, pad=1)
 
     def forward(self, x: Any) -> Any:
-        s = F.relu(self.squeeze(x))
-        return F.concat([F.relu(self.expand1(s)), F.relu(self.expand3(s))], axis=1)
+        s = relu(self.squeeze(x))
+        return concat([relu(self.expand1(s)), relu(self.expand3(s))], axis=1)
 
 
 class SqueezeNet(Model):
@@ -216,14 +224,14 @@ class SqueezeNet(Model):
         self.conv10 = Conv2d(n_classes, 1)
 
     def forward(self, x: Any) -> Any:
-        x = F.pooling(F.relu(self.conv1(x)), 3, 2)
+        x = pooling(relu(self.conv1(x)), 3, 2)
         x = self.fire3(self.fire2(x))
-        x = F.pooling(x, 3, 2)
+        x = pooling(x, 3, 2)
         x = self.fire5(self.fire4(x))
-        x = F.pooling(x, 3, 2)
+        x = pooling(x, 3, 2)
         x = self.fire9(self.fire8(self.fire7(self.fire6(x))))
-        x = F.relu(self.conv10(F.dropout(x, 0.5)))
-        return F.reshape(F.average(x, axis=(2, 3)), (x.shape[0], -1))
+        x = relu(self.conv10(dropout(x, 0.5)))
+        return reshape(average(x, axis=(2, 3)), (x.shape[0], -1))
 
 
 @hookimpl

@@ -10,6 +10,8 @@ from dezero_plug import hookimpl
 from dezero_plug.backends import backend_of
 from dezero_plug.testing import OpSample
 
+dezero_plug_requires = ("arithmetic",)
+
 
 def dropout(x: Any, dropout_ratio: float = 0.5) -> Variable:
     """Zero each element with probability ``dropout_ratio`` and scale the rest by ``1 / (1 - ratio)``.

@@ -17,11 +17,13 @@ from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.backends import get_array_module
 from dezero_plug.core import data_of
+from dezero_plug.std.broadcast import sum
 from dezero_plug.std.reduction import average
-from dezero_plug.std.reduction import sum
 from dezero_plug.std.shape import reshape
 from dezero_plug.std.shape import transpose
 from dezero_plug.testing import OpSample
+
+dezero_plug_requires = ("shape", "broadcast", "reduction", "arithmetic")
 
 VariableLike = Any
 

@@ -11,6 +11,8 @@ import numpy as np
 from dezero_plug import hookimpl
 from dezero_plug.std.conv import pair
 
+dezero_plug_requires = ("conv",)
+
 
 def _pil() -> Any:
     try:

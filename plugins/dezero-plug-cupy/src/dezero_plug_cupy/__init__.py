@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dezero_plug import hookimpl
+from dezero_plug.std.loss import SoftmaxCrossEntropy
 from dezero_plug_cupy.backend import CupyBackend
 from dezero_plug_cupy.kernels import softmax_cross_entropy_forward
 
@@ -17,5 +18,5 @@ def dezero_plug_backends() -> list[Any]:
 
 
 @hookimpl
-def dezero_plug_kernels() -> dict[tuple[str, str], Any]:
-    return {("dezero_plug.std.loss.SoftmaxCrossEntropy", "cupy"): softmax_cross_entropy_forward}
+def dezero_plug_kernels() -> dict[tuple[type, str], Any]:
+    return {(SoftmaxCrossEntropy, "cupy"): softmax_cross_entropy_forward}

@@ -1,0 +1,83 @@
+"""Constants and dtypes at an op call: what is not a Variable becomes a weakly typed constant.
+
+A constant is an op input that was not a Variable (a Python scalar, a numpy
+scalar, a raw array). Nobody can reach its gradient, so the op records that it
+needs none. Constants are weakly typed, as in JAX and PyTorch: a Python scalar
+of the same or a lower kind (bool < int < float < complex) takes the dtype of
+the array it meets, so ``x * 2.0`` keeps a float32 ``x`` float32; a constant
+array of the same kind is cast to it. A higher kind follows numpy's rules
+(an int array times 1.5 becomes float).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+
+from dezero_plug import backends
+from dezero_plug.errors import BackendMismatchError
+from dezero_plug.registry import REGISTRY
+
+if TYPE_CHECKING:
+    from dezero_plug.core import Function
+
+SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
+# (array type, dtype, scalar type) -> the dtype a Python scalar takes there (None: its own default)
+_SCALAR_DTYPES: dict[tuple[Any, Any, type], Any] = {}
+_UNKNOWN = object()
+# output type that is not an array (numpy's scalars: np.sin of a 0-d array is np.float64) -> its converter
+_OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
+
+
+def scalar_constant(value: Any, ref: Any) -> Any:
+    """A Python scalar as a constant array meeting the array ``ref``: weakly typed, on ``ref``'s device."""
+    backend = backends.backend_of(ref)
+    key = (type(ref), ref.dtype, type(value))
+    dtype = _SCALAR_DTYPES.get(key, _UNKNOWN)
+    if dtype is _UNKNOWN:
+        same = SCALAR_RANKS[type(value)] <= backends.dtype_rank(backend, ref.dtype)
+        dtype = _SCALAR_DTYPES[key] = ref.dtype if same else None
+    return backend.asarray(value, dtype, ref)
+
+
+def constant_array(f: Function, i: int, x: Any, ref: Any) -> Any:
+    """Input ``i`` of op ``f``, not a Variable, as a constant array meeting ``ref`` (None: it meets no array)."""
+    if isinstance(x, np.generic):
+        x = x.item()  # numpy scalars (np.float64(2.0)) are scalars, not arrays
+    if type(x) in SCALAR_RANKS:
+        return backends.default_backend().asarray(x) if ref is None else scalar_constant(x, ref)
+    if REGISTRY.owner(type(x)) is None:
+        raise TypeError(
+            f"{f.op_name}: input {i} is a {type(x).__name__}; expected a Variable, an array of "
+            f"a registered backend ({backends.accepted_types()}) or a Python scalar"
+        )
+    if ref is not None and type(x) is type(ref) and x.dtype != ref.dtype:
+        backend = backends.backend_of(ref)
+        if backends.dtype_rank(backend, x.dtype) == backends.dtype_rank(backend, ref.dtype):
+            return backend.xp.astype(x, ref.dtype)
+    return x
+
+
+def check_same_backend(f: Function, xs: tuple[Any, ...]) -> None:
+    """Raise BackendMismatchError when the raw inputs come from more than one backend."""
+    names = [backends.backend_of(x).name for x in xs]
+    if len(set(names)) > 1:
+        raise BackendMismatchError(f.op_name, names)
+
+
+def as_output(f: Function, y: Any, xs: tuple[Any, ...]) -> Any:
+    """A forward output as an array of a registered backend (numpy scalars become 0-d arrays)."""
+    if REGISTRY.owner(type(y)) is not None:
+        return y
+    convert = _OUTPUT_COERCE.get(type(y))
+    if convert is None:
+        backend = backends.backend_of(xs[0]) if xs else backends.default_backend()
+        if REGISTRY.owner(type(backend.xp.asarray(y))) is None:
+            raise TypeError(
+                f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array"
+            )
+        convert = _OUTPUT_COERCE[type(y)] = backend.xp.asarray
+    return convert(y)

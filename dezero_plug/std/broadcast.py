@@ -1,0 +1,175 @@
+"""Sum and broadcasting: sum, sum_to, broadcast_to — each other's backward, with no arithmetic in them.
+
+Shape conventions: ``axis`` is None (all axes), an int or a tuple of ints,
+negative allowed; ``sum_to(x, shape)`` sums ``x`` down to a shape it
+broadcasts from. The other reductions (average, var, max, min) are in
+reduction.py, because their backwards need arithmetic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dezero_plug import Function
+from dezero_plug import Variable
+from dezero_plug import hookimpl
+from dezero_plug.backends import get_array_module
+from dezero_plug.std.shape import reshape
+from dezero_plug.testing import OpSample
+
+dezero_plug_requires = ("shape",)
+
+VariableLike = Any
+Axis = int | tuple[int, ...] | None
+
+
+def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """``axis`` as a tuple of non-negative ints; a ValueError names the op when it is out of range."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for a in axes:
+        if not (-ndim <= a < ndim or (ndim == 0 and a in (0, -1))):
+            raise ValueError(f"{op}: axis {axis!r} is out of range for an input of {ndim} dimension(s)")
+    return tuple(a % ndim if ndim else 0 for a in axes)
+
+
+def sum_backward_shape(
+    gy_shape: tuple[int, ...], x_shape: tuple[int, ...], axis: Any, keepdims: bool
+) -> tuple[int, ...]:
+    """The shape a sum's gradient takes to broadcast back to ``x_shape``: the summed axes put back as 1."""
+    ndim = len(x_shape)
+    axes = normalize_axis("sum", axis, ndim)
+    if keepdims or ndim == 0:
+        return tuple(gy_shape)
+    if axes is None:
+        return (1,) * ndim
+    shape = list(gy_shape)
+    for a in sorted(axes):
+        shape.insert(a, 1)
+    return tuple(shape)
+
+
+def reshape_sum_backward(gy: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Variable:
+    """Reshape ``gy`` so that it broadcasts back to ``x_shape`` after a sum over ``axis`` (DeZero's helper)."""
+    return reshape(gy, sum_backward_shape(gy.shape, x_shape, axis, keepdims))
+
+
+def sum_to_array(x: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a raw array down to ``shape`` (which must broadcast to ``x.shape``)."""
+    xp = get_array_module(x)
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
+    y = xp.sum(x, axis=axes, keepdims=True) if axes else x
+    return xp.reshape(y, shape) if lead or y.shape != shape else y
+
+
+class Sum(Function):
+    def __init__(self, axis: Axis, keepdims: bool) -> None:
+        self.axis = axis
+        self.keepdims = keepdims
+
+    def forward(self, x):
+        axis = normalize_axis("sum", self.axis, x.ndim)
+        return get_array_module(x).sum(x, axis=axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        gy = reshape_sum_backward(gy, x.shape, self.axis, self.keepdims)
+        return broadcast_to(gy, x.shape)
+
+
+def sum(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """Sum over ``axis`` (all axes when None), keeping reduced axes as 1 when ``keepdims``.
+
+    Raises:
+        ValueError: when ``axis`` is out of range for ``x``.
+    """
+    return Sum(axis, keepdims)(x)
+
+
+class SumTo(Function):
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        if not _broadcastable(self.shape, x.shape):
+            raise ValueError(f"sum_to: cannot sum an input of shape {tuple(x.shape)} down to {self.shape}")
+        return sum_to_array(x, self.shape)
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return broadcast_to(gy, x.shape)
+
+
+def sum_to(x: VariableLike, shape: tuple[int, ...]) -> Variable:
+    """Sum ``x`` down to ``shape`` (the inverse of broadcasting); returns ``x`` when shapes match."""
+    if getattr(x, "shape", None) == tuple(shape):
+        return x if isinstance(x, Variable) else Variable(x)
+    return SumTo(shape)(x)
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        if not _broadcastable(x.shape, self.shape):
+            raise ValueError(f"broadcast_to: cannot broadcast shape {tuple(x.shape)} to {self.shape}")
+        return get_array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return sum_to(gy, x.shape)
+
+
+def broadcast_to(x: VariableLike, shape: tuple[int, ...]) -> Variable:
+    """Broadcast ``x`` to ``shape`` (numpy rules); returns ``x`` when shapes match."""
+    if getattr(x, "shape", None) == tuple(shape):
+        return x if isinstance(x, Variable) else Variable(x)
+    return BroadcastTo(shape)(x)
+
+
+def _broadcastable(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
+    if len(small) > len(big):
+        return False
+    return all(s in (1, b) for s, b in zip(small[::-1], big[::-1]))
+
+
+def reduction_method(op: Any, name: str) -> Any:
+    """The Variable method ``x.<name>(axis=None, keepdims=False)`` calling ``op``."""
+
+    def method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Variable:
+        return op(self, axis, keepdims)
+
+    method.__name__ = name
+    method.__doc__ = f"``x.{name}(axis=None, keepdims=False)``: see ``F.{name}``."
+    return method
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [sum, sum_to, broadcast_to]
+
+
+@hookimpl
+def dezero_plug_variable_methods():
+    return {"sum": reduction_method(sum, "sum")}
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    return {
+        "sum": [
+            OpSample((3, 4), id="all"),
+            OpSample((3, 4), kwargs={"axis": 0}, id="axis0"),
+            OpSample((2, 3, 4), kwargs={"axis": (0, 2), "keepdims": True}, id="keepdims"),
+            OpSample((2, 3, 4), kwargs={"axis": -1}, id="negative-axis"),
+            OpSample((3, 4), call=lambda x: x.sum(axis=1), id="method"),
+        ],
+        "sum_to": [
+            OpSample((3, 4), kwargs={"shape": (1, 4)}, id="rows"),
+            OpSample((2, 3, 4), kwargs={"shape": (3, 1)}, id="lead"),
+        ],
+        "broadcast_to": [OpSample((1, 4), kwargs={"shape": (3, 4)}), OpSample((3,), kwargs={"shape": (2, 3)})],
+    }
