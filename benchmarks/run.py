@@ -37,9 +37,15 @@ def interpreters(args: argparse.Namespace) -> dict[str, str]:
     return found
 
 
-def workload(python: str, framework: str, name: str, *args: object, root: Path = HERE.parent) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(root))
+def bench_env(root: Path) -> dict[str, str]:
+    """The environment of a workload process that imports dezero_plug from the tree ``root``."""
+    env = dict(os.environ, PYTHONPATH=str(root), DEZERO_PLUG_BENCH_ROOT=str(root))
     env.pop("OPENBLAS_CORETYPE", None)
+    return env
+
+
+def workload(python: str, framework: str, name: str, *args: object, root: Path = HERE.parent) -> dict:
+    env = bench_env(root)
     done = subprocess.run(
         [python, str(HERE / "workloads.py"), framework, name, *map(str, args)],
         capture_output=True,
@@ -93,13 +99,10 @@ def compare_with_baseline(ref: str, rounds: int) -> int:
         try:
             trees = {"baseline": base, "HEAD": repo}
             for label, root in trees.items():
-                code = "import dezero_plug, sys; print(dezero_plug.__file__)"
+                script = str(HERE / "workloads.py")
+                code = f"import runpy; runpy.run_path({script!r}); import dezero_plug; print(dezero_plug.__file__)"
                 where = subprocess.run(
-                    [sys.executable, "-c", code],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    env=dict(os.environ, PYTHONPATH=str(root)),
+                    [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=bench_env(root)
                 ).stdout.strip()
                 assert where.startswith(str(root)), f"{label} imported dezero_plug from {where}, not {root}"
             samples: dict[tuple[str, str], list[float]] = {}

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import resource
 import statistics
 import sys
 import time
 
 import numpy as np
+
+
+def _import_from(root):
+    """Import dezero_plug from the tree ``root`` (run.py --baseline), even where an editable install points elsewhere."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not type(f).__module__.startswith("__editable__")]
+    sys.path.insert(0, root)
+
+
+if os.environ.get("DEZERO_PLUG_BENCH_ROOT"):
+    _import_from(os.environ["DEZERO_PLUG_BENCH_ROOT"])
 
 CHAIN_OPS = 2000
 REPEATS = 7

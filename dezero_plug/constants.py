@@ -25,21 +25,22 @@ if TYPE_CHECKING:
     from dezero_plug.core import Function
 
 SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
-# (array type, dtype, scalar type) -> the dtype a Python scalar takes there (None: its own default)
-_SCALAR_DTYPES: dict[tuple[Any, Any, type], Any] = {}
-_UNKNOWN = object()
+# (array type, dtype, scalar type) -> (the array's backend, the dtype a Python scalar takes there: None for
+# its own default). Kept across registry refreshes: a backend object stays valid while its arrays exist.
+_SCALAR_DTYPES: dict[tuple[Any, Any, type], tuple[Any, Any]] = {}
 # output type that is not an array (numpy's scalars: np.sin of a 0-d array is np.float64) -> its converter
 _OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
 
 
 def scalar_constant(value: Any, ref: Any) -> Any:
     """A Python scalar as a constant array meeting the array ``ref``: weakly typed, on ``ref``'s device."""
-    backend = backends.backend_of(ref)
     key = (type(ref), ref.dtype, type(value))
-    dtype = _SCALAR_DTYPES.get(key, _UNKNOWN)
-    if dtype is _UNKNOWN:
+    found = _SCALAR_DTYPES.get(key)
+    if found is None:
+        backend = backends.backend_of(ref)
         same = SCALAR_RANKS[type(value)] <= backends.dtype_rank(backend, ref.dtype)
-        dtype = _SCALAR_DTYPES[key] = ref.dtype if same else None
+        found = _SCALAR_DTYPES[key] = (backend, ref.dtype if same else None)
+    backend, dtype = found
     return backend.asarray(value, dtype, ref)
 
 
@@ -70,14 +71,13 @@ def check_same_backend(f: Function, xs: tuple[Any, ...]) -> None:
 
 def as_output(f: Function, y: Any, xs: tuple[Any, ...]) -> Any:
     """A forward output as an array of a registered backend (numpy scalars become 0-d arrays)."""
+    convert = _OUTPUT_COERCE.get(type(y))  # first: numpy's 0-d results are scalars on every call
+    if convert is not None:
+        return convert(y)
     if REGISTRY.owner(type(y)) is not None:
         return y
-    convert = _OUTPUT_COERCE.get(type(y))
-    if convert is None:
-        backend = backends.backend_of(xs[0]) if xs else backends.default_backend()
-        if REGISTRY.owner(type(backend.xp.asarray(y))) is None:
-            raise TypeError(
-                f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array"
-            )
-        convert = _OUTPUT_COERCE[type(y)] = backend.xp.asarray
+    backend = backends.backend_of(xs[0]) if xs else backends.default_backend()
+    if REGISTRY.owner(type(backend.xp.asarray(y))) is None:
+        raise TypeError(f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array")
+    convert = _OUTPUT_COERCE[type(y)] = backend.xp.asarray
     return convert(y)

@@ -272,20 +272,22 @@ class Function:
             inputs, xs, needs, generation = _prepare(self, inputs)
         kernel = _REGISTRY.kernel(type(self), backends.backend_of(xs[0]).name) if _REGISTRY.kernels and xs else None
         ys = kernel(self, *xs) if kernel is not None else self.forward(*xs)
-        owned = _REGISTRY.by_type
         if type(ys) is tuple:
-            outputs = [Variable(y if type(y) in owned else constants.as_output(self, y, xs)) for y in ys]
-        else:
-            outputs = [Variable(ys if type(ys) in owned else constants.as_output(self, ys, xs))]
+            outputs: Any = [Variable(constants.as_output(self, y, xs)) for y in ys]
+        else:  # numpy's 0-d results are numpy scalars: as_output makes them arrays
+            outputs = Variable(ys if type(ys) in _REGISTRY.by_type else constants.as_output(self, ys, xs))
         if needs is not None and _enable_backprop.get():
             self.generation = generation
-            for y in outputs:
-                y.creator = self
-                y.generation = generation + 1
             self.inputs = inputs
-            self.outputs = [weakref.ref(y) for y in outputs]
             self.needs_input_grad = needs
-        return outputs if len(outputs) > 1 else outputs[0]
+            if type(outputs) is list:
+                for y in outputs:
+                    y.creator, y.generation = self, generation + 1
+                self.outputs = [weakref.ref(y) for y in outputs]
+            else:  # one output, no list built for it: the per-op chain measures this
+                outputs.creator, outputs.generation = self, generation + 1
+                self.outputs = [weakref.ref(outputs)]
+        return outputs[0] if type(outputs) is list and len(outputs) == 1 else outputs
 
     def forward(self, *xs: Any) -> Any:
         """Compute the outputs from raw arrays (use ``get_array_module(x)``, never ``np.``)."""
