@@ -19,7 +19,7 @@ import numpy as np
 
 
 def _import_from(root):
-    """Import dezero_plug from the tree ``root`` (run.py --baseline), even where an editable install points elsewhere."""
+    """Import dezero_plug from the tree ``root`` (run.py --baseline), even past an editable install elsewhere."""
     sys.meta_path[:] = [f for f in sys.meta_path if not type(f).__module__.startswith("__editable__")]
     sys.path.insert(0, root)
 

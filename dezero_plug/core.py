@@ -310,38 +310,56 @@ class _Constant(Variable):
     """The wrapper of an op input that was not a Variable: nobody can reach its gradient."""
 
 
-_NEEDED_1, _NEEDED_2, _NEEDED_FIRST = (True,), (True, True), (True, False)
+_NEEDED_1, _NEEDED_2, _NEEDED_FIRST, _NEEDED_SECOND = (True,), (True, True), (True, False), (False, True)
 
 
 def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...], tuple[Any, ...], Any, int]:
     """Function.__call__ for any inputs: (inputs as Variables, their arrays, which need a grad, generation).
 
     Inputs that are not Variables become constants (see dezero_plug.constants); the needs are
-    None when no input needs a gradient, and then nothing is recorded.
+    None when no input needs a gradient, and then nothing is recorded. Written as plain loops:
+    comprehensions cost a frame each, and backward passes call this for every binary op.
     """
-    if len(inputs) == 2 and isinstance(inputs[0], Variable):  # a binary operator: two common cases first
+    if len(inputs) == 2:  # binary operators, the commonest case after unary ops: without building lists
         x0, x1 = inputs
-        if isinstance(x1, Variable):
-            xs = (x0.data, x1.data)
-            if type(xs[0]) is not type(xs[1]):
-                constants.check_same_backend(f, xs)
-            return inputs, xs, _NEEDED_2, max(x0.generation, x1.generation)
-        if type(x1) in constants.SCALAR_RANKS:
-            c = constants.scalar_constant(x1, x0.data)
-            recorded = (x0, _Constant(c)) if _enable_backprop.get() else inputs  # under no_grad: never read
-            return recorded, (x0.data, c), _NEEDED_FIRST, x0.generation
-    ref = next((x.data for x in inputs if isinstance(x, Variable)), None)
-    if ref is None:  # no Variable: the first raw array decides the backend
-        ref = next((x for x in inputs if _REGISTRY.owner(type(x)) is not None), None)
-    wrapped = tuple(
-        x if isinstance(x, Variable) else _Constant(constants.constant_array(f, i, x, ref))
-        for i, x in enumerate(inputs)
-    )
-    xs = tuple([x.data for x in wrapped])
-    if len({type(x) for x in xs}) > 1:
-        constants.check_same_backend(f, xs)
-    needs = tuple([w is x for w, x in zip(wrapped, inputs)])
-    return wrapped, xs, (needs if True in needs else None), max([x.generation for x in wrapped], default=0)
+        if isinstance(x0, Variable):
+            if isinstance(x1, Variable):
+                xs = (x0.data, x1.data)
+                if type(xs[0]) is not type(xs[1]):
+                    constants.check_same_backend(f, xs)
+                return inputs, xs, _NEEDED_2, x0.generation if x0.generation > x1.generation else x1.generation
+            if type(x1) in constants.SCALAR_RANKS:
+                c = constants.scalar_constant(x1, x0.data)
+                recorded = (x0, _Constant(c)) if _enable_backprop.get() else inputs  # under no_grad: never read
+                return recorded, (x0.data, c), _NEEDED_FIRST, x0.generation
+        elif isinstance(x1, Variable) and type(x0) in constants.SCALAR_RANKS:
+            c = constants.scalar_constant(x0, x1.data)
+            recorded = (_Constant(c), x1) if _enable_backprop.get() else inputs
+            return recorded, (c, x1.data), _NEEDED_SECOND, x1.generation
+    ref = None
+    for x in inputs:
+        if isinstance(x, Variable):
+            ref = x.data
+            break
+    else:  # no Variable: the first raw array decides the backend
+        for x in inputs:
+            if _REGISTRY.owner(type(x)) is not None:
+                ref = x
+                break
+    wrapped, arrays, needs, generation = [], [], [], 0
+    for i, x in enumerate(inputs):
+        if isinstance(x, Variable):
+            needs.append(True)
+            generation = max(generation, x.generation)
+        else:
+            x = _Constant(constants.constant_array(f, i, x, ref))
+            needs.append(False)
+        wrapped.append(x)
+        arrays.append(x.data)
+    if len(set(map(type, arrays))) > 1:
+        constants.check_same_backend(f, tuple(arrays))
+    needed = tuple(needs)
+    return tuple(wrapped), tuple(arrays), (needed if True in needed else None), generation
 
 
 def _backward_bug(f: Function, x: Variable, gx: Variable) -> ValueError:

@@ -489,3 +489,30 @@ def test_a_kernel_keyed_by_an_import_path_still_works_and_warns_naming_the_plugi
         "'dezero_plug.std.math.Tanh' by its import path" in err
     )
     assert "key it by the class itself: (dezero_plug.std.math.Tanh, 'numpy')" in err
+
+
+def test_registration_reaches_the_namespaces_only_through_the_registry_install(monkeypatch):
+    from dezero_plug.registry import REGISTRY
+
+    installs = []
+    real_install = REGISTRY.install
+
+    def spy(kinds, exports, providers, conflicts):
+        installs.append(exports["functions"].get("cube"))
+        assert not hasattr(F, "cube") or installs[-1] is None  # nothing reached F before install ran
+        real_install(kinds, exports, providers, conflicts)
+
+    monkeypatch.setattr(REGISTRY, "install", spy)
+    plugin_manager.register(_module("cubes", dezero_plug_functions=lambda: [cube]))
+    assert installs == [cube] and F.cube is cube
+    plugin_manager.unregister("cubes")
+    assert installs == [cube, None] and not hasattr(F, "cube")
+
+
+def test_a_binary_op_with_a_scalar_on_either_side_records_the_same_graph():
+    x = Variable(np.array([1.0, 2.0], dtype=np.float32))
+    for y in (x - 1.0, 1.0 - x, x * 2, 2 * x):
+        assert y.dtype == np.float32 and y.creator.needs_input_grad in ((True, False), (False, True))
+        assert sum(isinstance(i, Variable) and i is x for i in y.creator.inputs) == 1
+    (1.0 - x).backward()
+    np.testing.assert_array_equal(x.grad.data, [-1.0, -1.0])
