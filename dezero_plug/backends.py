@@ -1,41 +1,78 @@
-"""Array backends: the Backend base class and the lookup of an array's backend by its type.
+"""Array backends: the Backend contract, and the lookup of an array's backend by its type.
 
-A backend is one object that says which arrays are its own, which array
-namespace (``xp``) ops compute with, how to move arrays to and from numpy, and
-the few primitives the Array API standard lacks (scatter-add, sliding windows,
-random numbers). Backends arrive through the ``dezero_plug_backends`` hook;
-this module only keeps the table the plugin manager fills.
+A backend is one object that says which array classes are its own, which
+array namespace (``xp``) ops compute with, how to move arrays to and from
+numpy, what it can do (its capabilities), and the few primitives the Array API
+standard lacks. Backends arrive through the ``dezero_plug_backends`` hook; the
+registry (registry.py) keeps the table the plugin manager fills.
+
+**What ops may not assume** (and no code of dezero_plug does):
+
+* that arrays can be written in place: only a backend that declares
+  ``mutable_arrays = True`` gets in-place updates (``a[...] = v``, ``v *= m``);
+  everything else rebinds (``param.data = param.data - step``);
+* that random numbers come from numpy's global generator: draw through
+  ``backend.random``; a backend with ``own_generator = True`` is seeded by
+  ``backend.seed(n)``, not by ``np.random.seed``;
+* that two backends' devices compare, or that an array made without
+  ``device=x.device`` lands where ``x`` is: create arrays on the input's device;
+* that float64 exists: a backend with ``float64 = False`` refuses float64 data
+  (``move`` raises) instead of truncating it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from dezero_plug.hostcopy import HostCopyPrimitives
 from dezero_plug.registry import REGISTRY
 
 DEFAULT_BACKEND = "numpy"
 
-# dtype -> 0 bool, 1 integer, 2 real float, 3 complex: how "weak" constants adapt (see core).
+# dtype -> 0 bool, 1 integer, 2 real float, 3 complex: how "weak" constants adapt (see constants.py).
 _DTYPE_RANKS: dict[Any, int] = {}
 _KIND_RANKS = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
 
 
-class Backend:
+def type_name(array_type: type) -> str:
+    """``"numpy.ndarray"``, ``"jax.Array"``: how ``array_types`` names a class without importing it."""
+    return f"{array_type.__module__}.{array_type.__qualname__}"
+
+
+class Backend(HostCopyPrimitives):
     """Base class of array backends; subclass it and return an instance from the backends hook.
 
-    A subclass must set ``name`` and ``device_kind`` and implement ``owns_type``,
-    ``xp``, ``from_numpy`` and ``to_numpy``. The primitives have portable
-    defaults that round-trip through numpy; a fast backend overrides them.
+    Must provide: ``name``; ``array_types``, the classes it owns (classes, or
+    ``"module.QualName"`` strings where importing the library would cost);
+    ``xp``, the Array-API namespace; ``from_numpy`` and ``to_numpy``.
+
+    Declares (class attributes; the defaults are the cautious ones):
+
+    * ``device_kind``: ``"cpu"`` or ``"gpu"`` (``to_gpu()`` picks the first usable GPU backend);
+    * ``mutable_arrays``: whether its arrays may be written in place (default False);
+    * ``float64``: whether it computes in float64 (default True);
+    * ``own_generator``: whether it draws random numbers from a generator of its
+      own, seeded by ``seed`` (default False: numpy's global generator, as DeZero);
+    * ``dtypes``: the dtype names it supports.
+
+    The owner of an array is the backend whose declared class comes first in
+    ``type(x).__mro__``, so a backend for a numpy subclass owns its arrays
+    while numpy keeps plain ndarrays. The primitives below have portable
+    defaults (a round trip through numpy, from ``HostCopyPrimitives``, or Array
+    API calls); a fast backend overrides what matters to it.
     """
 
     name: str = ""
-    device_kind: str = "cpu"  # "cpu" or "gpu"
-
-    def owns_type(self, array_type: type) -> bool:
-        """Whether arrays of this type belong to this backend. Must not import the library."""
-        raise NotImplementedError
+    device_kind: str = "cpu"
+    array_types: tuple[type | str, ...] = ()
+    mutable_arrays: bool = False
+    float64: bool = True
+    own_generator: bool = False
+    float64_hint: str = ""  # appended to the refusal of float64 data: how to enable float64, where one can
+    dtypes: tuple[str, ...] = ("bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64")
 
     @property
     def xp(self) -> Any:
@@ -46,13 +83,21 @@ class Backend:
         """Why this backend cannot run here ("no CUDA device"), or None when it can. Never raises."""
         return None
 
-    def from_numpy(self, array: np.ndarray) -> Any:
-        """A copy of a numpy array on this backend's (default) device."""
+    def refusal(self, array_type: type) -> str | None:
+        """Why arrays of ``array_type``, a subclass of one of its classes, are refused (None: accepted)."""
+        return None
+
+    def from_numpy(self, array: np.ndarray, device: Any = None) -> Any:
+        """A copy of a numpy array on ``device`` (None: this backend's default device)."""
         raise NotImplementedError
 
     def to_numpy(self, array: Any) -> np.ndarray:
         """A numpy copy (or view) of one of this backend's arrays."""
         raise NotImplementedError
+
+    def devices(self) -> Sequence[Any]:
+        """The devices this backend can put arrays on, the default first."""
+        return [None]
 
     def asarray(self, value: Any, dtype: Any = None, like: Any = None) -> Any:
         """A constant array of ``value`` with ``dtype``, on the device of ``like``."""
@@ -68,26 +113,21 @@ class Backend:
                 return kind
         return "c"
 
-    # The primitives the Array API standard lacks. dezero_plug.hostcopy.HostCopyPrimitives implements
-    # them all by a round trip through numpy, for a backend that has nothing faster.
-    def scatter_add(self, array: Any, indices: Any, values: Any) -> Any:
-        """``array`` with ``values`` added at ``indices`` (numpy indexing); repeats accumulate (np.add.at).
+    def seed(self, seed: int) -> None:
+        """Seed the generator ``random`` draws from (numpy's global one unless ``own_generator``)."""
+        np.random.seed(seed)
 
-        Returns a new array; ``array`` is left unchanged.
-        """
-        raise NotImplementedError
-
-    def getitem(self, array: Any, index: Any) -> Any:
-        """``array[index]`` with numpy's indexing rules (integer arrays, mixed with slices)."""
-        raise NotImplementedError
-
-    def sliding_window_view(self, array: Any, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> Any:
-        """Windows of ``window_shape`` over ``axis``, appended as trailing dimensions (numpy's rule)."""
-        raise NotImplementedError
-
-    def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None) -> Any:
-        """Samples of ``distribution`` ("uniform" in [0, 1) or "normal"), from numpy's global generator on CPU."""
-        raise NotImplementedError
+    def pad(self, array: Any, pad_width: Sequence[tuple[int, int]], value: Any = 0) -> Any:
+        """A new array: ``array`` with ``(before, after)`` elements of ``value`` added on each axis."""
+        xp = self.xp
+        for axis, (before, after) in enumerate(pad_width):
+            if before or after:
+                parts = []
+                for width in (before, after):
+                    shape = array.shape[:axis] + (width,) + array.shape[axis + 1 :]
+                    parts.append(xp.full(shape, value, dtype=array.dtype, device=array.device))
+                array = xp.concat([parts[0], array, parts[1]], axis=axis)
+        return array
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} ({self.device_kind})>"
@@ -184,9 +224,24 @@ def gpu_backend() -> Backend:
     raise RuntimeError("no GPU backend can run here: " + "; ".join(reasons))
 
 
-def move(array: Any, backend: Backend) -> Any:
-    """``array`` copied to ``backend`` (no copy when it is already there)."""
-    source = backend_of(array)
-    if source is backend:
+def resolve(backend: str | Backend) -> Backend:
+    """A backend given by name (``"jax"``) or as itself."""
+    return get_backend(backend) if isinstance(backend, str) else backend
+
+
+def move(array: Any, backend: str | Backend, device: Any = None) -> Any:
+    """``array`` copied to ``backend`` (on ``device``; no copy when it is already there).
+
+    Raises:
+        TypeError: float64 data for a backend without float64 (never truncated silently).
+    """
+    target, source = resolve(backend), backend_of(array)
+    if source is target and device is None:
         return array
-    return backend.from_numpy(source.to_numpy(array))
+    host = source.to_numpy(array)
+    if host.dtype == np.float64 and not target.float64:
+        raise TypeError(
+            f"cannot move float64 data to backend {target.name!r}, which has no float64 here: cast it first "
+            f"(x.astype(np.float32), or build the model with dtype=np.float32){target.float64_hint}"
+        )
+    return target.from_numpy(host, device)

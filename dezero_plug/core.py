@@ -159,11 +159,16 @@ class Variable:
         """Move data (and grad) to the GPU backend, in place; says what to install when there is none."""
         self.to_backend(backends.gpu_backend())
 
-    def to_backend(self, backend: backends.Backend) -> None:
-        """Move data (and grad) to ``backend``, in place."""
+    def to_backend(self, backend: str | backends.Backend, device: Any = None) -> None:
+        """Move data (and grad) to ``backend`` (a name such as ``"jax"``, or a Backend), in place.
+
+        ``device`` is one of ``backend.devices()`` (None: its default). float64 data for a
+        backend without float64 raises a TypeError instead of being truncated.
+        """
+        target = backends.resolve(backend)
         for v in (self, self.grad) if self.grad is not None else (self,):
             if v.data is not None:
-                v.data = backends.move(v.data, backend)
+                v.data = backends.move(v.data, target, device)
 
     def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(x) into ``x.grad`` for every variable x this one depends on.

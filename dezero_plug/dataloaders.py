@@ -11,12 +11,21 @@ from dezero_plug import backends
 
 
 class DataLoader:
-    """Mini-batches ``(x, t)`` of a Dataset, as numpy arrays (or on the GPU backend with ``gpu=True``).
+    """Mini-batches ``(x, t)`` of a Dataset, as numpy arrays, or on ``backend`` (a name or a Backend;
+    ``gpu=True`` is DeZero's spelling of the GPU backend), on ``device``.
 
     Iterate it once per epoch; it reshuffles (when ``shuffle``) at the start of each epoch.
     """
 
-    def __init__(self, dataset: Any, batch_size: int, shuffle: bool = True, gpu: bool = False) -> None:
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int,
+        shuffle: bool = True,
+        gpu: bool = False,
+        backend: str | backends.Backend | None = None,
+        device: Any = None,
+    ) -> None:
         if batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be positive; got {batch_size}")
         self.dataset = dataset
@@ -24,7 +33,11 @@ class DataLoader:
         self.shuffle = shuffle
         self.data_size = len(dataset)
         self.max_iter = math.ceil(self.data_size / batch_size)
+        self.backend = backends.resolve(backend) if backend is not None else None
+        self.device = device
         self.gpu = gpu
+        if gpu:
+            self.to_gpu()
         self.reset()
 
     def reset(self) -> None:
@@ -50,21 +63,28 @@ class DataLoader:
         return self.__next__()
 
     def _move(self, array: np.ndarray) -> Any:
-        return backends.gpu_backend().from_numpy(array) if self.gpu else array
+        return array if self.backend is None else backends.move(array, self.backend, self.device)
 
     def to_cpu(self) -> None:
-        self.gpu = False
+        self.gpu, self.backend = False, None
 
     def to_gpu(self) -> None:
-        backends.gpu_backend()  # says what to install when there is no GPU backend
+        self.to_backend(backends.gpu_backend())  # says what to install when there is no GPU backend
         self.gpu = True
+
+    def to_backend(self, backend: str | backends.Backend, device: Any = None) -> None:
+        """Give the next batches on ``backend`` (a name or a Backend), on ``device``."""
+        self.backend, self.device = backends.resolve(backend), device
+        self.gpu = self.backend.device_kind == "gpu"
 
 
 class SeqDataLoader(DataLoader):
     """Batches of ``batch_size`` parallel streams through a time series, one step per iteration (truncated BPTT)."""
 
-    def __init__(self, dataset: Any, batch_size: int, gpu: bool = False) -> None:
-        super().__init__(dataset=dataset, batch_size=batch_size, shuffle=False, gpu=gpu)
+    def __init__(
+        self, dataset: Any, batch_size: int, gpu: bool = False, backend: Any = None, device: Any = None
+    ) -> None:
+        super().__init__(dataset, batch_size, shuffle=False, gpu=gpu, backend=backend, device=device)
 
     def __next__(self) -> tuple[Any, Any]:
         if self.iteration >= self.max_iter:

@@ -67,9 +67,16 @@ class Layer:
 
     def to_gpu(self) -> Layer:
         """Move every parameter to the GPU backend (says what to install when there is none); returns self."""
-        gpu = backends.gpu_backend()
+        return self.to_backend(backends.gpu_backend())
+
+    def to_backend(self, backend: str | backends.Backend, device: Any = None) -> Layer:
+        """Move every parameter to ``backend`` (a name or a Backend), on ``device``; returns self.
+
+        An optimizer's state follows its parameters at the next update.
+        """
+        target = backends.resolve(backend)
         for param in self.params():
-            param.to_backend(gpu)
+            param.to_backend(target, device)
         return self
 
     def _flatten_params(self, params_dict: dict[str, Parameter], parent_key: str = "") -> None:

@@ -3,6 +3,15 @@
 Hooks (WeightDecay, ClipGrad, FreezeParam ...) run before each update, in the
 order added. A hook replaces gradients (``param.grad = Variable(...)``); it never
 edits a gradient array in place, which may be read-only or shared by two parameters.
+
+Per-parameter state (momentum, Adam's moments) lives in ``optimizer.state(param)``
+and is updated by augmented assignment **on the state's attribute** —
+``state.v *= momentum``, ``param.data -= step`` — never on a local alias
+(``v = state.v; v *= momentum``). On a backend with mutable arrays (numpy, cupy)
+that updates the array in place, as DeZero does; on one without (JAX), whose
+arrays have no in-place operators, Python rebinds the attribute to the new
+array. A local alias would be rebound instead, and the stored state would
+silently never change.
 """
 
 from __future__ import annotations
@@ -10,8 +19,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dezero_plug import backends
 from dezero_plug.core import Parameter
+from dezero_plug.errors import BackendMismatchError
 from dezero_plug.namespace import accessors as _accessors
+
+
+class OptimizerState:
+    """One parameter's optimizer state: arrays as attributes (``state.v``), on the parameter's backend."""
+
+    def __init__(self, arrays: dict[str, Any]) -> None:
+        self.__dict__.update(arrays)
+
+    def follow(self, param: Parameter) -> None:
+        """Move every state array to the backend of ``param.data`` (after ``model.to_backend(...)``)."""
+        for name, value in self.__dict__.items():
+            if type(value) is not type(param.data) and backends.find_backend(type(value)) is not None:
+                try:
+                    self.__dict__[name] = backends.move(value, backends.backend_of(param.data))
+                except (TypeError, ValueError) as exc:
+                    source, target = backends.backend_of(value).name, backends.backend_of(param.data).name
+                    raise BackendMismatchError(
+                        f"optimizer state {name!r} of parameter {param.name or '(unnamed)'}", [source, target]
+                    ) from exc
 
 
 class Optimizer:
@@ -20,6 +50,7 @@ class Optimizer:
     def __init__(self) -> None:
         self.target: Any = None
         self.hooks: list[Callable[[list[Parameter]], None]] = []
+        self.states: dict[int, OptimizerState] = {}
 
     def setup(self, target: Any) -> Optimizer:
         """Optimise the parameters of ``target`` (a Layer or Model); returns self."""
@@ -37,6 +68,19 @@ class Optimizer:
 
     def update_one(self, param: Parameter) -> None:
         raise NotImplementedError(f"{type(self).__name__}.update_one is not implemented")
+
+    def init_state(self, param: Parameter) -> dict[str, Any]:
+        """The state arrays a new parameter starts with (``{"v": zeros_like(param.data)}``); none by default."""
+        return {}
+
+    def state(self, param: Parameter) -> OptimizerState:
+        """``param``'s state, made by ``init_state`` on first use and moved along when the parameter moves."""
+        state = self.states.get(id(param))
+        if state is None:
+            state = self.states[id(param)] = OptimizerState(self.init_state(param))
+        else:
+            state.follow(param)
+        return state
 
     def add_hook(self, f: Callable[[list[Parameter]], None]) -> None:
         """Call ``f(params)`` before every update (WeightDecay, ClipGrad ...)."""

@@ -38,6 +38,7 @@ from dezero_plug.errors import PluginError
 from dezero_plug.errors import PluginLoadWarning
 from dezero_plug.errors import PluginValidationError
 from dezero_plug.registry import REGISTRY
+from dezero_plug.registry import overlaps
 
 hookimpl = pluggy.HookimplMarker("dezero_plug")
 
@@ -119,7 +120,7 @@ class PluginManager:
         self.blocked: set[str] = set()
         self.strict = False
         self._deferred: list[tuple[PluginRecord, EntryPoint]] = []
-        REGISTRY.explain_with(self._missing)
+        REGISTRY.explain_with(self._missing, self.settle)
 
     # The registry's tables, read-only, for the CLI, the docs and tests.
     @property
@@ -340,6 +341,14 @@ class PluginManager:
             raise next(iter(conflicts.values()))
         for error in conflicts.values():
             warnings.warn(f"{error} Neither version is exported.", PluginConflictWarning, stacklevel=3)
+        for declared, names in overlaps(table["backends"].values()).items():
+            shown = " and ".join(f"{name!r} ({providers['backends'][name].describe()})" for name in names)
+            warnings.warn(
+                f"backends {shown} both declare the array class {declared}: its arrays are refused until "
+                f"one is blocked (DEZERO_PLUG_DISABLE={providers['backends'][names[-1]].name})",
+                PluginConflictWarning,
+                stacklevel=3,
+            )
         REGISTRY.install(kinds.REGISTERED, table, providers, conflicts)
 
     # ------------------------------------------------------------------ questions

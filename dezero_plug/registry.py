@@ -14,6 +14,7 @@ tables or the new ones, never a missing backend or a half-emptied namespace.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -27,6 +28,27 @@ if TYPE_CHECKING:
 Explainer = Callable[[str, str, Any], Any]
 
 
+def loaded_class(declared: type | str) -> type | None:
+    """A backend's declared array class: the class itself, or ``"module:Name"`` looked up only if the
+    module is already imported (no array of a library that was never imported can exist)."""
+    if isinstance(declared, type):
+        return declared
+    module, _, name = declared.partition(":")
+    found = getattr(sys.modules.get(module), name, None)
+    return found if isinstance(found, type) else None
+
+
+def overlaps(backends: Iterable[Backend]) -> dict[str, list[str]]:
+    """``{declared class: [backend names]}`` for every array class more than one backend declares."""
+    claims: dict[str, list[str]] = {}
+    for backend in backends:
+        for declared in backend.array_types:
+            cls = loaded_class(declared)
+            key = f"{cls.__module__}:{cls.__qualname__}" if cls is not None else str(declared)
+            claims.setdefault(key, []).append(backend.name)
+    return {key: names for key, names in claims.items() if len(names) > 1}
+
+
 def _no_explainer(kind: str, name: str, owner: Any) -> Any:
     raise AttributeError(f"{owner!r} has no attribute {name!r}")
 
@@ -37,23 +59,57 @@ class Registry:
     def __init__(self) -> None:
         self.backends: dict[str, Backend] = {}
         self.by_type: dict[type, Backend] = {}
+        self.not_owned: set[type] = set()
         self.kernels: dict[tuple[type, str], Callable[..., Any]] = {}
         self.exports: dict[str, dict[Any, Any]] = {}
         self.providers: dict[str, dict[Any, Any]] = {}
         self.conflicts: dict[tuple[str, str], Exception] = {}
         self._applied: dict[str, frozenset[str]] = {}
         self._explain: Explainer = _no_explainer
+        self._settle: Callable[[], None] = lambda: None
 
     # ------------------------------------------------------------------ reading
     def owner(self, array_type: type) -> Backend | None:
-        """The backend owning ``array_type``, or None; remembered, so the next lookup is one dict get."""
+        """The backend owning ``array_type``, or None; remembered, so the next lookup is one dict get.
+
+        The owner is the backend whose declared class comes first in the type's MRO (a backend
+        for a numpy subclass wins over numpy for its arrays). A class two backends declare, or
+        one its backend refuses (``np.matrix``), is a TypeError that says so.
+        """
         backend = self.by_type.get(array_type)
-        if backend is None:
-            for candidate in self.backends.values():
-                if candidate.owns_type(array_type):
-                    self.by_type[array_type] = backend = candidate
-                    break
+        if backend is None and array_type not in self.not_owned:
+            backend = self._find_owner(array_type)
+            if backend is None:
+                self._settle()  # plugins imported before dezero_plug register on the first miss
+                backend = self._find_owner(array_type)
+            if backend is None:
+                self.not_owned.add(array_type)  # lists, Variables ...: the next miss costs one set lookup
+            else:
+                self.by_type[array_type] = backend
         return backend
+
+    def _find_owner(self, array_type: type) -> Backend | None:
+        claims: dict[type, list[Backend]] = {}
+        for candidate in self.backends.values():
+            for declared in candidate.array_types:
+                cls = loaded_class(declared)
+                if cls is not None:
+                    claims.setdefault(cls, []).append(candidate)
+        for cls in array_type.__mro__:
+            claimants = claims.get(cls)
+            if not claimants:
+                continue
+            if len(claimants) > 1:
+                names = " and ".join(repr(b.name) for b in claimants)
+                raise TypeError(
+                    f"arrays of {cls.__module__}.{cls.__qualname__} are claimed by backends {names}; "
+                    "block one of their plugins with DEZERO_PLUG_DISABLE (python -m dezero_plug backends shows both)"
+                )
+            reason = claimants[0].refusal(array_type)
+            if reason is not None:
+                raise TypeError(reason)
+            return claimants[0]
+        return None
 
     def kernel(self, function_class: type, backend_name: str) -> Callable[..., Any] | None:
         """The forward a plugin registered for this op on this backend, or None."""
@@ -68,9 +124,10 @@ class Registry:
         return self._explain(kind, name, owner)
 
     # ------------------------------------------------------------------ changing
-    def explain_with(self, explain: Explainer) -> None:
-        """Let the plugin manager explain missing names (it knows what blocked or failed plugins offer)."""
-        self._explain = explain
+    def explain_with(self, explain: Explainer, settle: Callable[[], None]) -> None:
+        """Let the plugin manager explain missing names (it knows what blocked or failed plugins offer)
+        and register deferred plugins when a lookup misses."""
+        self._explain, self._settle = explain, settle
 
     def install(
         self,
@@ -84,7 +141,7 @@ class Registry:
         backends = dict(exports.get("backends", {}))
         kernels = dict(exports.get("kernels", {}))
         self.exports, self.providers, self.conflicts = exports, providers, conflicts
-        self.backends, self.by_type, self.kernels = backends, {}, kernels
+        self.backends, self.by_type, self.not_owned, self.kernels = backends, {}, set(), kernels
         for kind in kinds:
             if kind.target is not None:
                 self._apply(kind.name, _resolve(kind.target), exports.get(kind.name, {}), kind.lists_all)

@@ -81,11 +81,10 @@ def im2col_array(
     kh, kw, sh, sw, ph, pw, oh, ow = _geometry("im2col", img.shape, kernel_size, stride, pad)
     n, c, h, w = img.shape
     xp = get_array_module(img)
-    if ph or pw:
-        padded = xp.full((n, c, h + 2 * ph, w + 2 * pw), pad_value, dtype=img.dtype, device=img.device)
-        padded[:, :, ph : ph + h, pw : pw + w] = img
-        img = padded
-    windows = backend_of(img).sliding_window_view(img, (kh, kw), (2, 3))  # N, C, H', W', KH, KW
+    backend = backend_of(img)
+    if ph or pw:  # a new padded array: the backend's arrays may be immutable
+        img = backend.pad(img, ((0, 0), (0, 0), (ph, ph), (pw, pw)), pad_value)
+    windows = backend.sliding_window_view(img, (kh, kw), (2, 3))  # N, C, H', W', KH, KW
     windows = windows[:, :, 0 : (oh - 1) * sh + 1 : sh, 0 : (ow - 1) * sw + 1 : sw, ...]
     col = xp.permute_dims(windows, (0, 1, 4, 5, 2, 3))
     if to_matrix:

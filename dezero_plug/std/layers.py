@@ -199,7 +199,7 @@ class BatchNorm(Layer):
     def __call__(self, x: Any) -> Any:
         if self.avg_mean.data is None:
             self._init_params(x)
-        return batch_norm(x, self.gamma, self.beta, self.avg_mean.data, self.avg_var.data)
+        return batch_norm(x, self.gamma, self.beta, self.avg_mean, self.avg_var)
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from dezero_plug import Config
 from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
+from dezero_plug.backends import backend_of
 from dezero_plug.backends import get_array_module
 from dezero_plug.core import data_of
 from dezero_plug.std.broadcast import sum
@@ -49,11 +50,24 @@ def _from_rows(y: Any, shape: tuple[int, ...], xp: Any = None) -> Any:
 
 class BatchNorm(Function):
     def __init__(self, mean: Any, var: Any, decay: float, eps: float) -> None:
-        self.avg_mean = mean
-        self.avg_var = var
+        self.running = (mean, var)  # Variables (rebound) or raw arrays (written in place: mutable backends only)
         self.decay = decay
         self.eps = eps
         self.train = Config.train
+
+    @property
+    def avg_mean(self) -> Any:
+        return data_of(self.running[0])
+
+    @property
+    def avg_var(self) -> Any:
+        return data_of(self.running[1])
+
+    def _store(self, holder: Any, value: Any) -> None:
+        if isinstance(holder, Variable):
+            holder.data = value
+        else:
+            holder[...] = value  # DeZero's API on raw arrays: batch_norm checked the backend is mutable
 
     def forward(self, x, gamma, beta):
         if x.ndim not in (2, 4):
@@ -67,8 +81,8 @@ class BatchNorm(Function):
             var = xp.var(rows, axis=0)
             m = rows.shape[0]
             adjust = m / max(m - 1.0, 1.0)  # unbiased running variance, as DeZero
-            self.avg_mean[...] = self.decay * self.avg_mean + (1 - self.decay) * mean
-            self.avg_var[...] = self.decay * self.avg_var + (1 - self.decay) * adjust * var
+            self._store(self.running[0], self.decay * self.avg_mean + (1 - self.decay) * mean)
+            self._store(self.running[1], self.decay * self.avg_var + (1 - self.decay) * adjust * var)
         else:
             mean, var = self.avg_mean, self.avg_var
         y = gamma * ((rows - mean) / xp.sqrt(var + self.eps)) + beta
@@ -99,14 +113,21 @@ def batch_norm(
     Args:
         x: ``(N, C)`` or ``(N, C, H, W)``.
         gamma, beta: ``(C,)`` scale and shift.
-        mean, var: ``(C,)`` running statistics (raw arrays), updated in place in training.
+        mean, var: ``(C,)`` running statistics, updated in training: Variables (their ``.data`` is
+            rebound to the new statistics, on any backend) or raw arrays (DeZero's API: written in
+            place, so only on a backend whose arrays are mutable).
         decay: weight of the old running statistics; eps: added to the variance.
 
     Raises:
         ValueError: when the input is not 2-d or 4-d, or its channels do not match gamma.
+        TypeError: raw-array statistics in training on a backend whose arrays are immutable.
     """
-    mean = data_of(mean)
-    var = data_of(var)
+    for name, stat in (("mean", mean), ("var", var)):
+        if Config.train and not isinstance(stat, Variable) and not backend_of(stat).mutable_arrays:
+            raise TypeError(
+                f"batch_norm: the running {name} is a raw {backend_of(stat).name} array, which cannot be updated "
+                f"in place; pass it as a Variable (its .data is rebound), as the BatchNorm layer does"
+            )
     return BatchNorm(mean, var, decay, eps)(x, gamma, beta)
 
 
@@ -138,8 +159,9 @@ def _bn(mode: str, shape: tuple[int, ...]) -> Any:
     def call(x, gamma, beta):
         backend = backends.backend_of(x.data)
         c = shape[1]
-        mean = backend.from_numpy(np.linspace(-0.2, 0.2, c).astype(backend.to_numpy(x.data).dtype))
-        var = backend.from_numpy(np.linspace(0.5, 1.5, c).astype(backend.to_numpy(x.data).dtype))
+        dtype = backend.to_numpy(x.data).dtype
+        mean = Variable(backend.from_numpy(np.linspace(-0.2, 0.2, c).astype(dtype)))  # rebound, on any backend
+        var = Variable(backend.from_numpy(np.linspace(0.5, 1.5, c).astype(dtype)))
         if mode == "test":
             with test_mode():
                 return batch_norm(x, gamma, beta, mean, var)

@@ -11,17 +11,33 @@ from dezero_plug.backends import Backend
 
 
 class NumpyBackend(Backend):
-    """CPU arrays (``numpy.ndarray``); random numbers from numpy's global generator, as DeZero."""
+    """CPU arrays (``numpy.ndarray``, mutable); random numbers from numpy's global generator, as DeZero.
+
+    ``np.matrix`` and masked arrays are refused: their operators mean something
+    else (``*`` of two matrices is a matrix product; masks are ignored by ops).
+    """
 
     name = "numpy"
     device_kind = "cpu"
-
-    def owns_type(self, array_type: type) -> bool:
-        return issubclass(array_type, np.ndarray)
+    array_types = (np.ndarray,)
+    mutable_arrays = True
 
     xp = np  # a plain attribute: ops look it up on every call
 
-    def from_numpy(self, array: np.ndarray) -> np.ndarray:
+    def refusal(self, array_type: type) -> str | None:
+        if issubclass(array_type, np.matrix):
+            return (
+                "numpy.matrix is refused as Variable data: its * is a matrix product, so "
+                "Variable(m1) * Variable(m2) would silently compute one; pass np.asarray(m)"
+            )
+        if issubclass(array_type, np.ma.MaskedArray):
+            return (
+                "numpy.ma.MaskedArray is refused as Variable data: ops would ignore its mask; "
+                "pass m.filled(value) or np.asarray(m)"
+            )
+        return None
+
+    def from_numpy(self, array: np.ndarray, device: Any = None) -> np.ndarray:
         return np.asarray(array)
 
     def to_numpy(self, array: np.ndarray) -> np.ndarray:
@@ -47,7 +63,10 @@ class NumpyBackend(Backend):
     ) -> np.ndarray:
         return np.lib.stride_tricks.sliding_window_view(array, window_shape, axis)
 
-    def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+    def pad(self, array: np.ndarray, pad_width: Any, value: Any = 0) -> np.ndarray:
+        return np.pad(array, pad_width, constant_values=value)
+
+    def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None, device: Any = None) -> np.ndarray:
         out = np.random.rand(*shape) if distribution == "uniform" else np.random.randn(*shape)
         return out if dtype is None else out.astype(dtype)
 

@@ -3,6 +3,8 @@ and optimizer hooks — WeightDecay, ClipGrad, FreezeParam — sorted in order o
 
 Hooks replace gradients with new Variables; they never edit a gradient array
 in place (DeZero's fail on read-only gradients and scale shared ones twice).
+State is updated by augmented assignment on ``self.state(param)``'s attributes,
+never on a local alias: see ``dezero_plug.optimizers`` for why.
 """
 
 from __future__ import annotations
@@ -18,15 +20,10 @@ from dezero_plug.layers import Layer
 from dezero_plug.optimizers import Optimizer
 
 
-class _Stateful(Optimizer):
-    """An optimizer with per-parameter state arrays, made as zeros on the parameter's backend."""
-
-    def _state(self, name: str, param: Parameter) -> Any:
-        table = self.__dict__.setdefault(name, {})
-        key = id(param)
-        if key not in table:
-            table[key] = backend_of(param.data).xp.zeros_like(param.data)
-        return table[key]
+def _zeros(param: Parameter, *names: str) -> dict[str, Any]:
+    """State arrays ``names``, each zeros like the parameter, on its backend and device."""
+    xp = backend_of(param.data).xp
+    return {name: xp.zeros_like(param.data) for name in names}
 
 
 class SGD(Optimizer):
@@ -40,55 +37,64 @@ class SGD(Optimizer):
         param.data -= self.lr * param.grad.data
 
 
-class MomentumSGD(_Stateful):
+class MomentumSGD(Optimizer):
     """Gradient descent with momentum: ``v = momentum v - lr grad; W += v``."""
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__()
         self.lr, self.momentum = lr, momentum
 
+    def init_state(self, param: Parameter) -> dict[str, Any]:
+        return _zeros(param, "v")
+
     def update_one(self, param: Parameter) -> None:
-        v = self._state("vs", param)
-        v *= self.momentum
-        v -= self.lr * param.grad.data
-        param.data += v
+        s = self.state(param)
+        s.v *= self.momentum
+        s.v -= self.lr * param.grad.data
+        param.data += s.v
 
 
-class AdaGrad(_Stateful):
+class AdaGrad(Optimizer):
     """Per-element learning rates: ``h += grad²; W -= lr grad / (sqrt(h) + eps)``."""
 
     def __init__(self, lr: float = 0.001, eps: float = 1e-8) -> None:
         super().__init__()
         self.lr, self.eps = lr, eps
 
+    def init_state(self, param: Parameter) -> dict[str, Any]:
+        return _zeros(param, "h")
+
     def update_one(self, param: Parameter) -> None:
         xp = backend_of(param.data).xp
         grad = param.grad.data
-        h = self._state("hs", param)
-        h += grad * grad
-        param.data -= self.lr * grad / (xp.sqrt(h) + self.eps)
+        s = self.state(param)
+        s.h += grad * grad
+        param.data -= self.lr * grad / (xp.sqrt(s.h) + self.eps)
 
 
-class AdaDelta(_Stateful):
+class AdaDelta(Optimizer):
     """AdaDelta (no learning rate): running averages of squared gradients and of squared updates."""
 
     def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
         super().__init__()
         self.rho, self.eps = rho, eps
 
+    def init_state(self, param: Parameter) -> dict[str, Any]:
+        return _zeros(param, "msg", "msdx")
+
     def update_one(self, param: Parameter) -> None:
         xp = backend_of(param.data).xp
         grad = param.grad.data
-        msg, msdx = self._state("msg", param), self._state("msdx", param)
-        msg *= self.rho
-        msg += (1 - self.rho) * grad * grad
-        dx = xp.sqrt((msdx + self.eps) / (msg + self.eps)) * grad
-        msdx *= self.rho
-        msdx += (1 - self.rho) * dx * dx
+        s = self.state(param)
+        s.msg *= self.rho
+        s.msg += (1 - self.rho) * grad * grad
+        dx = xp.sqrt((s.msdx + self.eps) / (s.msg + self.eps)) * grad
+        s.msdx *= self.rho
+        s.msdx += (1 - self.rho) * dx * dx
         param.data -= dx
 
 
-class Adam(_Stateful):
+class Adam(Optimizer):
     """Adam with bias correction folded into the step size (``lr`` is a property, as in DeZero)."""
 
     def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
@@ -106,13 +112,16 @@ class Adam(_Stateful):
         fix2 = 1.0 - math.pow(self.beta2, self.t)
         return self.alpha * math.sqrt(fix2) / fix1
 
+    def init_state(self, param: Parameter) -> dict[str, Any]:
+        return _zeros(param, "m", "v")
+
     def update_one(self, param: Parameter) -> None:
         xp = backend_of(param.data).xp
         grad = param.grad.data
-        m, v = self._state("ms", param), self._state("vs", param)
-        m += (1 - self.beta1) * (grad - m)
-        v += (1 - self.beta2) * (grad * grad - v)
-        param.data -= self.lr * m / (xp.sqrt(v) + self.eps)
+        s = self.state(param)
+        s.m += (1 - self.beta1) * (grad - s.m)
+        s.v += (1 - self.beta2) * (grad * grad - s.v)
+        param.data -= self.lr * s.m / (xp.sqrt(s.v) + self.eps)
 
 
 class WeightDecay:

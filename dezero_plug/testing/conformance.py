@@ -89,8 +89,8 @@ def test_backends_agree(op_case: tuple[str, str, str, OpSample], backend: Any) -
         else [b for b in backends.registered().values() if b is not reference and b.unavailable_reason() is None]
     )
     if sample.random:  # a backend with its own generator cannot draw numpy's numbers
-        own = [b.name for b in others if hasattr(b, "seed")]
-        others = [b for b in others if not hasattr(b, "seed")]
+        own = [b.name for b in others if b.own_generator]
+        others = [b for b in others if not b.own_generator]
         if own and not others:
             pytest.skip(f"the sample draws random numbers and {', '.join(own)} has its own generator")
     if not others:

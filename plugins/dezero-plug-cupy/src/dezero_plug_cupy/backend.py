@@ -71,9 +71,9 @@ class CupyBackend(Backend):
 
     name = "cupy"
     device_kind = "gpu"
-
-    def owns_type(self, array_type: type) -> bool:
-        return array_type.__module__.partition(".")[0] == "cupy" and array_type.__name__ == "ndarray"
+    array_types = ("cupy:ndarray",)
+    mutable_arrays = True
+    own_generator = True
 
     @functools.cached_property
     def xp(self) -> Any:
@@ -93,8 +93,12 @@ class CupyBackend(Backend):
             return f"no CUDA device: {type(exc).__name__}: {exc}"
         return None if count > 0 else "no CUDA device: the CUDA runtime reports 0 devices"
 
-    def from_numpy(self, array: np.ndarray) -> Any:
-        return self.xp.asarray(array)
+    def devices(self) -> list[Any]:
+        cp = self.xp._cp
+        return [cp.cuda.Device(i) for i in range(cp.cuda.runtime.getDeviceCount())]
+
+    def from_numpy(self, array: np.ndarray, device: Any = None) -> Any:
+        return self.xp.asarray(array, device=device)
 
     def to_numpy(self, array: Any) -> np.ndarray:
         return self.xp._cp.asnumpy(array)
@@ -128,9 +132,13 @@ class CupyBackend(Backend):
     def sliding_window_view(self, array: Any, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> Any:
         return self.xp._cp.lib.stride_tricks.sliding_window_view(array, window_shape, axis)
 
-    def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None) -> Any:
+    def pad(self, array: Any, pad_width: Any, value: Any = 0) -> Any:
+        return self.xp._cp.pad(array, pad_width, constant_values=value)
+
+    def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None, device: Any = None) -> Any:
         cp = self.xp._cp
-        out = cp.random.rand(*shape) if distribution == "uniform" else cp.random.randn(*shape)
+        with self.xp._on(device):
+            out = cp.random.rand(*shape) if distribution == "uniform" else cp.random.randn(*shape)
         return out if dtype is None else out.astype(dtype)
 
     def seed(self, seed: int) -> None:
