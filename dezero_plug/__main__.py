@@ -8,6 +8,7 @@ import sys
 from dezero_plug import backends
 from dezero_plug import kinds
 from dezero_plug.plugins import plugin_manager
+from dezero_plug.registry import overlaps
 
 
 def show_plugins() -> None:
@@ -44,11 +45,15 @@ def show_ops() -> None:
 
 
 def show_backends() -> None:
-    """Every backend: its device kind and whether it can run here (and why not)."""
+    """Every backend: its device kind, capabilities, whether it can run here (and why not); overlaps."""
     for name, backend in backends.registered().items():
         reason = backend.unavailable_reason()
         state = "usable" if reason is None else f"unusable: {reason}"
-        print(f"{name:<20} {backend.device_kind:<4} {state}")
+        traits = [t for t, on in (("mutable", backend.mutable_arrays), ("float64", backend.float64)) if on]
+        traits += ["own generator"] if backend.own_generator else []
+        print(f"{name:<20} {backend.device_kind:<4} {state}  [{', '.join(traits) or 'immutable, no float64'}]")
+    for declared, names in overlaps(backends.registered().values()).items():
+        print(f"overlap: {declared} is declared by {', '.join(names)}: its arrays are refused until one is blocked")
 
 
 COMMANDS = {"plugins": show_plugins, "ops": show_ops, "backends": show_backends}

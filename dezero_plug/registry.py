@@ -78,10 +78,8 @@ class Registry:
         """
         backend = self.by_type.get(array_type)
         if backend is None and array_type not in self.not_owned:
+            self._settle()  # plugins imported before dezero_plug register before a type is first looked up
             backend = self._find_owner(array_type)
-            if backend is None:
-                self._settle()  # plugins imported before dezero_plug register on the first miss
-                backend = self._find_owner(array_type)
             if backend is None:
                 self.not_owned.add(array_type)  # lists, Variables ...: the next miss costs one set lookup
             else:

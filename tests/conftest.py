@@ -1,8 +1,12 @@
 """Shared test setup: the backend fixtures come from dezero_plug's pytest plugin (--dezero-plug-backend)."""
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from dezero_plug import backends
+from dezero_plug import plugin_manager
 
 
 @pytest.fixture
@@ -11,3 +15,20 @@ def no_gpu_plugin():
     gpus = [b.name for b in backends.registered().values() if b.device_kind == "gpu"]
     if gpus:
         pytest.skip(f"a GPU backend plugin is installed ({', '.join(gpus)}): its absence cannot be shown here")
+
+
+@pytest.fixture
+def readonly_backend():
+    """The read-only test backend (tests/fixtures/readonly), registered at run time when not installed."""
+    if "readonly" in backends.registered():
+        yield backends.get_backend("readonly")
+        return
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "readonly"))
+    import dezero_plug_readonly
+
+    plugin_manager.register(dezero_plug_readonly, name="readonly")
+    try:
+        yield backends.get_backend("readonly")
+    finally:
+        plugin_manager.unregister("readonly")
+        sys.path.pop(0)

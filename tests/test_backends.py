@@ -9,6 +9,8 @@ from dezero_plug import Variable
 from dezero_plug import backends
 from dezero_plug.cuda import get_array_module
 
+from helpers import run_fresh
+
 
 def test_backend_of_finds_the_backend_by_type(backend, asarray):
     assert backends.backend_of(asarray([1.0])) is backend
@@ -109,3 +111,100 @@ def test_unknown_backend_name_lists_the_registered_ones(no_gpu_plugin):
         LookupError, match=r"no backend named 'cupy' is registered \(pip install dezero-plug-cupy\); registered: numpy"
     ):
         backends.get_backend("cupy")
+
+
+# ---------------------------------------------------------------- the contract: owners, refusals, overlaps
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # numpy's own warning on making a matrix
+@pytest.mark.parametrize(
+    "make, name",
+    [(lambda: np.matrix([[1.0, 2.0]]), "numpy.matrix"), (lambda: np.ma.masked_array([1.0, 2.0]), "MaskedArray")],
+)
+def test_numpy_refuses_matrices_and_masked_arrays_naming_the_type(make, name):
+    with pytest.raises(TypeError, match=rf"{name} is refused as Variable data") as info:
+        Variable(make())
+    assert "np.asarray" in str(info.value)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_a_numpy_matrix_never_reaches_an_op():
+    with pytest.raises(TypeError, match=r"numpy\.matrix is refused.*matrix product"):
+        F.mul(Variable(np.ones((2, 2))), np.matrix(np.eye(2)))
+
+
+def test_a_backend_for_a_numpy_subclass_owns_its_arrays_and_numpy_keeps_plain_ones():
+    rc, out, err = run_fresh(
+        """
+        import numpy as np
+        from dezero_plug import Variable, backends
+        readonly = backends.get_backend("readonly")
+        a = readonly.from_numpy(np.ones(3))
+        print(backends.backend_of(a).name, backends.backend_of(np.ones(3)).name)
+        print(backends.backend_of((Variable(a) * 2).data).name)
+    """,
+        "readonly",
+    )
+    assert rc == 0, err
+    assert out.splitlines() == ["readonly numpy", "readonly"]
+
+
+def test_two_backends_declaring_one_class_are_reported_and_their_arrays_refused():
+    rc, out, err = run_fresh(
+        """
+        import numpy as np
+        from dezero_plug import backends
+        from dezero_plug.__main__ import main
+        main(["backends"])
+        try:
+            backends.backend_of(backends.get_backend("twin").from_numpy(np.ones(2)))
+        except TypeError as e:
+            print("refused:", e)
+    """,
+        "readonly",
+        "overlap",
+    )
+    assert rc == 0, err
+    assert "backends 'readonly' (plugin 'readonly' (dezero-plug-readonly 0.1)) and 'twin'" in err
+    assert "both declare the array class dezero_plug_readonly:ReadOnlyArray" in err
+    assert "overlap: dezero_plug_readonly:ReadOnlyArray is declared by readonly, twin" in out
+    assert "refused: arrays of dezero_plug_readonly.ReadOnlyArray are claimed by backends 'readonly' and 'twin'" in out
+
+
+def test_a_backend_plugin_imported_before_dezero_plug_owns_its_arrays_at_once():
+    rc, out, err = run_fresh(
+        """
+        import numpy as np
+        import dezero_plug_readonly
+        import dezero_plug as dz
+        a = dezero_plug_readonly.freeze(np.ones(2))
+        print(dz.Variable(a).data.sum(), dz.backends.backend_of(a).name)
+    """,
+        "readonly",
+    )
+    assert rc == 0, err
+    assert out.split() == ["2.0", "readonly"]
+
+
+def test_float64_data_is_refused_by_a_backend_without_float64_naming_the_dtype(readonly_without_float64):
+    v = Variable(np.ones(2))
+    with pytest.raises(TypeError, match=r"cannot move float64 data to backend 'narrow', which has no float64"):
+        v.to_backend(readonly_without_float64)
+    v32 = Variable(np.ones(2, dtype=np.float32))
+    v32.to_backend(readonly_without_float64)  # float32 moves
+    assert type(v32.data).__name__ == "ReadOnlyArray" and v32.dtype == np.float32
+
+
+@pytest.fixture
+def readonly_without_float64(readonly_backend):
+    class Narrow(type(readonly_backend)):
+        name = "narrow"
+        float64 = False
+
+    return Narrow()
+
+
+def test_pad_matches_numpy_and_leaves_its_input_alone(backend, asarray, to_numpy):
+    x = np.arange(6.0).reshape(1, 2, 3)
+    a = asarray(x)
+    got = backend.pad(a, ((0, 0), (1, 2), (2, 0)), -1.0)
+    np.testing.assert_array_equal(to_numpy(got), np.pad(x, ((0, 0), (1, 2), (2, 0)), constant_values=-1.0))
+    np.testing.assert_array_equal(to_numpy(a), x)

@@ -28,7 +28,7 @@ def test_ops_names_the_provider_of_every_name():
 
 def test_backends_says_which_run_here():
     out = cli("backends")
-    assert out.splitlines()[0].split() == ["numpy", "cpu", "usable"]
+    assert out.splitlines()[0].split() == ["numpy", "cpu", "usable", "[mutable,", "float64]"]
     assert "array_api_strict" in out
 
 

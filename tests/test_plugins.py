@@ -4,15 +4,11 @@ Entry-point cases use real distributions: dist-info folders under tests/fixtures
 put on PYTHONPATH of a fresh interpreter, so each case starts from a clean import.
 """
 
-import os
-import subprocess
-import sys
-import textwrap
 import types
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_fresh as run
 
 import dezero_plug
 import dezero_plug.functions as F
@@ -23,27 +19,6 @@ from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug import plugin_manager
 from dezero_plug.std.loss import SoftmaxCrossEntropy
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def run(code, *sites, **env):
-    """Run ``code`` in a fresh interpreter with fixture sites on its path; return (rc, stdout, stderr)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
-    # the fixture sites first; the caller's PYTHONPATH after them (where dezero_plug is not pip-installed)
-    paths = [str(FIXTURES / site) for site in sites] + [
-        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
-    ]
-    environ["PYTHONPATH"] = os.pathsep.join(paths)
-    environ.update(env)
-    done = subprocess.run(
-        [sys.executable, "-W", "default", "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=120,
-    )
-    return done.returncode, done.stdout, done.stderr
 
 
 # ---------------------------------------------------------------- builtins and the real third-party plugin

@@ -7,9 +7,6 @@ optimizer that updates its state through a local alias into plain SGD without
 any error: the planted-bug test shows this comparison catches it.
 """
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -18,7 +15,6 @@ import dezero_plug.functions as F
 import dezero_plug.layers as L
 from dezero_plug import Variable
 from dezero_plug import optimizers
-from dezero_plug import plugin_manager
 
 STEPS = 50
 OPTIMIZERS = {
@@ -124,23 +120,6 @@ class AliasMomentumSGD(optimizers.MomentumSGD):
         v *= self.momentum  # on an immutable array this rebinds the local: the stored state never changes
         v -= self.lr * param.grad.data
         param.data += v
-
-
-@pytest.fixture
-def readonly_backend():
-    """The read-only test backend (tests/fixtures/readonly), registered at run time when not installed."""
-    if "readonly" in dezero.backends.registered():
-        yield dezero.backends.get_backend("readonly")
-        return
-    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "readonly"))
-    import dezero_plug_readonly
-
-    plugin_manager.register(dezero_plug_readonly, name="readonly")
-    try:
-        yield dezero.backends.get_backend("readonly")
-    finally:
-        plugin_manager.unregister("readonly")
-        sys.path.pop(0)
 
 
 def test_the_read_only_backend_catches_momentum_updated_through_a_local_alias(readonly_backend):
