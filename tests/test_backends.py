@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
+from helpers import run_fresh
 
 import dezero_plug.functions as F
 from dezero_plug import BackendMismatchError
 from dezero_plug import Variable
 from dezero_plug import backends
 from dezero_plug.cuda import get_array_module
-
-from helpers import run_fresh
 
 
 def test_backend_of_finds_the_backend_by_type(backend, asarray):
