@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # On a machine with an NVIDIA GPU and no network, whose Python already has CuPy, numpy, pluggy and pytest:
-# run the cupy plugin's tests, the whole suite on the cupy backend, the MNIST example with --gpu, and the
-# GPU benchmarks. No tox, no downloads: the project is installed from the working tree with --no-deps
+# run the cupy plugin's tests, the whole suite on the cupy backend, the MNIST example with --gpu, the
+# GPU benchmarks, and, where a CUDA-enabled JAX is importable, the jax plugin's tests and the suite on jax. No tox, no downloads: the project is installed from the working tree with --no-deps
 # (or, where pip cannot build it, made importable with hand-written dist-info folders).
 # One run reports every failure (no -x) and ends inside 5 minutes: each step has its own time limit, and a
 # pytest stopped at its limit is interrupted (SIGINT), so it still prints the failures it has seen.
 # Logs go to $OUT (default benchmarks/out), at most 7 files, so one device call brings all of them back:
-# from the workplace's device tool, run `bash benchmarks/gpu_check.sh` with timeout_s 560 (worst case ~6.5 min).
+# from the workplace's device tool, run `bash benchmarks/gpu_check.sh` with timeout_s 590 (worst case ~8.5 min).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-benchmarks/out}"
@@ -15,11 +15,11 @@ py="${PYTHON:-python3}"
 status=0
 export PYTHONUNBUFFERED=1
 
-if ! "$py" -m pip install --quiet --no-deps --no-build-isolation -e . ./plugins/dezero-plug-cupy ./plugins/dezero-plug-hyperbolic >"$out/setup.txt" 2>&1; then
+if ! "$py" -m pip install --quiet --no-deps --no-build-isolation -e . ./plugins/dezero-plug-cupy ./plugins/dezero-plug-hyperbolic ./plugins/dezero-plug-jax >"$out/setup.txt" 2>&1; then
     echo "pip could not build here (see $out/setup.txt): using dist-info folders on PYTHONPATH"
     site="$(mktemp -d)"
     "$py" benchmarks/make_site.py "$site" >>"$out/setup.txt"
-    export PYTHONPATH="$site:$PWD:$PWD/plugins/dezero-plug-cupy/src:$PWD/plugins/dezero-plug-hyperbolic/src${PYTHONPATH:+:$PYTHONPATH}"
+    export PYTHONPATH="$site:$PWD:$PWD/plugins/dezero-plug-cupy/src:$PWD/plugins/dezero-plug-hyperbolic/src:$PWD/plugins/dezero-plug-jax/src${PYTHONPATH:+:$PYTHONPATH}"
 fi
 {
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
@@ -59,5 +59,16 @@ tail -3 "$out/mnist_gpu.txt"
 
 echo "== GPU benchmarks"
 timeout 90 "$py" benchmarks/gpu_bench.py 2>&1 | tee "$out/gpu_bench.txt" || status=1
+echo "== the jax backend on the GPU"
+if "$py" -c "import jax, sys; sys.exit(jax.default_backend() not in ('gpu', 'cuda'))" >"$out/jax.txt" 2>&1; then
+    {
+        timeout -s INT -k 10 40 "${pytest[@]}" --dezero-plug-backend=numpy plugins/dezero-plug-jax/tests
+        DEZERO_PLUG_JAX_X64=1 timeout -s INT -k 10 80 "${pytest[@]}" --dezero-plug-backend=jax tests/test_training_equality.py tests/test_optimizers.py tests/std
+    } >>"$out/jax.txt" 2>&1 || status=1
+    verdict "$out/jax.txt"
+else
+    echo "skipped: no CUDA-enabled JAX is importable here (pip install 'jax[cuda12]' for this check)"
+fi
+
 echo "gpu_check: $([ $status = 0 ] && echo all steps passed || echo SOME STEP FAILED, logs in "$out")"
 exit $status

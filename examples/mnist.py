@@ -1,6 +1,7 @@
 """Train an MLP or a CNN on MNIST (the book's step 51), with progress bars, per-epoch loss/accuracy and a plot.
 
-Run: python examples/mnist.py [--model mlp|cnn] [--epochs 5] [--batch-size 100] [--plot curve.png] [--gpu]
+Run: python examples/mnist.py [--model mlp|cnn] [--epochs 5] [--batch-size 100] [--plot curve.png]
+                              [--gpu | --backend jax]
      python examples/mnist.py --synthetic      # generated MNIST-shaped data, for machines without the files
 
 Without network, MNIST's four .gz files must be placed in the cache directory
@@ -72,18 +73,20 @@ def load(model_kind, synthetic):
     return train, test
 
 
-def run(model_kind="mlp", epochs=5, batch_size=100, lr=None, synthetic=False, gpu=False, verbose=True):
-    """Train; return a list of (train loss, train accuracy, test accuracy) per epoch."""
+def run(model_kind="mlp", epochs=5, batch_size=100, lr=None, synthetic=False, gpu=False, verbose=True, backend=None):
+    """Train on ``backend`` (a name; the GPU one with ``gpu``); return (train loss, train accuracy, test accuracy)
+    per epoch."""
     np.random.seed(0)
+    backend = dezero.backends.gpu_backend() if gpu else backend
     train_set, test_set = load(model_kind, synthetic)
-    train_loader = dezero.DataLoader(train_set, batch_size, gpu=gpu)
-    test_loader = dezero.DataLoader(test_set, batch_size, shuffle=False, gpu=gpu)
+    train_loader = dezero.DataLoader(train_set, batch_size, backend=backend)
+    test_loader = dezero.DataLoader(test_set, batch_size, shuffle=False, backend=backend)
     model = CNN() if model_kind == "cnn" else MLP((1000, 10), activation=F.relu)
     optimizer = (
         optimizers.Adam(lr or 0.001).setup(model) if model_kind == "cnn" else optimizers.SGD(lr or 0.1).setup(model)
     )
-    if gpu:
-        model.to_gpu()
+    if backend is not None:
+        model.to_backend(backend)
     history = []
     for epoch in range(epochs):
         start, loss_sum, acc_sum, n = time.perf_counter(), 0.0, 0.0, 0
@@ -119,9 +122,10 @@ def main():
     parser.add_argument("--synthetic", action="store_true", help="use generated MNIST-shaped data")
     parser.add_argument("--plot", help="write loss and accuracy curves to this image (needs matplotlib)")
     parser.add_argument("--gpu", action="store_true", help="train on the GPU backend (dezero-plug-cupy)")
+    parser.add_argument("--backend", help="train on this backend, by name (jax, array_api_strict ...)")
     args = parser.parse_args()
     try:
-        history = run(args.model, args.epochs, args.batch_size, args.lr, args.synthetic, args.gpu)
+        history = run(args.model, args.epochs, args.batch_size, args.lr, args.synthetic, args.gpu, backend=args.backend)
     except DownloadError as exc:
         raise SystemExit(f"MNIST is not available: {exc}\nOr run with --synthetic.") from None
     if args.plot:

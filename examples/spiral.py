@@ -1,6 +1,6 @@
 """Train an MLP on DeZero's spiral data (the book's step 48): hidden 10, SGD lr 1.0, batch 30, 300 epochs.
 
-Run: python examples/spiral.py [--epochs 300] [--batch-size 30] [--seed 0] [--plot loss.png] [--gpu]
+Run: python examples/spiral.py [--epochs 300] [--batch-size 30] [--seed 0] [--plot loss.png] [--gpu | --backend jax]
 """
 
 import argparse
@@ -22,13 +22,14 @@ except ImportError:  # progress bars are optional
         return iterable
 
 
-def train(epochs=300, batch_size=30, hidden_size=10, lr=1.0, seed=0, gpu=False, verbose=True):
-    """Train and return the mean loss of each epoch."""
+def train(epochs=300, batch_size=30, hidden_size=10, lr=1.0, seed=0, gpu=False, verbose=True, backend=None):
+    """Train on ``backend`` (a name; the GPU one with ``gpu``) and return the mean loss of each epoch."""
     np.random.seed(seed)
-    loader = dezero.DataLoader(Spiral(train=True), batch_size, gpu=gpu)
+    backend = dezero.backends.gpu_backend() if gpu else backend
+    loader = dezero.DataLoader(Spiral(train=True), batch_size, backend=backend)
     model = MLP((hidden_size, 3))
-    if gpu:
-        model.to_gpu()
+    if backend is not None:
+        model.to_backend(backend)
     optimizer = optimizers.SGD(lr).setup(model)
     history = []
     for epoch in tqdm(range(epochs), desc="spiral", disable=not verbose):
@@ -53,8 +54,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", help="write the loss curve to this image (needs matplotlib)")
     parser.add_argument("--gpu", action="store_true", help="train on the GPU backend (dezero-plug-cupy)")
+    parser.add_argument("--backend", help="train on this backend, by name (jax, array_api_strict ...)")
     args = parser.parse_args()
-    history = train(args.epochs, args.batch_size, seed=args.seed, gpu=args.gpu)
+    history = train(args.epochs, args.batch_size, seed=args.seed, gpu=args.gpu, backend=args.backend)
     print(f"final mean epoch loss: {history[-1]:.4f}")
     if args.plot:
         import matplotlib

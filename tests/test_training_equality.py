@@ -166,3 +166,30 @@ def test_moving_by_name_returns_none_for_a_variable_and_the_layer_for_a_layer(re
     loader = dezero.DataLoader(dezero.datasets.Spiral(), 10, backend="readonly")
     xb, tb = next(loader)
     assert dezero.backends.backend_of(xb) is readonly_backend and dezero.backends.backend_of(tb) is readonly_backend
+
+
+def test_weights_round_trip_from_and_to_the_backend_under_test(backend, tmp_path):
+    dtype = np.float32
+    x, _ = _data("conv", dtype)
+    np.random.seed(1)
+    source = _model("conv", dtype)
+    with dezero.no_grad():
+        source(x)
+    expected = [p.data.copy() for p in source.params()]
+    source.to_backend(backend)
+    source.save_weights(tmp_path / "from_backend.npz")
+    on_numpy = _model("conv", dtype)
+    on_numpy.load_weights(tmp_path / "from_backend.npz")
+    for e, p in zip(expected, on_numpy.params()):
+        assert type(p.data) is np.ndarray and p.data.dtype == dtype
+        np.testing.assert_array_equal(p.data, e)
+    on_numpy.save_weights(tmp_path / "from_numpy.npz")
+    np.random.seed(2)
+    target = _model("conv", dtype)
+    with dezero.no_grad():
+        target(x)
+    target.to_backend(backend)
+    target.load_weights(tmp_path / "from_numpy.npz")
+    for e, p in zip(expected, target.params()):
+        assert dezero.backends.backend_of(p.data) is backend
+        np.testing.assert_array_equal(backend.to_numpy(p.data), e)

@@ -6,6 +6,7 @@ through the backend's scatter-add, so repeated indices accumulate).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -26,12 +27,12 @@ class Reshape(Function):
         self.shape = shape
 
     def forward(self, x):
-        try:
-            return get_array_module(x).reshape(x, self.shape)
-        except ValueError:
-            raise ValueError(
-                f"reshape: cannot reshape an input of shape {tuple(x.shape)} (size {x.size}) to {self.shape}"
-            ) from None
+        size, known, free = math.prod(x.shape), math.prod(n for n in self.shape if n != -1), self.shape.count(-1)
+        fits = size == known if free == 0 else free == 1 and known > 0 and size % known == 0
+        if not fits or any(n < -1 for n in self.shape):  # checked here: backends word (and type) it differently
+            shown = tuple(x.shape)
+            raise ValueError(f"reshape: cannot reshape an input of shape {shown} (size {size}) to {self.shape}")
+        return get_array_module(x).reshape(x, self.shape)
 
     def backward(self, gy):
         (x,) = self.inputs

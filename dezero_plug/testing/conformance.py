@@ -24,6 +24,11 @@ def _callable(op: str, sample: OpSample) -> Any:
     return lambda *xs: fn(*xs, **sample.kwargs)
 
 
+def _skip_without_float64(sample: OpSample, backend: Any) -> None:
+    if sample.dtype == "float64" and not backend.float64:
+        pytest.skip(f"{backend.name} declares no float64 here and the sample is float64")
+
+
 def _run(op: str, sample: OpSample, backend: Any, dtype: str | None = None) -> tuple[list[Variable], list[Any]]:
     """Call the op on the sample's inputs on ``backend``; backprop a ones gradient through the sum."""
     made = sample.make_inputs(dtype=dtype)
@@ -47,6 +52,7 @@ def _run(op: str, sample: OpSample, backend: Any, dtype: str | None = None) -> t
 
 def test_forward(op_case: tuple[str, str, str, OpSample], backend: Any) -> None:
     _, op, _, sample = op_case
+    _skip_without_float64(sample, backend)
     outputs, _ = _run(op, sample, backend)
     for y in outputs:
         assert isinstance(y, Variable), f"{op} returned {type(y).__name__}, not a Variable"
@@ -70,12 +76,14 @@ def test_float32_in_float32_out(op_case: tuple[str, str, str, OpSample], backend
 
 def test_backward(op_case: tuple[str, str, str, OpSample], backend: Any) -> None:
     _, op, _, sample = op_case
+    _skip_without_float64(sample, backend)
     made = [backend.from_numpy(x) if isinstance(x, np.ndarray) else x for x in sample.make_inputs()]
     check_backward(_callable(op, sample), made, argnums=sample.grad, backend=backend)
 
 
 def test_double_backward(op_case_double: tuple[str, str, str, OpSample], backend: Any) -> None:
     _, op, _, sample = op_case_double
+    _skip_without_float64(sample, backend)
     made = [backend.from_numpy(x) if isinstance(x, np.ndarray) else x for x in sample.make_inputs()]
     check_double_backward(_callable(op, sample), made, argnums=sample.grad, backend=backend)
 
@@ -93,6 +101,11 @@ def test_backends_agree(op_case: tuple[str, str, str, OpSample], backend: Any) -
         others = [b for b in others if not b.own_generator]
         if own and not others:
             pytest.skip(f"the sample draws random numbers and {', '.join(own)} has its own generator")
+    if sample.dtype == "float64":
+        narrow = [b.name for b in others if not b.float64]
+        others = [b for b in others if b.float64]
+        if narrow and not others:
+            pytest.skip(f"{', '.join(narrow)} declares no float64 here and the sample is float64")
     if not others:
         pytest.skip("no other usable backend to compare numpy with")
     expected, expected_inputs = _run(op, sample, reference)
