@@ -28,12 +28,18 @@ SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
 # (array type, dtype, scalar type) -> (the array's backend, the dtype a Python scalar takes there: None for
 # its own default). Kept across registry refreshes: a backend object stays valid while its arrays exist.
 _SCALAR_DTYPES: dict[tuple[Any, Any, type], tuple[Any, Any]] = {}
+# (scalar key, value, device) -> the constant array, for backends whose arrays are immutable
+_SHARED_CONSTANTS: dict[tuple[Any, Any, Any], Any] = {}
 # output type that is not an array (numpy's scalars: np.sin of a 0-d array is np.float64) -> its converter
 _OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
 
 
 def scalar_constant(value: Any, ref: Any) -> Any:
-    """A Python scalar as a constant array meeting the array ``ref``: weakly typed, on ``ref``'s device."""
+    """A Python scalar as a constant array meeting the array ``ref``: weakly typed, on ``ref``'s device.
+
+    On a backend whose arrays are immutable the array is made once per value and device and then
+    shared (JAX spends ~50 µs placing a new scalar on a device; a shared immutable array is safe).
+    """
     key = (type(ref), ref.dtype, type(value))
     found = _SCALAR_DTYPES.get(key)
     if found is None:
@@ -41,7 +47,15 @@ def scalar_constant(value: Any, ref: Any) -> Any:
         same = SCALAR_RANKS[type(value)] <= backends.dtype_rank(backend, ref.dtype)
         found = _SCALAR_DTYPES[key] = (backend, ref.dtype if same else None)
     backend, dtype = found
-    return backend.asarray(value, dtype, ref)
+    if backend.mutable_arrays:
+        return backend.asarray(value, dtype, ref)
+    shared_key = (key, value, ref.device)
+    shared = _SHARED_CONSTANTS.get(shared_key)
+    if shared is None:
+        if len(_SHARED_CONSTANTS) >= 1024:
+            _SHARED_CONSTANTS.clear()
+        shared = _SHARED_CONSTANTS[shared_key] = backend.asarray(value, dtype, ref)
+    return shared
 
 
 def constant_array(f: Function, i: int, x: Any, ref: Any) -> Any:
