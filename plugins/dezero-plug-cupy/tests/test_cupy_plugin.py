@@ -213,3 +213,19 @@ def test_every_namespace_name_the_ops_use_exists_in_cupy_with_those_keywords():
             continue
         if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
             assert keywords <= set(parameters), f"xp.{name} is called with {keywords}; CuPy takes {list(parameters)}"
+
+
+def test_declares_the_backend_contract_without_importing_cupy():
+    code = (
+        "import sys, dezero_plug; b = dezero_plug.backends.get_backend('cupy'); "
+        "print(b.array_types, b.mutable_arrays, b.own_generator, b.float64, 'cupy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "('cupy:ndarray',) True True True False", out.stderr
+
+
+def test_overrides_the_primitives_a_gpu_needs_on_the_device():
+    from dezero_plug_cupy.backend import CupyBackend
+
+    for name in ("scatter_add", "getitem", "sliding_window_view", "pad", "random", "seed", "from_numpy", "devices"):
+        assert name in vars(CupyBackend), f"CupyBackend.{name} falls back to a host round trip"
