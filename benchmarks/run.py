@@ -39,7 +39,10 @@ def interpreters(args: argparse.Namespace) -> dict[str, str]:
 
 def bench_env(root: Path) -> dict[str, str]:
     """The environment of a workload process that imports dezero_plug from the tree ``root``."""
-    env = dict(os.environ, PYTHONPATH=str(root), DEZERO_PLUG_BENCH_ROOT=str(root))
+    # Only the builtins: an installed third-party plugin may not match an older tree's contract.
+    env = dict(
+        os.environ, PYTHONPATH=str(root), DEZERO_PLUG_BENCH_ROOT=str(root), DEZERO_PLUG_DISABLE_PLUGIN_AUTOLOAD="1"
+    )
     env.pop("OPENBLAS_CORETYPE", None)
     return env
 
