@@ -9,6 +9,27 @@ from dezero_plug import backends
 from dezero_plug import plugin_manager
 
 
+# This project's own short names for the fixtures of dezero_plug's pytest plugin (enabled in pyproject.toml).
+@pytest.fixture
+def backend(dezero_plug_backend):
+    return dezero_plug_backend
+
+
+@pytest.fixture
+def xp(dezero_plug_xp):
+    return dezero_plug_xp
+
+
+@pytest.fixture
+def asarray(dezero_plug_asarray):
+    return dezero_plug_asarray
+
+
+@pytest.fixture
+def to_numpy(dezero_plug_to_numpy):
+    return dezero_plug_to_numpy
+
+
 @pytest.fixture
 def no_gpu_plugin():
     """Skip where a GPU backend plugin is installed: the messages for its absence are shown in tox -e numpy."""

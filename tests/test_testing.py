@@ -1,5 +1,8 @@
 """The conformance kit tests itself: a wrong backward fails it, a right one passes; the checks raise with the diff."""
 
+import shlex
+import sys
+
 import numpy as np
 import pytest
 
@@ -89,6 +92,12 @@ def test_a_wrong_backward_fails_the_conformance_tests(pytester):
         ]
     )
     result.stdout.fnmatch_lines(["*gradient of input 0 differs: max |diff|*"])
+    rerun = "rerun: pytest --dezero-plug-conformance --dezero-plug-conformance-plugins=cubes "
+    rerun += "--dezero-plug-conformance-ops=wrong_cube -k 'test_backward?cubes:wrong_cube:0?'"
+    result.stdout.fnmatch_lines([rerun])
+    printed = next(line for line in result.stdout.lines if line.startswith("rerun: pytest "))
+    again = pytester.runpytest_subprocess(*shlex.split(printed.removeprefix("rerun: pytest ")))
+    assert again.parseoutcomes() == {"failed": 1, "deselected": 4}, again.stdout.str()
 
 
 class _Half(Function):
@@ -125,3 +134,166 @@ def test_importing_op_sample_does_not_import_pytest():
 
     code = "import sys; from dezero_plug.testing import OpSample; print('pytest' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- the pytest plugin stays out of unrelated projects
+UNRELATED = """
+import sys
+
+
+def test_no_dezero_plug_module_is_imported():
+    assert [m for m in sys.modules if m == "dezero_plug" or m.startswith("dezero_plug.")] == []
+
+
+def test_a_fixture_called_backend_is_not_dezero_plugs(backend):
+    pass
+"""
+
+
+def test_an_unrelated_project_imports_nothing_gets_no_fixture_and_skips_nothing(pytester, monkeypatch):
+    monkeypatch.setenv("DEZERO_PLUG_BACKEND", "cupy")  # chooses a backend only once the plugin is on
+    pytester.makepyfile(test_unrelated=UNRELATED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'backend' not found*"])
+    fixtures = pytester.runpytest_subprocess("--fixtures", "-p", "no:cacheprovider")
+    assert "dezero_plug" not in fixtures.stdout.str()
+
+
+def test_an_unrelated_project_imports_no_dezero_plug_module_at_start_up(pytester):
+    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
+    result = pytester.run(sys.executable, "-X", "importtime", "-m", "pytest", "-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.lines if "|" in line]
+    assert [m for m in imported if m == "dezero_plug" or m.startswith("dezero_plug.")] == []
+    traced = pytester.runpytest_subprocess("--trace-config", "-p", "no:cacheprovider")  # the entry point is there
+    traced.stdout.fnmatch_lines(["*PLUGIN registered: <module 'dezero_plug_pytest'*"])
+
+
+def test_a_project_that_enables_the_plugin_gets_prefixed_fixtures_and_deprecated_aliases(pytester, monkeypatch):
+    monkeypatch.delenv("DEZERO_PLUG_BACKEND", raising=False)
+    pytester.makeini("[pytest]\ndezero_plug = true\nfilterwarnings = error::DeprecationWarning\n")
+    pytester.makepyfile(
+        test_enabled="""
+        import numpy as np
+
+        def test_prefixed(dezero_plug_backend, dezero_plug_asarray, dezero_plug_to_numpy):
+            assert dezero_plug_backend.name == "numpy"
+            assert dezero_plug_to_numpy(dezero_plug_asarray([1.0])).tolist() == [1.0]
+
+        def test_old_name(backend):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'backend' is deprecated*use 'dezero_plug_backend'*"])
+
+
+# ---------------------------------------------------------------- the kit fails loudly
+def _cubes_project(pytester):
+    pytester.makepyfile(cubes=PLUGIN)
+    pytester.makeconftest("import dezero_plug, cubes\ndezero_plug.plugin_manager.register(cubes)\n")
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (
+            "--dezero-plug-conformance-plugins=cubez",
+            "*--dezero-plug-conformance-plugins names ?'cubez'?, which is no registered plugin*cubes*",
+        ),
+        ("--dezero-plug-conformance-ops=cbue", "*--dezero-plug-conformance-ops names ?'cbue'?, which have no samples*"),
+    ],
+)
+def test_a_typo_in_a_plugin_or_op_name_is_a_usage_error_not_a_green_run(pytester, option, message):
+    _cubes_project(pytester)
+    result = pytester.runpytest_subprocess("--dezero-plug-conformance", option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_functions_without_samples_are_listed_and_strict_mode_fails_on_them(pytester):
+    _cubes_project(pytester)
+    pytester.makepyfile(
+        extra='''
+from dezero_plug import hookimpl
+
+def unsampled(x):
+    """An op nobody wrote a sample for."""
+    return x
+
+@hookimpl
+def dezero_plug_functions():
+    return [unsampled]
+'''
+    )
+    pytester.makeconftest(
+        "import dezero_plug, cubes, extra\n"
+        "dezero_plug.plugin_manager.register(cubes)\ndezero_plug.plugin_manager.register(extra)\n"
+    )
+    listed = pytester.runpytest_subprocess("--dezero-plug-conformance", "--dezero-plug-conformance-plugins=cubes,extra")
+    listed.stdout.fnmatch_lines(["*1 function(s) without op samples, not tested: extra:unsampled*"])
+    strict = pytester.runpytest_subprocess(
+        "--dezero-plug-conformance", "--dezero-plug-conformance-plugins=cubes,extra", "--dezero-plug-conformance-strict"
+    )
+    assert strict.ret == pytest.ExitCode.USAGE_ERROR
+    strict.stderr.fnmatch_lines(["*functions without op samples: extra:unsampled*"])
+
+
+SINH = '''
+import numpy as np
+from dezero_plug import Function, hookimpl
+from dezero_plug.testing import OpSample
+
+
+class Sinh(Function):
+    def forward(self, x):
+        return np.cosh(x)               # the planted bug: cosh claiming to be sinh
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return gy * Sinh()(x)           # consistent with the wrong forward: d cosh = sinh ... wrong, but differentiable
+
+
+def sinh(x):
+    """Hyperbolic sine (wrongly: computes cosh)."""
+    return Sinh()(x)
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [sinh]
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    return {"sinh": [OpSample((2, 3), reference=np.sinh)]}
+'''
+
+
+def test_a_forward_that_disagrees_with_its_reference_fails_as_a_forward_error(pytester, monkeypatch):
+    monkeypatch.delenv("DEZERO_PLUG_BACKEND", raising=False)
+    monkeypatch.setenv("DEZERO_PLUG_DISABLE", "hyperbolic")  # its sinh would conflict with this one
+    pytester.makepyfile(badsinh=SINH)
+    pytester.makeconftest("import dezero_plug, badsinh\ndezero_plug.plugin_manager.register(badsinh)\n")
+    result = pytester.runpytest_subprocess(
+        "--dezero-plug-conformance", "--dezero-plug-conformance-plugins=badsinh", "-k", "test_forward", "-v"
+    )
+    result.stdout.fnmatch_lines(["*test_forward?badsinh:sinh:0? FAILED*"])
+    result.stdout.fnmatch_lines(["*forward of sinh against its reference differs: max |diff|*at index*reference*op*"])
+
+
+@pytest.mark.parametrize(
+    "check, expected",
+    [
+        (check_backward, r"^first-order gradient of input 0 differs: max \|diff\| .* at index \(\d+,\): numerical"),
+        (check_double_backward, r"^second-order \(double backward\) gradient of input 0 differs"),
+    ],
+)
+def test_each_failure_kind_says_which_it_is_and_shows_the_worst_element(backend, check, expected):
+    def halved(x):
+        return _Half()(x) * x
+
+    with pytest.raises(AssertionError, match=expected):
+        check(halved, [backend.from_numpy(np.array([0.5, 1.5, -2.0]))], backend=backend)

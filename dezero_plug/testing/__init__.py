@@ -34,9 +34,11 @@ class OpSample:
         double: check double backprop too (False for ops that stay first-order).
         call: called instead of the op, as ``call(*inputs, **kwargs)`` (to test ``x + 1``, methods ...).
         id: a readable test id suffix.
-        random: the call draws random numbers (seed them inside ``call``); its values are compared
-            across backends only where both draw from numpy's generator, not on a backend with its
-            own (one with a ``seed`` method, like cupy's).
+        random: the call draws random numbers (seed them inside ``call`` with ``backend.seed``); its
+            values are compared across backends only where both draw from numpy's generator, not on
+            a backend with its own (``own_generator``: cupy, jax).
+        reference: the forward oracle: a numpy function taking the sample's numpy inputs and kwargs
+            (``reference=np.sinh``), or the expected output values; ``test_forward`` compares with it.
 
     Example:
         >>> OpSample((3, 4), (4,), id="broadcast")   # e.g. for add
@@ -54,6 +56,7 @@ class OpSample:
         call: Callable[..., Any] | None = None,
         id: str | None = None,
         random: bool = False,
+        reference: Any = None,
     ) -> None:
         self.inputs = inputs
         self.kwargs = kwargs or {}
@@ -63,6 +66,7 @@ class OpSample:
         self.call = call
         self.id = id
         self.random = random
+        self.reference = reference
         if grad is None:
             grad = [i for i, x in enumerate(inputs) if _is_float_input(x)]
         self.grad = tuple(grad)
@@ -143,18 +147,27 @@ def numerical_grad(
     return grads
 
 
-def _compare(label: str, expected: np.ndarray, actual: np.ndarray, atol: float, rtol: float) -> None:
+def compare(
+    label: str,
+    expected: np.ndarray,
+    actual: np.ndarray,
+    atol: float,
+    rtol: float,
+    names: tuple[str, str] = ("numerical", "backprop"),
+) -> None:
+    """Raise AssertionError naming ``label``, the worst element (index, both values) and the tolerances."""
     __tracebackhide__ = True
     if expected.shape != actual.shape:
-        raise AssertionError(f"{label}: shape {actual.shape} from backprop, expected {expected.shape}")
+        raise AssertionError(f"{label}: shape {actual.shape} from {names[1]}, expected {expected.shape}")
     if not np.allclose(actual, expected, atol=atol, rtol=rtol):
-        diff = np.abs(actual - expected)
+        diff = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
         worst = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
+        at = tuple(int(i) for i in worst)
         raise AssertionError(
-            f"{label} differs: max |diff| {diff.max():.3g} at index {tuple(int(i) for i in worst)} "
-            f"(atol={atol}, rtol={rtol})\n"
-            f"  numerical: {np.array2string(expected.ravel()[:6], precision=6)}\n"
-            f"  backprop:  {np.array2string(actual.ravel()[:6], precision=6)}"
+            f"{label} differs: max |diff| {diff.max():.3g} at index {at}: {names[0]} {expected[at]!r}, "
+            f"{names[1]} {actual[at]!r} (atol={atol}, rtol={rtol})\n"
+            f"  {names[0] + ':':<10} {np.array2string(expected.ravel()[:6], precision=6)}\n"
+            f"  {names[1] + ':':<10} {np.array2string(actual.ravel()[:6], precision=6)}"
         )
 
 
@@ -200,6 +213,7 @@ def check_backward(
     rtol: float | None = None,
     eps: float | None = None,
     seed: int = 0,
+    order: str = "first-order",
 ) -> None:
     """Check ``f``'s backprop gradients against central differences; raise AssertionError with the diff.
 
@@ -224,7 +238,7 @@ def check_backward(
         grad = variables[i].grad
         # No gradient reached the input: right only where the true gradient is zero (linear ops, twice).
         actual = np.zeros_like(numeric) if grad is None else backend.to_numpy(grad.data).astype(np.float64)
-        _compare(f"gradient of input {i}", numeric, actual, atol or d_atol, rtol or d_rtol)
+        compare(f"{order} gradient of input {i}", numeric, actual, atol or d_atol, rtol or d_rtol)
 
 
 def check_double_backward(
@@ -266,7 +280,25 @@ def check_double_backward(
             grads.append(grad)
         return tuple(grads)
 
-    check_backward(first_grads, arrays, argnums=argnums, backend=backend, atol=atol, rtol=rtol, eps=eps, seed=seed + 2)
+    check_backward(
+        first_grads,
+        arrays,
+        argnums=argnums,
+        backend=backend,
+        atol=atol,
+        rtol=rtol,
+        eps=eps,
+        seed=seed + 2,
+        order="second-order (double backward)",
+    )
 
 
-__all__ = ["OpSample", "TOLERANCES", "check_backward", "check_double_backward", "distinct_values", "numerical_grad"]
+__all__ = [
+    "OpSample",
+    "TOLERANCES",
+    "check_backward",
+    "check_double_backward",
+    "compare",
+    "distinct_values",
+    "numerical_grad",
+]

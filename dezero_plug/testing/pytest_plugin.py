@@ -1,16 +1,21 @@
-"""pytest plugin of dezero_plug: the backend under test, and conformance tests for every registered op.
+"""dezero_plug's pytest plugin: the backend under test, its fixtures, and conformance tests for every registered op.
 
-Announced through pytest's ``pytest11`` entry point, it only adds options and
-fixtures until asked: ``--dezero-plug-conformance`` (or the ini option
-``dezero_plug_conformance = true`` for runs over ``testpaths``) collects
-``dezero_plug/testing/conformance.py``, whose tests are parametrized over
-every registered op's samples (``--dezero-plug-conformance-plugins=a,b``
-narrows them to some plugins).
+Only a project that enables it gets it (see the top-level ``dezero_plug_pytest``,
+the ``pytest11`` entry point, which otherwise adds options alone). Enabled, it
+provides the fixtures ``dezero_plug_backend``, ``dezero_plug_xp``,
+``dezero_plug_asarray`` and ``dezero_plug_to_numpy`` (the unprefixed names of
+the previous release still work, with a DeprecationWarning), and
+``--dezero-plug-conformance`` (or the ini key ``dezero_plug_conformance = true``
+for runs over ``testpaths``) collects ``dezero_plug/testing/conformance.py``,
+parametrized over every registered op's samples; ``--dezero-plug-conformance-plugins``
+and ``--dezero-plug-conformance-ops`` narrow them, and a name that matches
+nothing is a usage error, never a green run of nothing.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,30 +23,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-BACKEND_ENV = "DEZERO_PLUG_BACKEND"
+from dezero_plug_pytest import BACKEND_ENV
+from dezero_plug_pytest import add_options
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("dezero_plug")
-    group.addoption(
-        "--dezero-plug-backend",
-        default=None,
-        help=f"array backend the tests run on: numpy, array_api_strict, cupy (default: ${BACKEND_ENV} or numpy)",
-    )
-    group.addoption(
-        "--dezero-plug-conformance",
-        action="store_true",
-        default=False,
-        help="collect conformance tests (forward, gradient, double backward, backends agree) for registered ops",
-    )
-    group.addoption(
-        "--dezero-plug-conformance-plugins",
-        default="",
-        help="comma-separated plugin names whose ops the conformance tests cover (default: all)",
-    )
-    parser.addini(
-        "dezero_plug_conformance", type="bool", default=False, help="collect conformance tests when running testpaths"
-    )
+    add_options(parser)  # already there when the entry point ran: then nothing is added
 
 
 def backend_name(config: pytest.Config) -> str:
@@ -69,19 +56,96 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
+def _names(config: pytest.Config, option: str) -> set[str]:
+    return {p.strip() for p in config.getoption(option).split(",") if p.strip()}
+
+
 def conformance_cases(config: pytest.Config) -> list[tuple[str, str, str, Any]]:
-    """(plugin, op, sample id, OpSample) for every sample of every registered plugin (filtered)."""
+    """(plugin, op, sample id, OpSample) for every sample of every registered plugin, narrowed by the options.
+
+    Raises:
+        pytest.UsageError: when a plugin or op named in the options has no samples (a typo must not pass).
+    """
+    cached = getattr(config, "_dezero_plug_cases", None)
+    if cached is not None:
+        return cached
     from dezero_plug.plugins import plugin_manager
 
-    only = {p.strip() for p in config.getoption("dezero_plug_conformance_plugins").split(",") if p.strip()}
+    samples = plugin_manager.op_samples()
+    plugins, ops = _names(config, "dezero_plug_conformance_plugins"), _names(config, "dezero_plug_conformance_ops")
+    unknown = sorted(plugins - set(plugin_manager.names()))
+    if unknown:
+        raise pytest.UsageError(
+            f"--dezero-plug-conformance-plugins names {unknown}, which is no registered plugin; "
+            f"plugins with op samples: {', '.join(sorted(samples))} (python -m dezero_plug plugins lists them all)"
+        )
+    covered = {name: s for name, s in samples.items() if not plugins or name in plugins}
+    known_ops = {op for s in covered.values() for op in s}
+    if sorted(ops - known_ops):
+        raise pytest.UsageError(
+            f"--dezero-plug-conformance-ops names {sorted(ops - known_ops)}, which have no samples in "
+            f"{', '.join(sorted(covered))}; ops with samples there: {', '.join(sorted(known_ops))}"
+        )
     cases = []
-    for plugin, samples in plugin_manager.op_samples().items():
-        if only and plugin not in only:
-            continue
-        for op, op_samples in samples.items():
+    for plugin, by_op in covered.items():
+        for op, op_samples in by_op.items():
+            if ops and op not in ops:
+                continue
             for i, sample in enumerate(op_samples):
                 cases.append((plugin, op, sample.id or str(i), sample))
+    config._dezero_plug_cases = cases  # type: ignore[attr-defined]
     return cases
+
+
+def functions_without_samples(config: pytest.Config) -> list[str]:
+    """``plugin:function`` for every function a covered plugin exports without an op sample."""
+    from dezero_plug.plugins import plugin_manager
+
+    samples = plugin_manager.op_samples()
+    plugins = _names(config, "dezero_plug_conformance_plugins")
+    missing = []
+    for name, record in plugin_manager.providers.get("functions", {}).items():
+        if (not plugins or record.name in plugins) and name not in samples.get(record.name, {}):
+            if name not in NOT_OPS:
+                missing.append(f"{record.name}:{name}")
+    return sorted(missing)
+
+
+CONFORMANCE_TESTS = {"test_forward", "test_float32_in_float32_out", "test_backward", "test_double_backward"}
+CONFORMANCE_TESTS |= {"test_backends_agree"}
+NOT_OPS = {"as_array", "as_variable"}  # kernel helpers DeZero's F re-exports: they make no graph
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    if not getattr(config, "_dezero_plug_conformance", False):
+        return
+    missing = functions_without_samples(config)
+    if missing and config.getoption("dezero_plug_conformance_strict"):
+        raise pytest.UsageError(
+            f"--dezero-plug-conformance-strict: functions without op samples: {', '.join(missing)}; "
+            "give each an OpSample in its plugin's dezero_plug_op_samples hook"
+        )
+    config._dezero_plug_missing = missing  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """List the functions without samples, and a command that reruns each failed conformance test alone."""
+    for report in terminalreporter.stats.get("failed", []):
+        name = report.nodeid.rpartition("::")[2]
+        test, _, case = name.partition("[")
+        if test not in CONFORMANCE_TESTS or case.count(":") < 2:
+            continue
+        plugin, op, _ = case[:-1].split(":", 2)
+        terminalreporter.write_line(
+            f"rerun: pytest --dezero-plug-conformance --dezero-plug-conformance-plugins={plugin} "
+            f"--dezero-plug-conformance-ops={op} -k '{name}'"
+        )
+    missing = getattr(config, "_dezero_plug_missing", [])
+    if missing:
+        terminalreporter.write_line(
+            f"dezero_plug conformance: {len(missing)} function(s) without op samples, not tested: {', '.join(missing)}"
+        )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -119,7 +183,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(scope="session")
-def backend(request: pytest.FixtureRequest) -> Any:
+def dezero_plug_backend(request: pytest.FixtureRequest) -> Any:
     """The Backend under test; skips (with the reason) when it cannot run here."""
     from dezero_plug import backends
 
@@ -131,24 +195,46 @@ def backend(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def xp(backend: Any) -> Any:
+def dezero_plug_xp(dezero_plug_backend: Any) -> Any:
     """The array namespace of the backend under test."""
-    return backend.xp
+    return dezero_plug_backend.xp
 
 
 @pytest.fixture
-def asarray(backend: Any) -> Callable[..., Any]:
+def dezero_plug_asarray(dezero_plug_backend: Any) -> Callable[..., Any]:
     """``asarray(values, dtype=None)``: an array of the backend under test, made through numpy."""
 
     def make(values: Any, dtype: Any = None) -> Any:
-        return backend.from_numpy(np.asarray(values, dtype=dtype))
+        return dezero_plug_backend.from_numpy(np.asarray(values, dtype=dtype))
 
     return make
 
 
 @pytest.fixture
-def to_numpy(backend: Any) -> Callable[..., np.ndarray]:
+def dezero_plug_to_numpy(dezero_plug_backend: Any) -> Callable[..., np.ndarray]:
     """``to_numpy(x)``: a Variable's or array's values as numpy, for assertions (``cuda.as_numpy``)."""
     from dezero_plug.cuda import as_numpy
 
     return as_numpy
+
+
+def _deprecated_alias(old: str) -> Any:
+    new = f"dezero_plug_{old}"
+
+    @pytest.fixture(name=old)
+    def alias(request: pytest.FixtureRequest) -> Any:
+        warnings.warn(
+            f"dezero_plug's fixture {old!r} is deprecated and will be removed in the next release; use {new!r}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return request.getfixturevalue(new)
+
+    alias.__doc__ = f"Deprecated: use ``{new}``."
+    return alias
+
+
+backend = _deprecated_alias("backend")
+xp = _deprecated_alias("xp")
+asarray = _deprecated_alias("asarray")
+to_numpy = _deprecated_alias("to_numpy")
