@@ -34,7 +34,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--dezero-plug-backend",
         default=None,
-        help=f"array backend the tests run on: numpy, array_api_strict, jax, cupy ... (default: ${BACKEND_ENV} or numpy)",
+        help=f"array backend the tests run on: numpy, array_api_strict, jax ... (default: ${BACKEND_ENV} or numpy)",
     )
     group.addoption(
         "--dezero-plug-conformance",
