@@ -69,6 +69,11 @@ def dezero_plug_backends() -> Sequence[Backend]:
     Return a list of :class:`dezero_plug.backends.Backend` instances; each is
     registered under its ``name``. Import the array library lazily (inside
     ``xp``), so that listing the plugin costs nothing on a machine without it.
+    The contract a backend fulfils — the array classes it declares, its
+    capabilities (mutable arrays, float64, its own generator, devices), the
+    primitives, and what ops may not assume — is written in
+    ``dezero_plug/backends.py``; two backends declaring one array class are
+    reported and their arrays refused.
 
     Conflicts: backend names cannot be overridden; two plugins providing one
     name is a conflict, and the backend named ``numpy`` is essential.

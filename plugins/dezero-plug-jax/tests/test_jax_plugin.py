@@ -125,3 +125,40 @@ def test_sliding_windows_match_numpy(jax_backend):
     np.testing.assert_array_equal(
         jax_backend.to_numpy(got), np.lib.stride_tricks.sliding_window_view(x, (2, 3), (1, 2))
     )
+
+
+@pytest.mark.skipif(not JAX_INSTALLED, reason="JAX is not installed: pip install 'dezero-plug-jax[cpu]'")
+def test_float32_training_without_x64_equals_numpy_within_float32_tolerance():
+    rc, out, err = fresh("""
+        import numpy as np
+        import dezero_plug as dz, dezero_plug.functions as F
+        rng = np.random.default_rng(0)
+        x, t = rng.standard_normal((16, 4)).astype(np.float32), rng.integers(0, 3, size=16)
+
+        def train(backend, make, start=None):
+            np.random.seed(0)
+            model = dz.models.MLP((8, 3), activation=F.tanh)
+            model(x)
+            for p, s in zip(model.params(), start or []):
+                p.data = s.copy()
+            first = [p.data.copy() for p in model.params()]
+            model.to_backend(backend)
+            opt = make().setup(model)
+            b = dz.backends.get_backend(backend)
+            xb, tb = b.from_numpy(x), b.from_numpy(t)
+            for _ in range(50):
+                loss = F.softmax_cross_entropy(model(xb), tb)
+                model.cleargrads()
+                loss.backward()
+                opt.update()
+            return first, [b.to_numpy(p.data) for p in model.params()]
+
+        for make in (lambda: dz.optimizers.MomentumSGD(lr=0.05), lambda: dz.optimizers.Adam(alpha=0.01)):
+            start, expected = train("numpy", make)
+            _, got = train("jax", make, start)
+            for e, g in zip(expected, got):
+                assert g.dtype == np.float32, g.dtype
+                np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-6)
+        print("same")
+    """)
+    assert (rc, out.strip()) == (0, "same"), err
