@@ -189,7 +189,10 @@ class Variable:
         try:
             while heap:
                 f = heapq.heappop(heap)[2]
-                gys = [None if (y := ref()) is None else y.grad for ref in f.outputs]  # a dead output: None
+                gys = []
+                for ref in f.outputs:
+                    y = ref()
+                    gys.append(None if y is None else y.grad)  # an output nobody holds any more: no gradient
                 gxs = f.backward(*gys)
                 if type(gxs) is not tuple:
                     gxs = (gxs,)
