@@ -123,6 +123,21 @@ def by_backend_name(result: Any, bad: Bad, record: PluginRecord | None) -> dict[
     return {backend.name: backend for backend in result}
 
 
+def by_class_name_attribute(result: Any, bad: Bad, record: PluginRecord | None) -> dict[str, Any]:
+    """A list of classes, each under its ``name`` attribute (communicators: ``"mpi"``), or a dict."""
+    if isinstance(result, Mapping):
+        return dict(result)
+    if not isinstance(result, (list, tuple)):
+        raise bad(f"must return a list of classes; got {type(result).__name__}")
+    named = {}
+    for cls in result:
+        name = getattr(unwrap(cls), "name", None)
+        if not isinstance(name, str) or not name:
+            raise bad(f"returned {unwrap(cls)!r}, which has no name attribute")
+        named[name] = cls
+    return named
+
+
 def by_function_class(result: Any, bad: Bad, record: PluginRecord | None) -> dict[tuple[type, str], Any]:
     """``{(FunctionClass, backend_name): forward}``; a ``"module.Class"`` key still works, with a warning."""
     if not isinstance(result, Mapping):

@@ -248,6 +248,29 @@ def dezero_plug_transforms() -> Exports:
 
 
 @hookspec
+def dezero_plug_communicators() -> Sequence[type[Any]]:
+    """Provide communicators for data-parallel training (``dezero_plug.distributed``).
+
+    Called once, when the plugin registers. Return a list of
+    :class:`dezero_plug.distributed.Communicator` subclasses; each is
+    registered under its ``name`` (``"mpi"``). ``create_communicator()`` picks
+    the first whose ``launched()`` says this process was started by its
+    launcher (``mpiexec``), else a size-1 local one; ``create_communicator(name)``
+    asks for one by name. Import the transport (mpi4py ...) lazily, so that the
+    plugin loads, and says what to install, where it is missing.
+
+    Conflicts: two plugins providing one name is a conflict unless one is
+    ``override(cls, replaces="that_plugin")``.
+
+    Example::
+
+        @hookimpl
+        def dezero_plug_communicators():
+            return [MpiCommunicator]   # class MpiCommunicator(Communicator): name = "mpi" ...
+    """
+
+
+@hookspec
 def dezero_plug_op_samples() -> OpSamples:
     """Provide sample inputs for this plugin's functions, for the conformance kit.
 

@@ -126,6 +126,14 @@ KINDS: tuple[Kind, ...] = (
         target="dezero_plug.transforms",
     ),
     Kind(
+        "communicators",
+        "communicator",
+        "a list of Communicator subclasses, each under its name",
+        exports.by_class_name_attribute,
+        exports.check_callable,
+        base="dezero_plug.distributed:Communicator",
+    ),
+    Kind(
         "op_samples",
         "op sample list",
         "a dict {op_name: [OpSample, ...]}",

@@ -3,6 +3,7 @@
 Run: python examples/mnist.py [--model mlp|cnn] [--epochs 5] [--batch-size 100] [--plot curve.png]
                               [--gpu | --backend jax]
      python examples/mnist.py --synthetic      # generated MNIST-shaped data, for machines without the files
+     mpiexec -n 2 python examples/mnist.py --distributed [--synthetic]   # data-parallel over MPI ranks
 
 Without network, MNIST's four .gz files must be placed in the cache directory
 ($DEZERO_PLUG_CACHE_DIR or ~/.dezero); the error message says which and where.
@@ -16,6 +17,7 @@ import numpy as np
 import dezero_plug as dezero
 import dezero_plug.functions as F
 import dezero_plug.layers as L
+from dezero_plug import distributed
 from dezero_plug import optimizers
 from dezero_plug.datasets import MNIST
 from dezero_plug.models import MLP
@@ -73,18 +75,32 @@ def load(model_kind, synthetic):
     return train, test
 
 
-def run(model_kind="mlp", epochs=5, batch_size=100, lr=None, synthetic=False, gpu=False, verbose=True, backend=None):
-    """Train on ``backend`` (a name; the GPU one with ``gpu``); return (train loss, train accuracy, test accuracy)
-    per epoch."""
-    np.random.seed(0)
+def run(
+    model_kind="mlp",
+    epochs=5,
+    batch_size=100,
+    lr=None,
+    synthetic=False,
+    gpu=False,
+    verbose=True,
+    backend=None,
+    comm=None,
+):
+    """Train on ``backend`` (a name; the GPU one with ``gpu``), data-parallel over ``comm``'s ranks when given;
+    return (train loss, train accuracy, test accuracy) per epoch, averaged over ranks."""
+    comm = comm or distributed.LocalCommunicator()
+    distributed.seed_ranks(comm, 0)  # each rank its own stream (shuffling); weights come from rank 0
     backend = dezero.backends.gpu_backend() if gpu else backend
-    train_set, test_set = load(model_kind, synthetic)
-    train_loader = dezero.DataLoader(train_set, batch_size, backend=backend)
-    test_loader = dezero.DataLoader(test_set, batch_size, shuffle=False, backend=backend)
+    with comm.rank_zero_first():  # one download, on rank 0; the others read its cache
+        train_set, test_set = load(model_kind, synthetic)
+    train_shard = distributed.scatter_dataset(train_set, comm, seed=0)
+    test_shard = distributed.scatter_dataset(test_set, comm, shuffle=False)
+    train_loader = dezero.DataLoader(train_shard, batch_size // comm.size, backend=backend)
+    test_loader = dezero.DataLoader(test_shard, batch_size // comm.size, shuffle=False, backend=backend)
     model = CNN() if model_kind == "cnn" else MLP((1000, 10), activation=F.relu)
-    optimizer = (
-        optimizers.Adam(lr or 0.001).setup(model) if model_kind == "cnn" else optimizers.SGD(lr or 0.1).setup(model)
-    )
+    optimizer = optimizers.Adam(lr or 0.001) if model_kind == "cnn" else optimizers.SGD(lr or 0.1)
+    optimizer = distributed.create_multi_node_optimizer(optimizer, comm).setup(model)
+    verbose = verbose and comm.rank == 0  # progress on rank 0 only
     if backend is not None:
         model.to_backend(backend)
     history = []
@@ -104,7 +120,7 @@ def run(model_kind="mlp", epochs=5, batch_size=100, lr=None, synthetic=False, gp
             for x, t in test_loader:
                 test_acc += float(F.accuracy(model(x), t).data) * len(t)
                 m += len(t)
-        history.append((loss_sum / n, acc_sum / n, test_acc / m))
+        history.append(tuple(comm.allreduce(v) for v in (loss_sum / n, acc_sum / n, test_acc / m)))
         if verbose:
             print(
                 f"epoch {epoch + 1}: loss {history[-1][0]:.4f}, accuracy {history[-1][1]:.4f}, "
@@ -123,12 +139,18 @@ def main():
     parser.add_argument("--plot", help="write loss and accuracy curves to this image (needs matplotlib)")
     parser.add_argument("--gpu", action="store_true", help="train on the GPU backend (dezero-plug-cupy)")
     parser.add_argument("--backend", help="train on this backend, by name (jax, array_api_strict ...)")
+    parser.add_argument("--distributed", action="store_true", help="data-parallel over the ranks of mpiexec")
     args = parser.parse_args()
+    comm = distributed.create_communicator() if args.distributed else None
     try:
-        history = run(args.model, args.epochs, args.batch_size, args.lr, args.synthetic, args.gpu, backend=args.backend)
+        history = run(
+            args.model, args.epochs, args.batch_size, args.lr, args.synthetic, args.gpu, backend=args.backend, comm=comm
+        )
     except DownloadError as exc:
         raise SystemExit(f"MNIST is not available: {exc}\nOr run with --synthetic.") from None
-    if args.plot:
+    if comm is not None and comm.rank == 0:
+        print(f"trained on {comm.size} rank(s) with {type(comm).__name__}")
+    if args.plot and (comm is None or comm.rank == 0):
         import matplotlib
 
         matplotlib.use("Agg")

@@ -243,9 +243,9 @@ def test_adding_a_kind_in_one_place_only_fails_the_consistency_check():
     from dezero_plug import hookspecs
     from dezero_plug import kinds
 
-    planted = dataclasses.replace(kinds.KINDS[1], name="communicators", noun="communicator")
+    planted = dataclasses.replace(kinds.KINDS[1], name="schedulers", noun="scheduler")
     assert kind_problems((*kinds.KINDS, planted), hookspecs) == [
-        "kind 'communicators' has no hookspec dezero_plug_communicators"
+        "kind 'schedulers' has no hookspec dezero_plug_schedulers"
     ]
     specs = types.SimpleNamespace(**vars(hookspecs), dezero_plug_function_hooks=lambda: None)
     assert kind_problems(kinds.KINDS, specs) == ["hookspec dezero_plug_function_hooks has no entry in the kinds table"]

