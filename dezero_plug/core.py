@@ -13,6 +13,7 @@ import contextvars
 import heapq
 import itertools
 import weakref
+from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
@@ -175,8 +176,12 @@ class Variable:
 
         Functions are visited from the highest generation down (a heap, so a
         wide graph costs n log n). With ``create_graph=True`` the backward pass
-        is itself recorded, so ``x.grad.backward()`` gives second derivatives.
-        Gradients of intermediate variables are dropped unless ``retain_grad``.
+        is itself recorded (each op's differentiable ``backward``), so
+        ``x.grad.backward()`` gives second derivatives. Without it, an op that
+        has a ``backward_arrays`` runs that instead, on raw arrays, and
+        gradients are accumulated as raw arrays, each wrapped in a Variable once,
+        at the end. Gradients of intermediate variables are dropped unless
+        ``retain_grad``.
         """
         if self.grad is None:
             self.grad = Variable(backends.backend_of(self.data).xp.ones_like(self.data))
@@ -185,31 +190,40 @@ class Variable:
         heap = [(-self.creator.generation, 0, self.creator)]
         seen = {self.creator}
         tie = itertools.count(1)
+        raw: list[Variable] = []  # variables whose .grad this pass left as a raw array: wrapped at the end
         token = _enable_backprop.set(create_graph)
         try:
             while heap:
                 f = heapq.heappop(heap)[2]
+                on_arrays = None if create_graph else type(f).backward_arrays
                 gys = []
                 for ref in f.outputs:
                     y = ref()
-                    gys.append(None if y is None else y.grad)  # an output nobody holds any more: no gradient
-                gxs = f.backward(*gys)
+                    g = None if y is None else y.grad  # an output nobody holds any more: no gradient
+                    if on_arrays is not None:
+                        g = g.data if isinstance(g, Variable) else g
+                    elif g is not None and not isinstance(g, Variable):  # raw, from an op before: wrap it
+                        g = Variable(constants.as_output(f, g, (g,)))
+                    gys.append(g)
+                gxs = on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
                 if type(gxs) is not tuple:
                     gxs = (gxs,)
                 for x, gx, needed in zip(f.inputs, gxs, f.needs_input_grad):
                     if gx is None or not needed:
                         continue
-                    if not isinstance(gx, Variable):
-                        gx = Variable(gx)
-                    if x.data is not None and gx.data.shape != x.data.shape:
-                        raise _backward_bug(f, x, gx)
-                    if x.grad is None:
-                        x.grad = gx
-                    elif create_graph:
-                        x.grad = x.grad + gx  # type: ignore[operator]  # "+" is bound by a plugin
+                    if create_graph:
+                        if not isinstance(gx, Variable):
+                            gx = Variable(gx)
+                        _check_grad_shape(f, x, gx.data)
+                        x.grad = gx if x.grad is None else x.grad + gx  # type: ignore[operator]  # "+" is a plugin's
                     else:
-                        total = x.grad.data + gx.data
-                        x.grad = Variable(constants.as_output(f, total, (gx.data,)))
+                        g = gx.data if isinstance(gx, Variable) else gx
+                        _check_grad_shape(f, x, g)
+                        if x.grad is None:
+                            x.grad = g
+                        else:
+                            x.grad = (x.grad.data if isinstance(x.grad, Variable) else x.grad) + g
+                        raw.append(x)
                     c = x.creator
                     if c is not None and c not in seen:
                         seen.add(c)
@@ -221,6 +235,9 @@ class Variable:
                             y.grad = None
         finally:
             _enable_backprop.reset(token)
+            for x in raw:  # the same variable may be listed more than once: wrap once
+                if x.grad is not None and not isinstance(x.grad, Variable):
+                    x.grad = Variable(constants.as_output(x.creator or self.creator, x.grad, (x.grad,)))
 
 
 class Parameter(Variable):
@@ -305,6 +322,12 @@ class Function:
         """Return the gradient of each input, built from differentiable functions."""
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
+    # Optional: the same gradients on raw arrays (``gys`` raw arrays or None; return raw arrays or
+    # None), for a backward that records nothing (create_graph=False). The differentiable
+    # ``backward`` stays the one used for higher-order derivatives; the conformance kit checks
+    # that the two agree.
+    backward_arrays: Callable[..., Any] | None = None
+
     @property
     def op_name(self) -> str:
         """The op's name in messages: the class name in snake_case (``SoftmaxCrossEntropy`` ...)."""
@@ -370,9 +393,11 @@ def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...]
     return tuple(wrapped), tuple(arrays), (needed if True in needed else None), generation
 
 
-def _backward_bug(f: Function, x: Variable, gx: Variable) -> ValueError:
-    i = next(i for i, v in enumerate(f.inputs) if v is x)
-    return ValueError(
-        f"Function `{type(f).__name__}` has a bug: backward returned a grad of shape "
-        f"{tuple(gx.data.shape)} for input {i} of shape {tuple(x.data.shape)}"
-    )
+def _check_grad_shape(f: Function, x: Variable, g: Any) -> None:
+    """Blame the op whose backward returned a gradient of another shape than its input's."""
+    if x.data is not None and g.shape != x.data.shape:
+        i = next(i for i, v in enumerate(f.inputs) if v is x)
+        raise ValueError(
+            f"Function `{type(f).__name__}` has a bug: backward returned a grad of shape "
+            f"{tuple(g.shape)} for input {i} of shape {tuple(x.data.shape)}"
+        )

@@ -297,3 +297,45 @@ def test_each_failure_kind_says_which_it_is_and_shows_the_worst_element(backend,
 
     with pytest.raises(AssertionError, match=expected):
         check(halved, [backend.from_numpy(np.array([0.5, 1.5, -2.0]))], backend=backend)
+
+
+PLAIN_BUG = '''
+from dezero_plug import Function, hookimpl
+from dezero_plug.testing import OpSample
+
+
+class Twice(Function):
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, gy):
+        return 2 * gy
+
+    def backward_arrays(self, gy):
+        return 3 * gy                    # the planted bug: only the plain (raw-array) backward is wrong
+
+
+def twice(x):
+    """2 x, with a wrong plain backward."""
+    return Twice()(x)
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [twice]
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    return {"twice": [OpSample((2, 3))]}
+'''
+
+
+def test_a_plain_backward_that_disagrees_with_the_differentiable_one_fails(pytester, monkeypatch):
+    monkeypatch.delenv("DEZERO_PLUG_BACKEND", raising=False)
+    pytester.makepyfile(twice=PLAIN_BUG)
+    pytester.makeconftest("import dezero_plug, twice\ndezero_plug.plugin_manager.register(twice)\n")
+    result = pytester.runpytest_subprocess("--dezero-plug-conformance", "--dezero-plug-conformance-plugins=twice", "-v")
+    result.stdout.fnmatch_lines(["*test_plain_and_differentiable_backward_agree?twice:twice:0? FAILED*"])
+    result.stdout.fnmatch_lines(["*plain and differentiable backward of twice disagree: gradient of input 0 differs*"])
+    result.stdout.fnmatch_lines(["*test_double_backward?twice:twice:0? PASSED*"])  # the graph backward is right

@@ -32,6 +32,10 @@ class Sigmoid(Function):
         y = self.outputs[0]()
         return gy * y * (1 - y)  # d sigmoid/dx = y (1 - y)
 
+    def backward_arrays(self, gy):
+        y = self.outputs[0]().data
+        return gy * y * (1 - y)
+
 
 def sigmoid(x: VariableLike) -> Variable:
     """Elementwise logistic function ``1 / (1 + exp(-x))``, computed stably."""
@@ -51,6 +55,10 @@ class ReLU(Function):
     def backward(self, gy):
         (x,) = self.inputs
         return ReLUGrad(x.data > 0)(gy)
+
+    def backward_arrays(self, gy):
+        x = self.inputs[0].data
+        return gy * get_array_module(gy).astype(x > 0, gy.dtype)
 
 
 class ReLUGrad(Function):

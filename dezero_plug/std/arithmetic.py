@@ -15,6 +15,7 @@ from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug.std.broadcast import sum_to
+from dezero_plug.std.broadcast import sum_to_array
 from dezero_plug.testing import OpSample
 
 dezero_plug_requires = ("broadcast",)
@@ -24,6 +25,10 @@ VariableLike = Any  # a Variable, an array of a registered backend, or a Python 
 
 def _unbroadcast(gx: Variable, shape: tuple[int, ...]) -> Variable:
     return gx if gx.shape == shape else sum_to(gx, shape)
+
+
+def _unbroadcast_array(gx: Any, shape: tuple[int, ...]) -> Any:
+    return gx if gx.shape == shape else sum_to_array(gx, shape)
 
 
 class Add(Function):
@@ -38,6 +43,11 @@ class Add(Function):
         if self.shapes is None:
             return gy, gy
         return _unbroadcast(gy, self.shapes[0]), _unbroadcast(gy, self.shapes[1])
+
+    def backward_arrays(self, gy):
+        if self.shapes is None:
+            return gy, gy
+        return _unbroadcast_array(gy, self.shapes[0]), _unbroadcast_array(gy, self.shapes[1])
 
 
 def add(x0: VariableLike, x1: VariableLike) -> Variable:
@@ -64,6 +74,13 @@ class Sub(Function):
         x0, x1 = self.inputs
         return _unbroadcast(gy, x0.shape), _unbroadcast(-gy, x1.shape)
 
+    def backward_arrays(self, gy):
+        x0, x1 = self.inputs
+        need0, need1 = self.needs_input_grad
+        return (_unbroadcast_array(gy, x0.shape) if need0 else None), (
+            _unbroadcast_array(-gy, x1.shape) if need1 else None
+        )
+
 
 def sub(x0: VariableLike, x1: VariableLike) -> Variable:
     """Elementwise ``x0 - x1`` with numpy broadcasting (``Variable.__sub__``)."""
@@ -86,6 +103,13 @@ class Mul(Function):
         gx1 = _unbroadcast(gy * x0, x1.shape) if need1 else None
         return gx0, gx1
 
+    def backward_arrays(self, gy):
+        x0, x1 = self.inputs
+        need0, need1 = self.needs_input_grad
+        gx0 = _unbroadcast_array(gy * x1.data, x0.shape) if need0 else None
+        gx1 = _unbroadcast_array(gy * x0.data, x1.shape) if need1 else None
+        return gx0, gx1
+
 
 def mul(x0: VariableLike, x1: VariableLike) -> Variable:
     """Elementwise ``x0 * x1`` with numpy broadcasting (``Variable.__mul__``, ``__rmul__``)."""
@@ -101,6 +125,13 @@ class Div(Function):
         need0, need1 = self.needs_input_grad
         gx0 = _unbroadcast(gy / x1, x0.shape) if need0 else None
         gx1 = _unbroadcast(gy * (-x0 / x1**2), x1.shape) if need1 else None  # d(a/b)/db = -a/b^2
+        return gx0, gx1
+
+    def backward_arrays(self, gy):
+        x0, x1 = self.inputs[0].data, self.inputs[1].data
+        need0, need1 = self.needs_input_grad
+        gx0 = _unbroadcast_array(gy / x1, x0.shape) if need0 else None
+        gx1 = _unbroadcast_array(gy * (-x0 / (x1 * x1)), x1.shape) if need1 else None
         return gx0, gx1
 
 
@@ -121,6 +152,9 @@ class Neg(Function):
     def backward(self, gy):
         return -gy
 
+    def backward_arrays(self, gy):
+        return -gy
+
 
 def neg(x: VariableLike) -> Variable:
     """Elementwise ``-x`` (``Variable.__neg__``)."""
@@ -138,6 +172,9 @@ class Pow(Function):
         (x,) = self.inputs
         c = self.c
         return c * x ** (c - 1) * gy  # d/dx x**c = c·x**(c-1)
+
+    def backward_arrays(self, gy):
+        return self.c * self.inputs[0].data ** (self.c - 1) * gy
 
 
 def pow(x: VariableLike, c: float) -> Variable:

@@ -78,6 +78,11 @@ class Sum(Function):
         gy = reshape_sum_backward(gy, x.shape, self.axis, self.keepdims)
         return broadcast_to(gy, x.shape)
 
+    def backward_arrays(self, gy):
+        x = self.inputs[0]
+        xp = get_array_module(gy)
+        return xp.broadcast_to(xp.reshape(gy, sum_backward_shape(gy.shape, x.shape, self.axis, self.keepdims)), x.shape)
+
 
 def sum(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     """Sum over ``axis`` (all axes when None), keeping reduced axes as 1 when ``keepdims``.
@@ -101,6 +106,9 @@ class SumTo(Function):
         (x,) = self.inputs
         return broadcast_to(gy, x.shape)
 
+    def backward_arrays(self, gy):
+        return get_array_module(gy).broadcast_to(gy, self.inputs[0].shape)
+
 
 def sum_to(x: VariableLike, shape: tuple[int, ...]) -> Variable:
     """Sum ``x`` down to ``shape`` (the inverse of broadcasting); returns ``x`` when shapes match."""
@@ -121,6 +129,9 @@ class BroadcastTo(Function):
     def backward(self, gy):
         (x,) = self.inputs
         return sum_to(gy, x.shape)
+
+    def backward_arrays(self, gy):
+        return sum_to_array(gy, self.inputs[0].shape)
 
 
 def broadcast_to(x: VariableLike, shape: tuple[int, ...]) -> Variable:

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import Config
 from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
@@ -58,6 +57,14 @@ class MatMul(Function):
         gW = sum_to(matmul(_mT(x), gy), W.shape) if need_W else None  # d(xW)/dW = x^T gy
         return gx, gW
 
+    def backward_arrays(self, gy):
+        x, W = self.inputs[0].data, self.inputs[1].data
+        need_x, need_W = self.needs_input_grad
+        xp = get_array_module(gy)
+        gx = sum_to_array(xp.matmul(gy, xp.matrix_transpose(W)), x.shape) if need_x else None
+        gW = sum_to_array(xp.matmul(xp.matrix_transpose(x), gy), W.shape) if need_W else None
+        return gx, gW
+
 
 def matmul(x: VariableLike, W: VariableLike) -> Variable:
     """Matrix product ``x @ W`` of 2-D inputs (or batches of matrices, broadcast like numpy).
@@ -81,8 +88,6 @@ class Linear(Function):
     def backward(self, gy):
         x, W = self.inputs[:2]
         needs = self.needs_input_grad
-        if not Config.enable_backprop:  # a plain backward records nothing: raw products, no op objects
-            return _linear_backward_raw(x.data, W.data, gy.data, self.inputs[2:], needs)
         gx = matmul(gy, W.T) if needs[0] else None
         gW = matmul(x.T, gy) if needs[1] else None
         if len(self.inputs) == 2:
@@ -90,16 +95,15 @@ class Linear(Function):
         gb = sum_to(gy, self.inputs[2].shape) if needs[2] else None
         return gx, gW, gb
 
-
-def _linear_backward_raw(
-    x: Any, W: Any, g: Any, bias: tuple[Variable, ...], needs: tuple[bool, ...]
-) -> tuple[Any, ...]:
-    xp = get_array_module(g)
-    gx = Variable(xp.matmul(g, xp.matrix_transpose(W))) if needs[0] else None
-    gW = Variable(xp.matmul(xp.matrix_transpose(x), g)) if needs[1] else None
-    if not bias:
-        return gx, gW
-    return gx, gW, Variable(sum_to_array(g, bias[0].shape)) if needs[2] else None
+    def backward_arrays(self, gy):
+        x, W = self.inputs[0].data, self.inputs[1].data
+        needs = self.needs_input_grad
+        xp = get_array_module(gy)
+        gx = xp.matmul(gy, xp.matrix_transpose(W)) if needs[0] else None
+        gW = xp.matmul(xp.matrix_transpose(x), gy) if needs[1] else None
+        if len(self.inputs) == 2:
+            return gx, gW
+        return gx, gW, sum_to_array(gy, self.inputs[2].shape) if needs[2] else None
 
 
 def linear(x: VariableLike, W: VariableLike, b: VariableLike | None = None) -> Variable:

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import Config
 from dezero_plug import Function
 from dezero_plug import Variable
 from dezero_plug import hookimpl
@@ -99,15 +98,20 @@ class SoftmaxCrossEntropy(Function):
         picked = xp.take_along_axis(log_p, xp.expand_dims(t, axis=1), axis=1)
         return -xp.sum(picked) / x.shape[0]
 
-    def backward(self, gy):
+    def _onehot(self) -> Any:
         x, t = self.inputs
         xp = get_array_module(x.data)
         classes = xp.arange(x.shape[1], device=t.data.device)
-        onehot = xp.astype(xp.expand_dims(t.data, axis=1) == classes, x.dtype)  # x's dtype: no float64 drift
-        if not Config.enable_backprop:  # a plain backward records nothing: one pass over raw arrays
-            log_p = self.log_p if self.log_p is not None else x.data - logsumexp(x.data, axis=1)
-            return Variable((xp.exp(log_p) - onehot) * (gy.data / x.shape[0])), None
-        return (softmax(x) - onehot) * (gy / x.shape[0]), None  # differentiable: double backprop
+        return xp.astype(xp.expand_dims(t.data, axis=1) == classes, x.dtype)  # x's dtype: no float64 drift
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return (softmax(x) - self._onehot()) * (gy / x.shape[0]), None  # differentiable: double backprop
+
+    def backward_arrays(self, gy):
+        x = self.inputs[0].data
+        log_p = self.log_p if self.log_p is not None else x - logsumexp(x, axis=1)  # a kernel may keep none
+        return (get_array_module(x).exp(log_p) - self._onehot()) * (gy / x.shape[0]), None
 
 
 def softmax_cross_entropy(x: VariableLike, t: Any) -> Variable:

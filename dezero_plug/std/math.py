@@ -30,6 +30,9 @@ class Exp(Function):
         y = self.outputs[0]()
         return gy * y  # d/dx e^x = e^x
 
+    def backward_arrays(self, gy):
+        return gy * self.outputs[0]().data
+
 
 def exp(x: VariableLike) -> Variable:
     """Elementwise ``e ** x``; same shape and dtype as ``x``."""
@@ -44,6 +47,9 @@ class Log(Function):
         (x,) = self.inputs
         return gy / x  # d/dx log x = 1/x
 
+    def backward_arrays(self, gy):
+        return gy / self.inputs[0].data
+
 
 def log(x: VariableLike) -> Variable:
     """Elementwise natural logarithm (``x > 0``); same shape and dtype as ``x``."""
@@ -57,6 +63,10 @@ class Sin(Function):
     def backward(self, gy):
         (x,) = self.inputs
         return gy * cos(x)
+
+    def backward_arrays(self, gy):
+        x = self.inputs[0].data
+        return gy * get_array_module(x).cos(x)
 
 
 def sin(x: VariableLike) -> Variable:
@@ -77,6 +87,10 @@ class Cos(Function):
         (x,) = self.inputs
         return gy * -sin(x)
 
+    def backward_arrays(self, gy):
+        x = self.inputs[0].data
+        return -gy * get_array_module(x).sin(x)
+
 
 def cos(x: VariableLike) -> Variable:
     """Elementwise cosine."""
@@ -90,6 +104,10 @@ class Tanh(Function):
     def backward(self, gy):
         y = self.outputs[0]()
         return gy * (1 - y * y)  # d tanh(x)/dx = 1 - tanh(x)^2
+
+    def backward_arrays(self, gy):
+        y = self.outputs[0]().data
+        return gy * (1 - y * y)
 
 
 def tanh(x: VariableLike) -> Variable:
@@ -105,6 +123,9 @@ class Square(Function):
         (x,) = self.inputs
         return gy * 2 * x
 
+    def backward_arrays(self, gy):
+        return gy * 2 * self.inputs[0].data
+
 
 def square(x: VariableLike) -> Variable:
     """Elementwise ``x ** 2``."""
@@ -118,6 +139,9 @@ class Sqrt(Function):
     def backward(self, gy):
         y = self.outputs[0]()
         return gy / (2 * y)  # d/dx sqrt(x) = 1 / (2 sqrt(x))
+
+    def backward_arrays(self, gy):
+        return gy / (2 * self.outputs[0]().data)
 
 
 def sqrt(x: VariableLike) -> Variable:

@@ -38,6 +38,9 @@ class Reshape(Function):
         (x,) = self.inputs
         return reshape(gy, x.shape)
 
+    def backward_arrays(self, gy):
+        return get_array_module(gy).reshape(gy, self.inputs[0].shape)
+
 
 def reshape(x: VariableLike, shape: tuple[int, ...]) -> Variable:
     """``x`` with a new ``shape`` of the same size (one entry may be -1); ``x`` itself when unchanged.
@@ -69,6 +72,13 @@ class Transpose(Function):
         n = len(self.axes)
         inverse = tuple(sorted(range(n), key=lambda i: self.axes[i] % n))
         return transpose(gy, inverse)
+
+    def backward_arrays(self, gy):
+        n = gy.ndim
+        inverse = (
+            tuple(range(n))[::-1] if self.axes is None else tuple(sorted(range(n), key=lambda i: self.axes[i] % n))
+        )
+        return get_array_module(gy).permute_dims(gy, inverse)
 
 
 def transpose(x: VariableLike, axes: tuple[int, ...] | None = None) -> Variable:

@@ -32,7 +32,7 @@ def _skip_without_float64(sample: OpSample, backend: Any) -> None:
 
 
 def _run(
-    op: str, sample: OpSample, backend: Any, dtype: str | None = None, backward: bool = True
+    op: str, sample: OpSample, backend: Any, dtype: str | None = None, backward: bool = True, create_graph: bool = False
 ) -> tuple[list[Variable], list[Any]]:
     """Call the op on the sample's inputs on ``backend``; then (``backward``) backprop ones through the sum."""
     made = sample.make_inputs(dtype=dtype)
@@ -52,7 +52,7 @@ def _run(
         if term is not None:
             total = term if total is None else total + term
     if total is not None and total.creator is not None:
-        total.backward()
+        total.backward(create_graph=create_graph)
     return outputs, inputs
 
 
@@ -105,6 +105,27 @@ def test_double_backward(op_case_double: tuple[str, str, str, OpSample], dezero_
     _skip_without_float64(sample, backend)
     made = [backend.from_numpy(x) if isinstance(x, np.ndarray) else x for x in sample.make_inputs()]
     check_double_backward(_callable(op, sample), made, argnums=sample.grad, backend=backend)
+
+
+def test_plain_and_differentiable_backward_agree(
+    op_case: tuple[str, str, str, OpSample], dezero_plug_backend: Any
+) -> None:
+    """``backward()`` (an op's ``backward_arrays`` where it has one) and ``backward(create_graph=True)``
+    (its differentiable ``backward``) give the same gradients."""
+    _, op, _, sample = op_case
+    backend = dezero_plug_backend
+    _skip_without_float64(sample, backend)
+    if not sample.grad:
+        pytest.skip("no input of the sample takes a gradient")
+    _, plain_inputs = _run(op, sample, backend)
+    _, graph_inputs = _run(op, sample, backend, create_graph=True)
+    atol, rtol, _ = TOLERANCES.get(sample.dtype, TOLERANCES["float64"])
+    for i in sample.grad:
+        plain, graph = plain_inputs[i].grad, graph_inputs[i].grad
+        assert (plain is None) == (graph is None), f"{op}: input {i} got a gradient from only one of the backwards"
+        if plain is not None:
+            label = f"plain and differentiable backward of {op} disagree: gradient of input {i}"
+            compare(label, backend.to_numpy(graph.data), backend.to_numpy(plain.data), atol, rtol, ("graph", "plain"))
 
 
 def test_backends_agree(op_case: tuple[str, str, str, OpSample], dezero_plug_backend: Any) -> None:

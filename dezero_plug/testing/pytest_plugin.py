@@ -112,7 +112,7 @@ def functions_without_samples(config: pytest.Config) -> list[str]:
 
 
 CONFORMANCE_TESTS = {"test_forward", "test_float32_in_float32_out", "test_backward", "test_double_backward"}
-CONFORMANCE_TESTS |= {"test_backends_agree"}
+CONFORMANCE_TESTS |= {"test_backends_agree", "test_plain_and_differentiable_backward_agree"}
 NOT_OPS = {"as_array", "as_variable"}  # kernel helpers DeZero's F re-exports: they make no graph
 
 
