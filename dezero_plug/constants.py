@@ -26,12 +26,13 @@ if TYPE_CHECKING:
 
 SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
 # (array type, dtype, scalar type) -> (the array's backend, the dtype a Python scalar takes there: None for
-# its own default). Kept across registry refreshes: a backend object stays valid while its arrays exist.
-_SCALAR_DTYPES: dict[tuple[Any, Any, type], tuple[Any, Any]] = {}
+# its own default, whether constants are shared: immutable arrays). Kept across registry refreshes: a
+# backend object stays valid while its arrays exist.
+_SCALAR_DTYPES: dict[tuple[Any, Any, type], tuple[Any, Any, bool]] = {}
 # (scalar key, value, device) -> the constant array, for backends whose arrays are immutable
 _SHARED_CONSTANTS: dict[tuple[Any, Any, Any], Any] = {}
 # output type that is not an array (numpy's scalars: np.sin of a 0-d array is np.float64) -> its converter
-_OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
+OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
 
 
 def scalar_constant(value: Any, ref: Any) -> Any:
@@ -45,17 +46,17 @@ def scalar_constant(value: Any, ref: Any) -> Any:
     if found is None:
         backend = backends.backend_of(ref)
         same = SCALAR_RANKS[type(value)] <= backends.dtype_rank(backend, ref.dtype)
-        found = _SCALAR_DTYPES[key] = (backend, ref.dtype if same else None)
-    backend, dtype = found
-    if backend.mutable_arrays:
+        found = _SCALAR_DTYPES[key] = (backend, ref.dtype if same else None, not backend.mutable_arrays)
+    backend, dtype, shared = found
+    if not shared:
         return backend.asarray(value, dtype, ref)
     shared_key = (key, value, ref.device)
-    shared = _SHARED_CONSTANTS.get(shared_key)
-    if shared is None:
+    constant = _SHARED_CONSTANTS.get(shared_key)
+    if constant is None:
         if len(_SHARED_CONSTANTS) >= 1024:
             _SHARED_CONSTANTS.clear()
-        shared = _SHARED_CONSTANTS[shared_key] = backend.asarray(value, dtype, ref)
-    return shared
+        constant = _SHARED_CONSTANTS[shared_key] = backend.asarray(value, dtype, ref)
+    return constant
 
 
 def constant_array(f: Function, i: int, x: Any, ref: Any) -> Any:
@@ -85,7 +86,7 @@ def check_same_backend(f: Function, xs: tuple[Any, ...]) -> None:
 
 def as_output(f: Function, y: Any, xs: tuple[Any, ...]) -> Any:
     """A forward output as an array of a registered backend (numpy scalars become 0-d arrays)."""
-    convert = _OUTPUT_COERCE.get(type(y))  # first: numpy's 0-d results are scalars on every call
+    convert = OUTPUT_COERCE.get(type(y))  # first: numpy's 0-d results are scalars on every call
     if convert is not None:
         return convert(y)
     if REGISTRY.owner(type(y)) is not None:
@@ -93,5 +94,5 @@ def as_output(f: Function, y: Any, xs: tuple[Any, ...]) -> Any:
     backend = backends.backend_of(xs[0]) if xs else backends.default_backend()
     if REGISTRY.owner(type(backend.xp.asarray(y))) is None:
         raise TypeError(f"Function `{type(f).__name__}` has a bug: forward returned {type(y).__name__}, not an array")
-    convert = _OUTPUT_COERCE[type(y)] = backend.xp.asarray
+    convert = OUTPUT_COERCE[type(y)] = backend.xp.asarray
     return convert(y)

@@ -299,8 +299,12 @@ class Function:
         ys = kernel(self, *xs) if kernel is not None else self.forward(*xs)
         if type(ys) is tuple:
             outputs: Any = [Variable(constants.as_output(self, y, xs)) for y in ys]
-        else:  # numpy's 0-d results are numpy scalars: as_output makes them arrays
-            outputs = Variable(ys if type(ys) in _REGISTRY.by_type else constants.as_output(self, ys, xs))
+        else:  # numpy's 0-d results are numpy scalars: made 0-d arrays by one dict lookup (as_output: the rest)
+            t = type(ys)
+            if t not in _REGISTRY.by_type:
+                convert = constants.OUTPUT_COERCE.get(t)
+                ys = convert(ys) if convert is not None else constants.as_output(self, ys, xs)
+            outputs = Variable(ys)
         if needs is not None and _enable_backprop.get():
             self.generation = generation
             self.inputs = inputs
