@@ -24,6 +24,11 @@ def show_plugins() -> None:
             if names:
                 shown = ", ".join(sorted(n if isinstance(n, str) else f"{n[0].__name__}@{n[1]}" for n in names))
                 print(f"    {kind}: {shown}")
+            if kind == "communicators":  # one that cannot run here says what to install
+                for name, cls in names.items():
+                    reason = cls.unavailable_reason()
+                    if reason is not None:
+                        print(f"    communicator {name} cannot run here: {reason}")
     for error in plugin_manager.conflicts.values():
         print(f"conflict: {error}")
 

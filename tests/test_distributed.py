@@ -109,3 +109,29 @@ def test_communicators_arrive_through_their_hook_and_are_validated():
     with pytest.raises(PluginValidationError, match=r"exports 'x' = <class 'int'>, which is not a subclass of"):
         plugin_manager.register(bad)
     assert issubclass(Loopback, Communicator)
+
+
+def test_the_plugins_command_says_what_a_communicator_that_cannot_run_needs(capsys):
+    class Unplugged(LocalCommunicator):
+        """A communicator whose transport is missing."""
+
+        name = "unplugged"
+
+        @classmethod
+        def unavailable_reason(cls):
+            return "its transport is not installed: pip install transport"
+
+    plugin = types.ModuleType("unpluggedplugin")
+    plugin.dezero_plug_communicators = hookimpl(lambda: [Unplugged])
+    plugin_manager.register(plugin)
+    try:
+        from dezero_plug.__main__ import main
+
+        main(["plugins"])
+        out = capsys.readouterr().out
+        assert "communicators: unplugged" in out
+        assert "communicator unplugged cannot run here: its transport is not installed: pip install transport" in out
+        with pytest.raises(RuntimeError, match=r"communicator 'unplugged' cannot run here: its transport"):
+            create_communicator("unplugged")
+    finally:
+        plugin_manager.unregister("unpluggedplugin")

@@ -95,3 +95,25 @@ def test_a_rank_whose_parameter_shapes_differ_is_reported_naming_the_parameter()
     assert rc != 0 and seconds < 30
     assert "bcast_data: parameter 'l0/W' has shape (5, 9) on rank 1 but (5, 8) on rank 0" in err
     assert "finished" not in out
+
+
+@pytest.mark.parametrize("backend", ["array_api_strict", "jax"])
+def test_gradients_of_another_backend_are_staged_through_the_host(backend, monkeypatch):
+    from dezero_plug import backends
+
+    reason = backends.get_backend(backend).unavailable_reason() if backend in backends.registered() else None
+    if backend not in backends.registered() or reason is not None:
+        pytest.skip(reason or f"the {backend} backend is not installed here")
+    monkeypatch.setenv("DEZERO_PLUG_JAX_X64", "1")  # float64 on jax too (the ranks' own interpreters)
+    rc, out, err, _ = mpiexec(2, "train_equal.py", "conv", "Adam", "float64", backend)
+    assert rc == 0 and "same" in out, out + err
+    digests = dict(re.findall(r"rank (\d) digest ([0-9a-f]{16})", out))
+    assert sorted(digests) == ["0", "1"] and len(set(digests.values())) == 1, out
+
+
+def test_a_gradient_missing_on_one_rank_counts_as_zeros_there_and_the_ranks_stay_equal():
+    rc, out, err, _ = mpiexec(2, "nonegrad.py")
+    assert rc == 0, err
+    found = re.findall(r"rank (\d) digest ([0-9a-f]{16}) moved (\w+)", out)
+    assert sorted(r for r, _, _ in found) == ["0", "1"], out
+    assert len({d for _, d, _ in found}) == 1 and {m for _, _, m in found} == {"True"}, out

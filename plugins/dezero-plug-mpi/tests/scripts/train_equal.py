@@ -2,7 +2,8 @@
 
 Prints, per rank, one line: ``rank R digest D`` (a hash of the parameters' bytes) and, on rank 0,
 ``same`` when the data-parallel parameters equal the one-process ones within the dtype's tolerance.
-Usage: train_equal.py MODEL(mlp|conv) OPTIMIZER(SGD|MomentumSGD|Adam) DTYPE(float64|float32)
+Usage: train_equal.py MODEL(mlp|conv) OPTIMIZER(SGD|MomentumSGD|Adam) DTYPE(float64|float32) [BACKEND]
+With BACKEND (array_api_strict, jax ...) the ranks train on it: gradients are staged through host memory.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from dezero_plug.distributed import create_communicator
 from dezero_plug.distributed import create_multi_node_optimizer
 
 model_kind, optimizer_name, dtype_name = sys.argv[1:4]
+backend = dz.backends.get_backend(sys.argv[4]) if len(sys.argv) > 4 else dz.backends.get_backend("numpy")
 dtype = np.dtype(dtype_name)
 STEPS, BATCH = 20, 12
 
@@ -60,20 +62,26 @@ xs = rng.standard_normal(shape).astype(dtype)
 ts = rng.integers(0, 3, size=(STEPS, BATCH))
 
 
-def train(model, optimizer, part):
+NUMPY = dz.backends.get_backend("numpy")
+
+
+def train(model, optimizer, part, on=NUMPY):
+    with dz.no_grad():
+        model(xs[0][part])  # lazy layers make their weights (on numpy, from the same seed on every rank)
+    model.to_backend(on)
     for x, t in zip(xs, ts):
-        loss = F.softmax_cross_entropy(model(x[part]), t[part])
+        loss = F.softmax_cross_entropy(model(on.from_numpy(x[part])), on.from_numpy(t[part]))
         model.cleargrads()
         loss.backward()
         optimizer.update()
-    return [p.data for p in model.params()]
+    return [on.to_numpy(p.data) for p in model.params()]
 
 
 comm = create_communicator()
 half = BATCH // comm.size
 mine = slice(comm.rank * half, (comm.rank + 1) * half)
 model = make_model()
-parallel = train(model, create_multi_node_optimizer(make_optimizer(), comm).setup(model), mine)
+parallel = train(model, create_multi_node_optimizer(make_optimizer(), comm).setup(model), mine, backend)
 digest = hashlib.sha256(b"".join(np.ascontiguousarray(p).tobytes() for p in parallel)).hexdigest()[:16]
 print(f"rank {comm.rank} digest {digest}", flush=True)
 if comm.rank == 0:
