@@ -17,6 +17,7 @@ from typing import Any
 from dezero_plug import backends
 from dezero_plug import core
 from dezero_plug.errors import PluginValidationError
+from dezero_plug.registry import REGISTRY
 
 if TYPE_CHECKING:
     from dezero_plug.kinds import Kind
@@ -28,6 +29,13 @@ Bad = Callable[[str], Exception]
 # The kernel's own Variable attributes: a plugin may not rebind them.
 KERNEL_ATTRIBUTES = frozenset(dir(core.Variable))
 _KERNEL_OWN = frozenset(core.Variable.__dict__) - {"__module__", "__doc__", "__array_priority__"}
+# The object protocol: binding these on Variable would change what every Variable is, not add an operation.
+OBJECT_PROTOCOL = frozenset(
+    "__getattribute__ __getattr__ __setattr__ __delattr__ __class__ __dict__ __slots__ __weakref__ __init__ "
+    "__new__ __init_subclass__ __subclasshook__ __eq__ __ne__ __hash__ __reduce__ __reduce_ex__ __getstate__ "
+    "__setstate__ __copy__ __deepcopy__ __dir__ __sizeof__ __format__ __del__ __array_ufunc__ "
+    "__array_priority__".split()
+)
 
 
 class Override:
@@ -74,6 +82,7 @@ def validate(kind: Kind, result: Any, record: PluginRecord) -> dict[Any, Any]:
         return {}
     items = kind.normalize(result, bad, record)
     base = _resolve_base(kind.base)
+    reserved = REGISTRY.reserved(kind) | kind.reserved_names
     for name, obj in items.items():
         if isinstance(obj, Override) and not kind.overridable:
             raise bad(f"wraps {name!r} in override(), but {kind.noun}s cannot be overridden")
@@ -84,6 +93,9 @@ def validate(kind: Kind, result: Any, record: PluginRecord) -> dict[Any, Any]:
             and not (isinstance(unwrap(obj), type) and issubclass(unwrap(obj), base))
         ):
             problem = f"exports {name!r} = {unwrap(obj)!r}, which is not a subclass of {kind.base}"
+        if problem is None and name in reserved and not (name in kind.reserved_names and record.source == "builtin"):
+            owner = "builtin plugins" if name in kind.reserved_names else kind.target
+            problem = f"exports {name!r}, a name reserved for {owner}: rename the export"
         if problem is not None:
             raise bad(problem)
     return items
@@ -192,7 +204,7 @@ def check_callable(name: Any, obj: Any) -> str | None:
 def check_variable_method(name: Any, obj: Any) -> str | None:
     if not isinstance(name, str) or not name.isidentifier():
         return f"exports the name {name!r}, which is not an identifier"
-    if name in KERNEL_ATTRIBUTES and not name.startswith("__") or name in _KERNEL_OWN:
+    if name in KERNEL_ATTRIBUTES and not name.startswith("__") or name in _KERNEL_OWN or name in OBJECT_PROTOCOL:
         return f"cannot rebind Variable.{name}: it belongs to the kernel"
     if not (callable(obj) or hasattr(obj, "__get__")):
         return f"binds Variable.{name} to {obj!r}, which is neither callable nor a descriptor"

@@ -43,6 +43,7 @@ class Kind:
     overridable: bool = True
     at_registration: bool = True
     lists_all: bool = True
+    reserved_names: frozenset[str] = frozenset()  # names only builtin plugins may export
 
     @property
     def hook(self) -> str:
@@ -58,6 +59,7 @@ KINDS: tuple[Kind, ...] = (
         "a list of dezero_plug.Backend instances",
         exports.by_backend_name,
         overridable=False,
+        reserved_names=frozenset({"numpy"}),
     ),
     Kind(
         "functions",

@@ -117,6 +117,13 @@ class Registry:
         """The exported names of ``kind``."""
         return self.exports.get(kind, {}).keys()
 
+    def reserved(self, kind: Kind) -> frozenset[str]:
+        """The names ``kind``'s target keeps for itself: every attribute the registry did not put there
+        (``layers.Parameter``, ``models.Model``, ``F.__getattr__``; Variable's own attributes)."""
+        if kind.target is None:
+            return frozenset()
+        return frozenset(vars(_resolve(kind.target))) - self._applied.get(kind.name, frozenset())
+
     def missing(self, kind: str, name: str, owner: Any) -> Any:
         """Called for a name ``owner`` (a namespace module or a Variable) lacks: a late name, or an error."""
         return self._explain(kind, name, owner)
@@ -134,8 +141,23 @@ class Registry:
         providers: dict[str, dict[Any, Any]],
         conflicts: dict[tuple[str, str], Exception],
     ) -> None:
-        """Make ``exports`` (kind -> {name: object}) what every table and namespace serves."""
+        """Make ``exports`` (kind -> {name: object}) what every table and namespace serves; all or nothing:
+        if an attribute cannot be set, the previous tables and attributes are put back and the error says which."""
         kinds = list(kinds)
+        previous = (self.exports, self.providers, self.conflicts)
+        try:
+            self._install(kinds, exports, providers, conflicts)
+        except Exception:
+            self._install(kinds, *previous)
+            raise
+
+    def _install(
+        self,
+        kinds: list[Kind],
+        exports: dict[str, dict[Any, Any]],
+        providers: dict[str, dict[Any, Any]],
+        conflicts: dict[tuple[str, str], Exception],
+    ) -> None:
         backends = dict(exports.get("backends", {}))
         kernels = dict(exports.get("kernels", {}))
         self.exports, self.providers, self.conflicts = exports, providers, conflicts
@@ -146,7 +168,10 @@ class Registry:
 
     def _apply(self, kind: str, target: Any, names: dict[str, Any], lists_all: bool) -> None:
         for name, obj in names.items():
-            setattr(target, name, obj)
+            try:
+                setattr(target, name, obj)
+            except (TypeError, AttributeError) as exc:
+                raise TypeError(f"cannot set {kind} {name!r} on {target!r}: {exc}") from exc
         if lists_all:
             target.__all__ = sorted(names)
         for name in self._applied.get(kind, frozenset()) - names.keys():

@@ -30,7 +30,7 @@ KERNEL = (
     "errors.py",
     "namespace.py",
 )
-KERNEL_BUDGET = 1350
+KERNEL_BUDGET = 1450
 
 
 def code_lines(path: Path) -> int:

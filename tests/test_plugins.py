@@ -491,3 +491,74 @@ def test_a_binary_op_with_a_scalar_on_either_side_records_the_same_graph():
         assert sum(isinstance(i, Variable) and i is x for i in y.creator.inputs) == 1
     (1.0 - x).backward()
     np.testing.assert_array_equal(x.grad.data, [-1.0, -1.0])
+
+
+# ---------------------------------------------------------------- hostile plugins (tests/fixtures/hostile)
+HOSTILE = {
+    "shadowlayer": "hook dezero_plug_layers exports 'Parameter', a name reserved for dezero_plug.layers",
+    "shadowmodel": "hook dezero_plug_models exports 'Model', a name reserved for dezero_plug.models",
+    "protocol": "cannot rebind Variable.__eq__: it belongs to the kernel",
+    "fakenumpy": "hook dezero_plug_backends exports 'numpy', a name reserved for builtin plugins",
+}
+
+
+def test_hostile_plugins_are_refused_naming_them_and_nothing_of_the_core_changes():
+    rc, out, err = run(
+        """
+        import numpy as np
+        import dezero_plug as dz
+        from dezero_plug import core, layers, models, backends
+        print(layers.Parameter is core.Parameter, models.Model.__module__, "__eq__" not in vars(core.Variable))
+        print(type(backends.get_backend("numpy")).__name__)
+        model = dz.models.MLP((3,))
+        model(np.ones((1, 2)))
+        print(len(list(model.params())))
+        print(sorted(n for n, r in dz.plugin_manager.records.items() if r.status == "failed"))
+    """,
+        "hostile",
+    )
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "True dezero_plug.models True"
+    assert lines[1] == "NumpyBackend"
+    assert lines[2] == "2"  # params() still finds the weights: training still trains
+    assert lines[3] == str(sorted(HOSTILE))
+    for name, message in HOSTILE.items():
+        assert f"plugin '{name}' (dezero-plug-{name} 0.1)" in err and message in err, (name, err)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_plugin_in_strict_mode_is_an_error(name):
+    others = ",".join(sorted(set(HOSTILE) - {name}))
+    rc, _, err = run("import dezero_plug", "hostile", DEZERO_PLUG_STRICT="1", DEZERO_PLUG_DISABLE=others)
+    assert rc != 0 and f"PluginError: plugin '{name}'" in err and HOSTILE[name] in err
+
+
+def test_registering_and_unregistering_while_other_threads_run_ops_never_fails():
+    import threading
+
+    errors, stop = [], threading.Event()
+
+    def work():
+        x = Variable(np.array([0.5, 1.0]))
+        while not stop.is_set():
+            try:
+                y = F.tanh(x * 2 + 1.0).sum()
+                y.backward()
+                x.cleargrad()
+            except Exception as exc:  # any error at all is the failure this test looks for
+                errors.append(repr(exc))
+                return
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(1000):
+            plugin_manager.register(_module("churn", dezero_plug_functions=lambda: [cube]))
+            plugin_manager.unregister("churn")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert errors == [] and not hasattr(F, "cube")
