@@ -260,7 +260,7 @@ class PluginManager:
         self.records[name] = record
         try:
             self.refresh(at_autoload=False)
-        except PluginConflictError:
+        except Exception:  # a conflict, or an attribute that cannot be set: the plugin leaves no trace
             self.unregister(name)
             raise
         return record

@@ -167,10 +167,12 @@ class Registry:
                 self._apply(kind.name, _resolve(kind.target), exports.get(kind.name, {}), kind.lists_all)
 
     def _apply(self, kind: str, target: Any, names: dict[str, Any], lists_all: bool) -> None:
+        applied = self._applied.get(kind, frozenset())
         for name, obj in names.items():
             try:
                 setattr(target, name, obj)
-            except (TypeError, AttributeError) as exc:
+            except (TypeError, AttributeError) as exc:  # the names set so far are undone by install
+                self._applied[kind] = applied | set(names).intersection(vars(target))
                 raise TypeError(f"cannot set {kind} {name!r} on {target!r}: {exc}") from exc
         if lists_all:
             target.__all__ = sorted(names)

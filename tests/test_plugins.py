@@ -562,3 +562,16 @@ def test_registering_and_unregistering_while_other_threads_run_ops_never_fails()
         for t in threads:
             t.join(timeout=30)
     assert errors == [] and not hasattr(F, "cube")
+
+
+def test_an_install_that_fails_halfway_is_undone_and_names_the_attribute():
+    def first(self):
+        """Set before the failing one."""
+
+    # __qualname__ passes validation (a dunder, callable), but a class only takes a string there
+    plugin = _module("halfway", dezero_plug_variable_methods=lambda: {"aaa_first": first, "__qualname__": first})
+    with pytest.raises(TypeError, match=r"cannot set variable_methods '__qualname__' on <class"):
+        plugin_manager.register(plugin)
+    assert "halfway" not in plugin_manager.names()
+    assert not hasattr(Variable, "aaa_first") and Variable.__qualname__ == "Variable"
+    assert F.tanh.__module__ == "dezero_plug.std.math" and (Variable(np.ones(2)) * 2).data.tolist() == [2.0, 2.0]
