@@ -1,4 +1,5 @@
-"""``python -m dezero_plug plugins|ops|backends``: what is installed, who provides each name, what runs here."""
+"""``python -m dezero_plug plugins|ops|backends``: what is installed, who provides each name, what runs here;
+``python -m dezero_plug new-plugin NAME``: a ready op-plugin distribution to start from."""
 
 from __future__ import annotations
 
@@ -66,8 +67,20 @@ COMMANDS = {"plugins": show_plugins, "ops": show_ops, "backends": show_backends}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dezero_plug", description=__doc__)
-    parser.add_argument("command", choices=sorted(COMMANDS), help="what to list")
+    parser.add_argument("command", choices=[*sorted(COMMANDS), "new-plugin"], help="what to list, or new-plugin")
+    parser.add_argument("name", nargs="?", help="new-plugin: the plugin's name (a lower-case identifier)")
     args = parser.parse_args(argv)
+    if args.command == "new-plugin":
+        from dezero_plug.scaffold import new_plugin
+
+        if not args.name:
+            parser.error("new-plugin needs a NAME: python -m dezero_plug new-plugin NAME")
+        try:
+            root = new_plugin(args.name)
+        except ValueError as exc:
+            parser.error(str(exc))
+        print(f"wrote {root}/: pip install ./{args.name} && pytest {args.name}/tests")
+        return 0
     COMMANDS[args.command]()
     return 0
 

@@ -1,7 +1,10 @@
-"""python -m dezero_plug plugins|ops|backends."""
+"""python -m dezero_plug plugins|ops|backends|new-plugin."""
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 
 def cli(*args):
@@ -35,3 +38,46 @@ def test_backends_says_which_run_here():
 def test_unknown_command_is_a_usage_error():
     done = subprocess.run([sys.executable, "-m", "dezero_plug", "opz"], capture_output=True, text=True)
     assert done.returncode == 2 and "invalid choice: 'opz'" in done.stderr
+
+
+@pytest.mark.backend("numpy")
+def test_new_plugin_writes_a_distribution_that_installs_and_passes_its_own_kit(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
+    made = subprocess.run(
+        [sys.executable, "-m", "dezero_plug", "new-plugin", "demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert made.returncode == 0 and "wrote demo/" in made.stdout, made.stderr
+    site = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, installed.stderr
+    env["PYTHONPATH"] = os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])
+    tested = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "demo/tests"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert tested.returncode == 0 and "2 passed" in tested.stdout, tested.stdout + tested.stderr
+
+
+def test_new_plugin_refuses_a_name_that_is_not_an_identifier(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "dezero_plug", "new-plugin", "My-Plugin"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "'My-Plugin' is not a plugin name" in done.stderr
