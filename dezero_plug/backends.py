@@ -168,6 +168,8 @@ def find_backend(array_type: type) -> Backend | None:
 
 def _resolve(array_type: type) -> Backend:
     backend = REGISTRY.owner(array_type)
+    if backend is None and issubclass(array_type, np.generic):
+        return default_backend()  # a numpy scalar where a 0-d array was meant (x.data = x.data - lr * g)
     if backend is None:
         raise TypeError(
             f"expected an array of a registered backend ({accepted_types()}); "

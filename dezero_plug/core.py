@@ -92,7 +92,7 @@ class Variable:
 
     def __init__(self, data: Any, name: str | None = None) -> None:
         if data is not None and type(data) not in _REGISTRY.by_type:
-            _check_data(data)
+            data = _checked_data(data)
         self.data = data
         self.name = name
         self.grad: Variable | None = None
@@ -244,12 +244,19 @@ class Parameter(Variable):
     """A Variable that layers collect as a trainable parameter."""
 
 
-def _check_data(data: Any) -> None:
+def _checked_data(data: Any) -> Any:
+    """``data`` for a Variable (off the hot path: only types not seen before get here).
+
+    A numpy scalar (a 0-d result, or ``x.data - lr * g`` on a 0-d Variable) becomes a 0-d array.
+    """
+    if isinstance(data, backends.np.generic):
+        return backends.np.asarray(data)
     if _REGISTRY.owner(type(data)) is None:
         raise TypeError(
             f"Variable data must be an array of a registered backend ({backends.accepted_types()}) "
             f"or None; got {type(data).__name__}. Wrap it first: Variable(np.array({data!r}))"
         )
+    return data
 
 
 def as_array(x: Any, array_module: Any = None) -> Any:

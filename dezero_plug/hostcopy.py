@@ -41,7 +41,8 @@ class HostCopyPrimitives:
 
     def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None, device: Any = None) -> Any:
         """Samples of ``distribution`` ("uniform" in [0, 1) or "normal") from numpy's global generator."""
-        out = self.from_numpy(np.random.rand(*shape) if distribution == "uniform" else np.random.randn(*shape), device)
+        drawn = np.random.rand(*shape) if distribution == "uniform" else np.random.randn(*shape)
+        out = self.from_numpy(np.asarray(drawn), device)  # shape (): numpy draws a Python float
         return out if dtype is None else self.xp.astype(out, dtype)
 
     def _index(self, index: Any) -> Any:

@@ -8,6 +8,7 @@ reduction.py, because their backwards need arithmetic.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from dezero_plug import Function
@@ -24,14 +25,24 @@ Axis = int | tuple[int, ...] | None
 
 
 def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
-    """``axis`` as a tuple of non-negative ints; a ValueError names the op when it is out of range."""
+    """``axis`` (an int, numpy integer or tuple of them) as a tuple of non-negative ints, or None for all.
+
+    A 0-d input takes axis 0 or -1 and gives None: reducing it over "its one axis" leaves it as is.
+
+    Raises:
+        TypeError: ``axis`` is not integer, naming the op.
+        ValueError: an axis out of range, naming the op and the input's number of dimensions.
+    """
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    try:
+        axes = tuple(operator.index(a) for a in axis) if isinstance(axis, (tuple, list)) else (operator.index(axis),)
+    except TypeError:
+        raise TypeError(f"{op}: axis must be an int or a tuple of ints; got {axis!r}") from None
     for a in axes:
         if not (-ndim <= a < ndim or (ndim == 0 and a in (0, -1))):
             raise ValueError(f"{op}: axis {axis!r} is out of range for an input of {ndim} dimension(s)")
-    return tuple(a % ndim if ndim else 0 for a in axes)
+    return tuple(a % ndim for a in axes) if ndim else None
 
 
 def sum_backward_shape(

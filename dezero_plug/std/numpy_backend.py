@@ -71,7 +71,7 @@ class NumpyBackend(Backend):
         return out
 
     def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None, device: Any = None) -> np.ndarray:
-        out = np.random.rand(*shape) if distribution == "uniform" else np.random.randn(*shape)
+        out = np.asarray(np.random.rand(*shape) if distribution == "uniform" else np.random.randn(*shape))
         return out if dtype is None else out.astype(dtype)
 
 
