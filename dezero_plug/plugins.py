@@ -68,6 +68,7 @@ BUILTIN_PLUGINS = (
     "datasets",
 )
 ESSENTIAL_PLUGINS = ("numpy_backend",)
+DATA_PROPERTIES = frozenset({"shape", "ndim", "size", "dtype"})  # Variable's properties that read .data
 
 
 @dataclasses.dataclass
@@ -378,8 +379,17 @@ class PluginManager:
         self.settle()
         if name in REGISTRY.exports.get(kind, {}):
             return getattr(owner, name) if not isinstance(owner, ModuleType) else REGISTRY.exports[kind][name]
-        extra = exports.KERNEL_ATTRIBUTES if kind == "variable_methods" else frozenset()
-        raise self._explain(kind, name, message, extra)
+        if kind == "variable_methods" and getattr(owner, "data", 0) is None and name in DATA_PROPERTIES:
+            error: Exception = AttributeError(  # a kernel property that failed on None data, not a missing name
+                f"{message}: this {type(owner).__name__} holds no data yet (None); "
+                "a lazy Parameter gets its data at the first forward of its layer"
+            )
+        else:
+            extra = exports.KERNEL_ATTRIBUTES if kind == "variable_methods" else frozenset()
+            error = self._explain(kind, name, message, extra)
+        if isinstance(error, AttributeError):
+            error.obj = owner  # Python adds no second "Did you mean" to an error that already has its context
+        raise error
 
     def _explain(self, kind: str, name: str, message: str, extra: frozenset[str] = frozenset()) -> Exception:
         if (kind, name) in REGISTRY.conflicts:

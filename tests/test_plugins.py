@@ -575,3 +575,21 @@ def test_an_install_that_fails_halfway_is_undone_and_names_the_attribute():
     assert "halfway" not in plugin_manager.names()
     assert not hasattr(Variable, "aaa_first") and Variable.__qualname__ == "Variable"
     assert F.tanh.__module__ == "dezero_plug.std.math" and (Variable(np.ones(2)) * 2).data.tolist() == [2.0, 2.0]
+
+
+def test_did_you_mean_appears_once_in_the_printed_error():
+    for code, expected in (
+        ("import dezero_plug.functions as F; F.sinn", "has no attribute 'sinn'. Did you mean: 'sin'?"),
+        ("import numpy as np, dezero_plug as d; d.Variable(np.ones(2)).resahpe", "Did you mean: 'reshape'?"),
+    ):
+        rc, _, err = run(code)
+        last = err.strip().splitlines()[-1]
+        assert rc != 0 and expected in last and last.count("Did you mean") == 1, last
+
+
+def test_shape_of_a_variable_without_data_says_so_instead_of_suggesting_shape():
+    with pytest.raises(AttributeError, match=r"holds no data yet \(None\); a lazy Parameter gets its data") as info:
+        Variable(None).shape
+    assert "Did you mean" not in str(info.value)
+    rc, _, err = run("import dezero_plug as d; d.Variable(None).ndim")
+    assert rc != 0 and "Did you mean" not in err.strip().splitlines()[-1]
