@@ -126,12 +126,13 @@ class Communicator:
         params = [param for _, param in _named_params(model) if param.data is not None]
         present = np.array([p.grad is not None for p in params], dtype=np.float64)
         self.allreduce_array(present)  # which parameters have a gradient on some rank: the same everywhere
-        groups: dict[np.dtype, list[Parameter]] = {}
+        groups: dict[Any, list[Parameter]] = {}  # by the backend's dtype: no host copy of a parameter for it
         for param, count in zip(params, present):
             if count > 0:
-                groups.setdefault(np.dtype(backends.to_numpy(param.data).dtype), []).append(param)
-        for dtype, group in groups.items():
+                groups.setdefault(param.data.dtype, []).append(param)
+        for group in groups.values():
             sizes = [int(np.prod(p.data.shape)) for p in group]
+            dtype = backends.to_numpy(group[0].data).dtype  # the numpy dtype the group travels in
             buffer = np.empty(sum(sizes), dtype=dtype)  # new each step: the averaged gradients are views of it
             offset = 0
             for param, n in zip(group, sizes):

@@ -227,10 +227,11 @@ def check_samples(name: Any, samples: Any) -> str | None:
 
 
 def peek(module: ModuleType, kinds: tuple[Kind, ...]) -> dict[str, dict[Any, Any]]:
-    """What a blocked builtin module would export, for 'blocked by' messages (never registered)."""
+    """What a blocked builtin module would export of ``kinds`` (those called at registration), for
+    'blocked by' messages (never registered)."""
     found = {}
     for kind in kinds:
         hook = getattr(module, kind.hook, None)
-        if hook is not None and kind.at_registration and kind.name != "kernels":
+        if hook is not None and kind.name != "kernels":
             found[kind.name] = kind.normalize(hook(), PluginValidationError, None)
     return found

@@ -13,6 +13,7 @@ import pytest
 
 import dezero_plug
 from dezero_plug import plugin_manager
+from dezero_plug.testing.pytest_plugin import NOT_OPS  # kernel helpers F re-exports: they make no graph
 
 PACKAGE = Path(dezero_plug.__file__).parent
 # Every module Variable, Function, backward, the modes, the backend lookup and the plugin manager need
@@ -192,9 +193,6 @@ def test_every_builtin_export_has_a_docstring(kind):
         and not (getattr(obj, "__doc__", None) or "").strip()
     ]
     assert missing == [], f"{kind} without a docstring: {missing}"
-
-
-NOT_OPS = {"as_array", "as_variable"}  # kernel helpers DeZero's F re-exports; they make no graph
 
 
 def test_every_builtin_function_has_op_samples():
