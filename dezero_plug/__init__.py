@@ -72,6 +72,7 @@ __all__ = [
     "core_simple",
     "cuda",
     "datasets",
+    "function_hooks",
     "functions",
     "hookimpl",
     "layers",
@@ -90,6 +91,7 @@ __all__ = [
 
 from dezero_plug import dataloaders  # noqa: E402
 from dezero_plug import datasets  # noqa: E402
+from dezero_plug import function_hooks  # noqa: E402
 from dezero_plug import functions  # noqa: E402
 from dezero_plug import layers  # noqa: E402
 from dezero_plug import models  # noqa: E402

@@ -15,6 +15,7 @@ import itertools
 import weakref
 from collections.abc import Callable
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from typing import Any
 
 from dezero_plug import backends
@@ -125,6 +126,21 @@ class Variable:
             return "variable(None)"
         return "variable(" + str(self.data).replace("\n", "\n" + " " * 9) + ")"
 
+    if TYPE_CHECKING:  # bound by plugins at run time (dezero_plug_variable_methods); declared for type checkers
+
+        def __add__(self, other: Any) -> Variable: ...
+        def __radd__(self, other: Any) -> Variable: ...
+        def __sub__(self, other: Any) -> Variable: ...
+        def __rsub__(self, other: Any) -> Variable: ...
+        def __mul__(self, other: Any) -> Variable: ...
+        def __rmul__(self, other: Any) -> Variable: ...
+        def __truediv__(self, other: Any) -> Variable: ...
+        def __rtruediv__(self, other: Any) -> Variable: ...
+        def __pow__(self, other: Any) -> Variable: ...
+        def __matmul__(self, other: Any) -> Variable: ...
+        def __neg__(self) -> Variable: ...
+        def __getitem__(self, index: Any) -> Variable: ...
+
     def __getattr__(self, name: str) -> Any:
         # Only reached for names that are missing: costs nothing on the hot path.
         return _REGISTRY.missing("variable_methods", name, self)
@@ -187,6 +203,7 @@ class Variable:
             self.grad = Variable(backends.backend_of(self.data).xp.ones_like(self.data))
         if self.creator is None:
             return
+        hook = _backward_hook  # None unless a debugging hook is on: read once per pass, not per op
         heap = [(-self.creator.generation, 0, self.creator)]
         seen = {self.creator}
         tie = itertools.count(1)
@@ -205,7 +222,10 @@ class Variable:
                     elif g is not None and not isinstance(g, Variable):  # raw, from an op before: wrap it
                         g = Variable(constants.as_output(f, g, (g,)))
                     gys.append(g)
-                gxs = on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
+                if hook is None:
+                    gxs = on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
+                else:  # a debugging hook is on (dezero_plug.function_hooks): it runs the same call
+                    gxs = hook(f, on_arrays, gys)
                 if type(gxs) is not tuple:
                     gxs = (gxs,)
                 for x, gx, needed in zip(f.inputs, gxs, f.needs_input_grad):
@@ -215,7 +235,7 @@ class Variable:
                         if not isinstance(gx, Variable):
                             gx = Variable(gx)
                         _check_grad_shape(f, x, gx.data)
-                        x.grad = gx if x.grad is None else x.grad + gx  # type: ignore[operator]  # "+" is a plugin's
+                        x.grad = gx if x.grad is None else x.grad + gx  # "+" is a plugin's
                     else:
                         g = gx.data if isinstance(gx, Variable) else gx
                         _check_grad_shape(f, x, g)
@@ -346,6 +366,23 @@ class Function:
         return "".join(
             "_" + c.lower() if c.isupper() and i and name[i - 1].islower() else c.lower() for i, c in enumerate(name)
         )
+
+
+PLAIN_FUNCTION_CALL = Function.__call__
+# What Variable.backward runs each op's backward through while a debugging hook is on; None when off.
+_backward_hook: Callable[[Function, Any, list[Any]], Any] | None = None
+
+
+def install_function_hooks(call: Callable[..., Any] | None, run_backward: Callable[..., Any] | None) -> None:
+    """Put the debugging hooks' ``Function.__call__`` and backward runner in place, or (None, None) take them out.
+
+    Only ``dezero_plug.function_hooks`` calls this, when the first hook is entered and
+    after the last one exits: with none on, ops run the plain ``__call__`` and the
+    backward pass reads one local None per op, so the hooks cost nothing when off.
+    """
+    global _backward_hook
+    Function.__call__ = call if call is not None else PLAIN_FUNCTION_CALL  # type: ignore[method-assign]
+    _backward_hook = run_backward
 
 
 class _Constant(Variable):

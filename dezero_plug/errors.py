@@ -64,6 +64,10 @@ class BackendMismatchError(TypeError):
         self.backends = backends
 
 
+class AnomalyError(FloatingPointError):
+    """An op's forward or backward made NaN or inf from finite values (raised by ``AnomalyHook``)."""
+
+
 class PluginLoadWarning(UserWarning):
     """A plugin failed to import, or a hook raised; it was skipped (DEZERO_PLUG_STRICT=1 raises)."""
 

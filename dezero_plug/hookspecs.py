@@ -271,6 +271,25 @@ def dezero_plug_communicators() -> Sequence[type[Any]]:
 
 
 @hookspec
+def dezero_plug_function_hooks() -> Exports:
+    """Provide debugging hooks for ``dezero_plug.function_hooks`` (timers, tracers, checkers).
+
+    Called once, when the plugin registers. Return a list of
+    :class:`dezero_plug.function_hooks.FunctionHook` subclasses, or a dict. A
+    hook sees every op's forward and backward while a user holds it on
+    (``with MyHook(): ...``); with none on, nothing runs on the op path.
+
+    Conflicts: as for functions.
+
+    Example::
+
+        @hookimpl
+        def dezero_plug_function_hooks():
+            return [MemoryHook]   # class MemoryHook(FunctionHook): def forward_postprocess(...): ...
+    """
+
+
+@hookspec
 def dezero_plug_op_samples() -> OpSamples:
     """Provide sample inputs for this plugin's functions, for the conformance kit.
 

@@ -136,6 +136,15 @@ KINDS: tuple[Kind, ...] = (
         base="dezero_plug.distributed:Communicator",
     ),
     Kind(
+        "function_hooks",
+        "function hook",
+        "a list of FunctionHook subclasses or a dict",
+        exports.by_name,
+        exports.check_callable,
+        target="dezero_plug.function_hooks",
+        base="dezero_plug.function_hooks:FunctionHook",
+    ),
+    Kind(
         "op_samples",
         "op sample list",
         "a dict {op_name: [OpSample, ...]}",

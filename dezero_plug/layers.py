@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import weakref
 import zipfile
+from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,8 @@ from dezero_plug.namespace import accessors as _accessors
 
 class Layer:
     """Base class of layers: assign Parameters and Layers as attributes, write ``forward``."""
+
+    _params: dict[str, None]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_params", {})  # name -> None, in definition order (a dict as an ordered set)
@@ -109,7 +112,7 @@ class Layer:
                 )
             arrays[key] = backends.to_numpy(param.data)
         with atomic_write(path) as f:
-            np.savez_compressed(f, **arrays)
+            np.savez_compressed(f, **arrays)  # type: ignore[arg-type]  # numpy's stub types the kwargs as allow_pickle's
 
     def load_weights(self, path: str | os.PathLike[str]) -> None:
         """Load parameters saved by ``save_weights`` (or by DeZero); all or nothing.
@@ -149,6 +152,46 @@ class Layer:
         for key, param in params.items():
             target = backends.backend_of(param.data) if param.data is not None else backends.default_backend()
             param.data = target.from_numpy(arrays[key])
+
+
+def init_lazily(param: Parameter | None, x: Any, make: Callable[[backends.Backend], Any] | None = None) -> None:
+    """Get ``param`` ready for the input ``x``, on ``x``'s backend (call it at the top of ``forward``).
+
+    A parameter made without data (``Parameter(None)``: its size is read off the
+    first input, as ``Linear(out_size)`` does) gets ``make(backend)``, where
+    ``backend`` is the backend of ``x``; a parameter that has data on another
+    backend (made eagerly, with numpy) is moved to ``x``'s backend. ``param``
+    None (``nobias=True``) is allowed and does nothing.
+
+    Example::
+
+        def forward(self, x):
+            if self.W.data is None:
+                self.in_size = x.shape[1]
+            init_lazily(self.W, x, lambda backend: normal_weights(backend, (self.in_size, self.out_size), self.dtype,
+                                                                  (1 / self.in_size) ** 0.5))
+            init_lazily(self.b, x)
+            return F.linear(x, self.W, self.b)
+    """
+    if param is None:
+        return
+    target = backends.backend_of(x.data if isinstance(x, Variable) else x)
+    if param.data is None:
+        if make is not None:
+            param.data = make(target)
+    elif backends.backend_of(param.data) is not target:
+        param.to_backend(target)
+
+
+def normal_weights(backend: backends.Backend, shape: tuple[int, ...], dtype: Any, scale: float) -> Any:
+    """DeZero's initial weights: standard normal samples on ``backend``, cast to ``dtype``, times ``scale``.
+
+    On numpy (and every backend that does not declare ``own_generator``) they come from
+    numpy's global generator, so ``np.random.seed`` reproduces DeZero's values.
+    """
+    w = backend.random("normal", shape)
+    xp = backend.xp
+    return xp.astype(w, xp.float32 if np.dtype(dtype) == np.float32 else xp.float64) * scale
 
 
 def _npz_path(path: str | os.PathLike[str]) -> str:

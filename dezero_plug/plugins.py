@@ -66,6 +66,7 @@ BUILTIN_PLUGINS = (
     "optimizers",
     "transforms",
     "datasets",
+    "debug",
 )
 ESSENTIAL_PLUGINS = ("numpy_backend",)
 DATA_PROPERTIES = frozenset({"shape", "ndim", "size", "dtype"})  # Variable's properties that read .data

@@ -43,10 +43,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dezero_plug import Function
-from dezero_plug import Variable
-from dezero_plug import hookimpl
-from dezero_plug.testing import OpSample
+from dezero_plug.extend import Function
+from dezero_plug.extend import Variable
+from dezero_plug.extend import OpSample
+from dezero_plug.extend import hookimpl
 
 
 class Scale(Function):

@@ -245,8 +245,8 @@ def test_adding_a_kind_in_one_place_only_fails_the_consistency_check():
     assert kind_problems((*kinds.KINDS, planted), hookspecs) == [
         "kind 'schedulers' has no hookspec dezero_plug_schedulers"
     ]
-    specs = types.SimpleNamespace(**vars(hookspecs), dezero_plug_function_hooks=lambda: None)
-    assert kind_problems(kinds.KINDS, specs) == ["hookspec dezero_plug_function_hooks has no entry in the kinds table"]
+    specs = types.SimpleNamespace(**vars(hookspecs), dezero_plug_schedulers=lambda: None)
+    assert kind_problems(kinds.KINDS, specs) == ["hookspec dezero_plug_schedulers has no entry in the kinds table"]
     undocumented = types.SimpleNamespace(**{**vars(hookspecs), "dezero_plug_layers": lambda: None})
     assert "dezero_plug_layers's docstring lacks 'Example::'" in kind_problems(kinds.KINDS, undocumented)
 

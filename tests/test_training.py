@@ -80,8 +80,9 @@ def test_a_small_cnn_beats_chance_by_a_wide_margin():
         ("mnist.py", ["--synthetic", "--model", "cnn", "--epochs", "1", "--batch-size", "200"], "test accuracy"),
         ("sincurve_lstm.py", ["--epochs", "3"], "final loss"),
         ("derivatives.py", [], "Newton"),
+        ("typed/train.py", ["--epochs", "30"], "loss: first epoch"),
     ],
-    ids=["spiral", "mnist-mlp", "mnist-cnn", "sincurve-lstm", "derivatives"],
+    ids=["spiral", "mnist-mlp", "mnist-cnn", "sincurve-lstm", "derivatives", "typed-train"],
 )
 def test_examples_run_from_the_command_line(script, args, expect):
     done = subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, timeout=600)

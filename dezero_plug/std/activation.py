@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dezero_plug import Function
-from dezero_plug import Variable
-from dezero_plug import hookimpl
-from dezero_plug.backends import get_array_module
-from dezero_plug.std.broadcast import normalize_axis
+from dezero_plug.extend import Function
+from dezero_plug.extend import OpSample
+from dezero_plug.extend import Variable
+from dezero_plug.extend import get_array_module
+from dezero_plug.extend import hookimpl
+from dezero_plug.extend import normalize_axis
 from dezero_plug.std.broadcast import sum
 from dezero_plug.std.math import exp
 from dezero_plug.std.math import mask_like
-from dezero_plug.testing import OpSample
 
 dezero_plug_requires = ("broadcast", "arithmetic", "math")
 

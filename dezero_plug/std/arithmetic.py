@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import Function
-from dezero_plug import Variable
-from dezero_plug import hookimpl
+from dezero_plug.extend import Function
+from dezero_plug.extend import OpSample
+from dezero_plug.extend import Variable
+from dezero_plug.extend import hookimpl
+from dezero_plug.extend import sum_to_array
 from dezero_plug.std.broadcast import sum_to
-from dezero_plug.std.broadcast import sum_to_array
-from dezero_plug.testing import OpSample
 
 dezero_plug_requires = ("broadcast",)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dezero_plug import hookimpl
-from dezero_plug.core import as_array
-from dezero_plug.core import as_variable
+from dezero_plug.extend import as_array
+from dezero_plug.extend import as_variable
+from dezero_plug.extend import hookimpl
 
 
 @hookimpl

@@ -20,19 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import Function
-from dezero_plug import Variable
-from dezero_plug import hookimpl
-from dezero_plug.backends import backend_of
-from dezero_plug.backends import get_array_module
+from dezero_plug.extend import Function
+from dezero_plug.extend import OpSample
+from dezero_plug.extend import Variable
+from dezero_plug.extend import backend_of
+from dezero_plug.extend import distinct_values
+from dezero_plug.extend import get_array_module
+from dezero_plug.extend import hookimpl
 from dezero_plug.std.broadcast import broadcast_to
 from dezero_plug.std.broadcast import sum
 from dezero_plug.std.linalg import linear
 from dezero_plug.std.reduction import max as max_
 from dezero_plug.std.shape import reshape
 from dezero_plug.std.shape import transpose
-from dezero_plug.testing import OpSample
-from dezero_plug.testing import distinct_values
 
 dezero_plug_requires = ("shape", "broadcast", "reduction", "arithmetic", "linalg")
 

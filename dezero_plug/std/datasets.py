@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import hookimpl
-from dezero_plug.datasets import Dataset
-from dezero_plug.download import get_file
+from dezero_plug.extend import Dataset
+from dezero_plug.extend import get_file
+from dezero_plug.extend import hookimpl
 from dezero_plug.std.transforms import Compose
 from dezero_plug.std.transforms import Flatten
 from dezero_plug.std.transforms import Normalize

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import Variable
-from dezero_plug import hookimpl
-from dezero_plug.backends import get_array_module
-from dezero_plug.core import data_of
-from dezero_plug.testing import OpSample
+from dezero_plug.extend import OpSample
+from dezero_plug.extend import Variable
+from dezero_plug.extend import data_of
+from dezero_plug.extend import get_array_module
+from dezero_plug.extend import hookimpl
 
 
 def accuracy(y: Any, t: Any) -> Variable:

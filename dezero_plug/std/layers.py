@@ -11,13 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import Parameter
-from dezero_plug import hookimpl
-from dezero_plug.backends import Backend
-from dezero_plug.backends import backend_of
-from dezero_plug.backends import default_backend
-from dezero_plug.core import data_of
-from dezero_plug.layers import Layer
+from dezero_plug.extend import Backend
+from dezero_plug.extend import Layer
+from dezero_plug.extend import Parameter
+from dezero_plug.extend import backend_of
+from dezero_plug.extend import data_of
+from dezero_plug.extend import default_backend
+from dezero_plug.extend import hookimpl
+from dezero_plug.extend import init_lazily
+from dezero_plug.extend import normal_weights
 from dezero_plug.std.activation import sigmoid
 from dezero_plug.std.conv import conv2d
 from dezero_plug.std.conv import deconv2d
@@ -30,29 +32,6 @@ from dezero_plug.std.norm import batch_norm
 dezero_plug_requires = ("arithmetic", "math", "activation", "linalg", "conv", "norm")
 
 
-def _draw(backend: Backend, shape: tuple[int, ...], dtype: Any, scale: float) -> Any:
-    """DeZero's init: standard normal samples cast to ``dtype``, times ``scale``."""
-    w = backend.random("normal", shape)
-    return backend.xp.astype(w, backend.xp.float32 if dtype == np.float32 else backend.xp.float64) * scale
-
-
-def _on_backend_of(param: Parameter, x: Any) -> None:
-    """Move an eagerly made parameter (numpy) to the input's backend on first use."""
-    if param is not None and param.data is not None:
-        target = backend_of(data_of(x))
-        if backend_of(param.data) is not target:
-            param.to_backend(target)
-
-
-def _ready(layer: Any, x: Any, size_attr: str) -> None:
-    """Initialise a lazy ``W`` from ``x`` (its size along axis 1 and its backend); move eager params to x's backend."""
-    if layer.W.data is None:
-        setattr(layer, size_attr, x.shape[1])
-        layer._init_W(backend_of(data_of(x)))
-    _on_backend_of(layer.W, x)
-    _on_backend_of(layer.b, x)
-
-
 class Linear(Layer):
     """Fully connected layer ``x @ W + b``: ``x`` (N, in_size) -> (N, out_size); ``in_size`` inferred when None."""
 
@@ -63,14 +42,17 @@ class Linear(Layer):
         self.in_size, self.out_size, self.dtype = in_size, out_size, dtype
         self.W = Parameter(None, name="W")
         if in_size is not None:
-            self._init_W(default_backend())
+            self.W.data = self._make_W(default_backend())
         self.b = None if nobias else Parameter(np.zeros(out_size, dtype=dtype), name="b")
 
-    def _init_W(self, backend: Backend) -> None:
-        self.W.data = _draw(backend, (self.in_size, self.out_size), self.dtype, float(np.sqrt(1 / self.in_size)))
+    def _make_W(self, backend: Backend) -> Any:
+        return normal_weights(backend, (self.in_size, self.out_size), self.dtype, float(np.sqrt(1 / self.in_size)))
 
     def forward(self, x: Any) -> Any:
-        _ready(self, x, "in_size")
+        if self.W.data is None:
+            self.in_size = x.shape[1]
+        init_lazily(self.W, x, self._make_W)
+        init_lazily(self.b, x)
         return linear(x, self.W, self.b)
 
 
@@ -92,21 +74,24 @@ class Conv2d(Layer):
         self.kernel_size, self.stride, self.pad, self.dtype = kernel_size, stride, pad, dtype
         self.W = Parameter(None, name="W")
         if in_channels is not None:
-            self._init_W(default_backend())
+            self.W.data = self._make_W(default_backend())
         self.b = None if nobias else Parameter(np.zeros(out_channels, dtype=dtype), name="b")
 
     def _shape(self) -> tuple[int, ...]:
         kh, kw = pair(self.kernel_size)
         return (self.out_channels, self.in_channels, kh, kw)
 
-    def _init_W(self, backend: Backend) -> None:
+    def _make_W(self, backend: Backend) -> Any:
         kh, kw = pair(self.kernel_size)
-        self.W.data = _draw(backend, self._shape(), self.dtype, float(np.sqrt(1 / (self.in_channels * kh * kw))))
+        return normal_weights(backend, self._shape(), self.dtype, float(np.sqrt(1 / (self.in_channels * kh * kw))))
 
     op = staticmethod(conv2d)
 
     def forward(self, x: Any) -> Any:
-        _ready(self, x, "in_channels")
+        if self.W.data is None:
+            self.in_channels = x.shape[1]
+        init_lazily(self.W, x, self._make_W)
+        init_lazily(self.b, x)
         return self.op(x, self.W, self.b, self.stride, self.pad)
 
 
@@ -174,7 +159,7 @@ class EmbedID(Layer):
         self.W = Parameter(np.random.randn(in_size, out_size).astype(dtype), name="W")
 
     def __call__(self, x: Any) -> Any:
-        _on_backend_of(self.W, x)
+        init_lazily(self.W, x)
         return embed_id(x, self.W)
 
 

@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import Function
-from dezero_plug import Variable
-from dezero_plug import hookimpl
-from dezero_plug.backends import backend_of
-from dezero_plug.backends import get_array_module
-from dezero_plug.core import data_of
+from dezero_plug.extend import Function
+from dezero_plug.extend import OpSample
+from dezero_plug.extend import Variable
+from dezero_plug.extend import backend_of
+from dezero_plug.extend import data_of
+from dezero_plug.extend import get_array_module
+from dezero_plug.extend import hookimpl
 from dezero_plug.std.activation import logsumexp
 from dezero_plug.std.activation import sigmoid
 from dezero_plug.std.activation import softmax
@@ -27,7 +28,6 @@ from dezero_plug.std.math import abs
 from dezero_plug.std.math import clip
 from dezero_plug.std.math import log
 from dezero_plug.std.shape import get_item
-from dezero_plug.testing import OpSample
 
 dezero_plug_requires = ("shape", "broadcast", "arithmetic", "math", "activation")
 

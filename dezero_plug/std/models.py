@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import hookimpl
-from dezero_plug.layers import Layer
-from dezero_plug.models import Model
+from dezero_plug.extend import Layer
+from dezero_plug.extend import Model
+from dezero_plug.extend import hookimpl
 from dezero_plug.std.activation import relu
 from dezero_plug.std.activation import sigmoid
 from dezero_plug.std.conv import pooling
@@ -31,7 +31,7 @@ WEIGHTS_URL = "https://github.com/koki0702/dezero-models/releases/download/v0.1/
 
 
 def _load_pretrained(model: Model, name: str) -> None:
-    from dezero_plug.utils import get_file
+    from dezero_plug.extend import get_file
 
     model.load_weights(get_file(WEIGHTS_URL.format(name)))
 

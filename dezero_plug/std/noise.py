@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dezero_plug import Config
-from dezero_plug import Variable
-from dezero_plug import hookimpl
-from dezero_plug.backends import backend_of
-from dezero_plug.testing import OpSample
+from dezero_plug.extend import Config
+from dezero_plug.extend import OpSample
+from dezero_plug.extend import Variable
+from dezero_plug.extend import backend_of
+from dezero_plug.extend import hookimpl
 
 dezero_plug_requires = ("arithmetic",)
 

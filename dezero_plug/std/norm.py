@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from dezero_plug import Config
-from dezero_plug import Function
-from dezero_plug import Variable
-from dezero_plug import hookimpl
-from dezero_plug.backends import backend_of
-from dezero_plug.backends import get_array_module
-from dezero_plug.core import data_of
+from dezero_plug.extend import Config
+from dezero_plug.extend import Function
+from dezero_plug.extend import OpSample
+from dezero_plug.extend import Variable
+from dezero_plug.extend import backend_of
+from dezero_plug.extend import data_of
+from dezero_plug.extend import get_array_module
+from dezero_plug.extend import hookimpl
 from dezero_plug.std.broadcast import sum
 from dezero_plug.std.reduction import average
 from dezero_plug.std.shape import reshape
 from dezero_plug.std.shape import transpose
-from dezero_plug.testing import OpSample
 
 dezero_plug_requires = ("shape", "broadcast", "reduction", "arithmetic")
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import hookimpl
-from dezero_plug.backends import Backend
+from dezero_plug.extend import Backend
+from dezero_plug.extend import hookimpl
 
 
 class NumpyBackend(Backend):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dezero_plug import Parameter
-from dezero_plug import Variable
-from dezero_plug import hookimpl
-from dezero_plug.backends import backend_of
-from dezero_plug.layers import Layer
-from dezero_plug.optimizers import Optimizer
+from dezero_plug.extend import Layer
+from dezero_plug.extend import Optimizer
+from dezero_plug.extend import Parameter
+from dezero_plug.extend import Variable
+from dezero_plug.extend import backend_of
+from dezero_plug.extend import hookimpl
 
 
 def _zeros(param: Parameter, *names: str) -> dict[str, Any]:

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from dezero_plug import Function
-from dezero_plug import Variable
-from dezero_plug import hookimpl
-from dezero_plug.backends import get_array_module
+from dezero_plug.extend import Function
+from dezero_plug.extend import OpSample
+from dezero_plug.extend import Variable
+from dezero_plug.extend import distinct_values
+from dezero_plug.extend import get_array_module
+from dezero_plug.extend import hookimpl
+from dezero_plug.extend import normalize_axis
 from dezero_plug.std.broadcast import Axis
 from dezero_plug.std.broadcast import broadcast_to
-from dezero_plug.std.broadcast import normalize_axis
 from dezero_plug.std.broadcast import reduction_method
 from dezero_plug.std.broadcast import sum
 from dezero_plug.std.shape import reshape
-from dezero_plug.testing import OpSample
-from dezero_plug.testing import distinct_values
 
 dezero_plug_requires = ("shape", "broadcast", "arithmetic")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug import hookimpl
+from dezero_plug.extend import hookimpl
 from dezero_plug.std.conv import pair
 
 dezero_plug_requires = ("conv",)

@@ -196,7 +196,7 @@ def _backprop(
     ys = _outputs(f(*variables))
     total = None
     for y, g in zip(ys, grad_outputs):
-        term = (y * Variable(backend.from_numpy(g.astype(backend.to_numpy(y.data).dtype)))).sum()  # type: ignore[operator]
+        term = (y * Variable(backend.from_numpy(g.astype(backend.to_numpy(y.data).dtype)))).sum()
         total = term if total is None else total + term
     assert total is not None
     total.backward(create_graph=create_graph)
@@ -267,7 +267,7 @@ def check_double_backward(
         ys = _outputs(f(*variables))
         total = None
         for y, g in zip(ys, grad_outputs):
-            term = (y * Variable(backend.from_numpy(g.astype(backend.to_numpy(y.data).dtype)))).sum()  # type: ignore[operator]
+            term = (y * Variable(backend.from_numpy(g.astype(backend.to_numpy(y.data).dtype)))).sum()
             total = term if total is None else total + term
         assert total is not None
         total.backward(create_graph=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dezero_plug import hookimpl
+from dezero_plug.extend import hookimpl
 from dezero_plug.std.loss import SoftmaxCrossEntropy
 from dezero_plug_cupy.backend import CupyBackend
 from dezero_plug_cupy.kernels import softmax_cross_entropy_forward

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug.backends import Backend
+from dezero_plug.extend import Backend
 
 INSTALL = "pip install cupy-cuda12x (CUDA 12) or cupy-cuda13x (CUDA 13), or dezero-plug-cupy[cuda12]"
 

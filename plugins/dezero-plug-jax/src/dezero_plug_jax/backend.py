@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug.backends import Backend
+from dezero_plug.extend import Backend
 
 X64_VARIABLE = "DEZERO_PLUG_JAX_X64"
 INSTALL = "pip install 'dezero-plug-jax[cpu]' (or jax[cuda12] for NVIDIA GPUs)"

