@@ -1,6 +1,7 @@
 """The extension API: what the builtins are written with is public, documented, typed, and enough for a plugin."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -104,7 +105,8 @@ def test_the_typed_example_plugin_passes_the_conformance_kit(tmp_path):
         "import softplus_plugin\nfrom dezero_plug import plugin_manager\n"
         "plugin_manager.register(softplus_plugin, name='softplus')\n"
     )
-    env = {**__import__("os").environ, "PYTHONPATH": str(EXAMPLES / "typed")}
+    path = [str(EXAMPLES / "typed"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     done = subprocess.run(
         [
             sys.executable,
