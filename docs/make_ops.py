@@ -1,8 +1,10 @@
-"""Write docs/ops.md: every function in dezero_plug.functions, its provider, and its double-backprop support.
+"""Write docs/ops.md: every builtin function in dezero_plug.functions, its provider, and its double-backprop support.
 
-Run: python docs/make_ops.py   (tests/test_meta.py checks the file lists every builtin function)
+Run: python docs/make_ops.py (``--check``: fail if the file is out of date; tests/test_meta.py runs it).
+Only the builtin plugins are listed, whatever else is installed: they are what the docs describe.
 """
 
+import sys
 from pathlib import Path
 
 from dezero_plug import plugin_manager
@@ -17,6 +19,8 @@ def main() -> None:
     rows = []
     for name in sorted(plugin_manager.exports["functions"]):
         record = plugin_manager.providers["functions"][name]
+        if record.source != "builtin":
+            continue
         module = getattr(record.module, "__name__", record.name)
         if name in HELPERS or name in NOT_DIFFERENTIABLE:
             double = "—"
@@ -36,7 +40,13 @@ def main() -> None:
         "first-order only: the piecewise-linear ones have an exact second derivative of zero.\n\n"
         "| function | module (plugin) | double backprop | what it does |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
     )
-    Path(__file__).with_name("ops.md").write_text(text)
+    path = Path(__file__).with_name("ops.md")
+    if "--check" in sys.argv[1:]:
+        if path.read_text() != text:
+            sys.exit("docs/ops.md is out of date: run python docs/make_ops.py")
+        print(f"docs/ops.md is up to date: {len(rows)} functions")
+        return
+    path.write_text(text)
     print(f"wrote docs/ops.md: {len(rows)} functions")
 
 

@@ -29,7 +29,8 @@ class OpSample:
             is; differentiable when float), or a Python scalar (a constant).
         kwargs: keyword arguments of the call.
         dtype: float dtype of the generated inputs.
-        low, high: range of the generated values (keep clear of kinks: log needs low > 0).
+        low: lower end of the generated values (keep clear of kinks: log needs low > 0).
+        high: upper end of the generated values.
         grad: indices of the inputs to check gradients for (default: every float array input).
         double: check double backprop too (False for ops that stay first-order).
         call: called instead of the op, as ``call(*inputs, **kwargs)`` (to test ``x + 1``, methods ...).
