@@ -306,6 +306,21 @@ class Function:
     none) and returns one per input; ``self.needs_input_grad[i]`` is False for
     constants (inputs that were not Variables), whose gradient is discarded.
     Write it with differentiable functions and double backprop works.
+
+    Attributes (set by the call, when the graph is recorded; read them in ``backward``):
+        inputs: the inputs as Variables (held strongly: the graph keeps them alive);
+            a constant input (a scalar or array) is wrapped in a Variable too.
+        outputs: weak references to the outputs (``self.outputs[0]()``), so that an op
+            does not keep its output alive; a dereference gives None once the caller
+            dropped that output — recompute it from ``inputs`` then.
+        needs_input_grad: per input, whether its gradient is wanted (False for constants).
+        generation: the highest generation among the inputs; backward visits higher first.
+        backward_arrays: optional, a method ``(self, *gys) -> gxs`` on raw arrays, run
+            instead of ``backward`` when ``create_graph=False``; must agree with it (the kit checks).
+        op_name: the name used in messages (the class name in snake_case).
+
+    Nothing is recorded under ``no_grad()`` or when no input is a Variable; then
+    ``inputs`` and ``outputs`` stay empty.
     """
 
     generation = 0
