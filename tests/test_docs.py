@@ -15,7 +15,7 @@ import dezero_plug
 from dezero_plug import kinds
 from dezero_plug import plugin_manager
 
-ROOT = Path(dezero_plug.__file__).parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the repository (the package may be an installed wheel)
 DOCS = ROOT / "docs"
 # Modules whose import needs something optional or is a program, not a library
 NOT_IMPORTED = {"dezero_plug.__main__"}

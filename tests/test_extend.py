@@ -19,8 +19,9 @@ from dezero_plug.extend import Layer
 from dezero_plug.extend import init_lazily
 from dezero_plug.extend import normal_weights
 
-PACKAGE = Path(dezero_plug.__file__).parent
-EXAMPLES = PACKAGE.parent / "examples"
+PACKAGE = Path(dezero_plug.__file__).parent  # the installed package (a wheel under tox)
+ROOT = Path(__file__).resolve().parent.parent  # the repository
+EXAMPLES = ROOT / "examples"
 sys.path.insert(0, str(EXAMPLES / "typed"))
 import softplus_plugin  # noqa: E402
 
@@ -46,7 +47,7 @@ def test_builtin_plugins_import_only_the_extension_api_public_names_and_each_oth
 
 
 @pytest.mark.parametrize(
-    "path", sorted((PACKAGE.parent / "plugins").glob("*/src/*/*.py")), ids=lambda p: f"{p.parent.name}/{p.name}"
+    "path", sorted((ROOT / "plugins").glob("*/src/*/*.py")), ids=lambda p: f"{p.parent.name}/{p.name}"
 )
 def test_the_project_plugins_use_the_extension_api_too(path):
     # dezero_plug.std.<family> stays allowed: a kernel for a builtin op is keyed by that op's class
