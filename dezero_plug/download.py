@@ -1,15 +1,27 @@
-"""Downloads for datasets and pretrained weights: cached, verified against a checksum, written atomically.
+"""Downloads for datasets and pretrained weights: cached, verified, written atomically.
 
 The cache directory is ``$DEZERO_PLUG_CACHE_DIR``, else ``~/.dezero`` (DeZero's).
 A download goes to a temporary file beside its target and is renamed into
 place only once complete and verified: a dropped connection, a checksum
-mismatch or Ctrl-C leaves no partial file.
+mismatch or Ctrl-C leaves no partial file (a SIGKILL leaves a temporary file
+that the next download or save in that directory removes: see ``atomic``).
+
+Verification: a file with a published checksum is checked against it, on
+download and on every later read. A file without one (Shakespeare's text,
+the ImageNet labels, pretrained weights) is trusted on first use: the size and
+SHA-256 of its first complete download are recorded beside it
+(``.<name>.trust.json``) and every later read is checked against them, so a
+file changed or cut short in the cache afterwards is reported. A transfer
+cut short is caught by its Content-Length or its chunked encoding; a server
+that sends neither and closes early cannot be told from a complete one —
+what a published checksum is for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import os
 import sys
 import urllib.error
@@ -89,7 +101,17 @@ def get_file(url: str | Sequence[str], file_name: str | None = None, checksum: s
             the message names the file and where to place it by hand.
     """
     urls = [url] if isinstance(url, str) else list(url)
-    file_name = file_name or urls[0].rsplit("/", 1)[-1]
+    if not urls:
+        raise ValueError("get_file: no URL given")
+    if file_name is None:
+        file_name = urls[0].rsplit("/", 1)[-1]
+        if not file_name:
+            raise ValueError(
+                f"get_file: the URL {urls[0]!r} ends with '/': it names a directory, not a file; "
+                "give the file's URL, or file_name= for the name to cache it under"
+            )
+    if os.path.basename(file_name) != file_name or file_name in (".", ".."):
+        raise ValueError(f"get_file: file_name must be a plain file name, not a path; got {file_name!r}")
     path = os.path.join(cache_dir(), file_name)
     digest = _digest(checksum)
     if os.path.exists(path):
@@ -97,19 +119,60 @@ def get_file(url: str | Sequence[str], file_name: str | None = None, checksum: s
             raise DownloadError(
                 f"{path} is in the cache but fails its {digest[0]} checksum: delete it to download it again"
             )
+        if not digest:
+            _check_trusted(path)
         return path
     os.makedirs(os.path.dirname(path), exist_ok=True)
     errors = []
     for address in urls:
         try:
             _download(address, path, digest)
+            if not digest:
+                _trust(path, address)
             return path
+        except DownloadError as exc:  # a checksum mismatch: the next mirror may serve the right file
+            errors.append(f"{address}: {exc}")
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as exc:
             errors.append(f"{address}: {getattr(exc, 'reason', exc)}")
     raise DownloadError(
         f"could not download {file_name} ({'; '.join(errors)}). Without network, download it on another "
         f"machine from {urls[0]} and place it at {path}"
     )
+
+
+def _trust_path(path: str) -> str:
+    directory, name = os.path.split(path)
+    return os.path.join(directory, f".{name}.trust.json")
+
+
+def _trust(path: str, url: str) -> None:
+    """Record the size and SHA-256 of a file with no published checksum (trust on first use)."""
+    record = {"size": os.path.getsize(path), "sha256": file_checksum(path), "url": url}
+    with atomic_write(_trust_path(path)) as f:
+        f.write(json.dumps(record, indent=1).encode())
+
+
+def _check_trusted(path: str) -> None:
+    """Check a cached file against its first-use record (made now if there is none)."""
+    try:
+        with open(_trust_path(path), encoding="utf-8") as f:
+            record = json.load(f)
+        size, sha256 = int(record["size"]), str(record["sha256"])
+    except FileNotFoundError:  # placed by hand, or cached before records were kept: trusted from now on
+        _trust(path, "(found in the cache)")
+        return
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DownloadError(
+            f"the record {_trust_path(path)} of {path} is unreadable ({exc}): delete both to download it again"
+        ) from exc
+    now_size = os.path.getsize(path)
+    now_sha256 = file_checksum(path) if now_size == size else "(not computed)"
+    if now_size != size or now_sha256 != sha256:
+        raise DownloadError(
+            f"{path} changed since its first download: it had {size} bytes, SHA-256 {sha256}; it has "
+            f"{now_size} bytes, SHA-256 {now_sha256}. Delete it and {os.path.basename(_trust_path(path))} "
+            "to download it again"
+        )
 
 
 def _download(url: str, path: str, digest: tuple[str, str] | None) -> None:

@@ -64,6 +64,19 @@ class BackendMismatchError(TypeError):
         self.backends = backends
 
 
+class WeightsFileError(ValueError):
+    """A weights file that cannot be loaded into the model: corrupt, of another model, or of a wrong dtype.
+
+    ``path`` is the file, ``parameter`` the parameter concerned (None for the whole file),
+    ``reason`` what was wrong; the model is left unchanged.
+    """
+
+    def __init__(self, path: str, parameter: str | None, reason: str) -> None:
+        self.path, self.parameter, self.reason = path, parameter, reason
+        what = f"parameter {parameter!r} in {path!r}" if parameter is not None else repr(path)
+        super().__init__(f"load_weights: {what} {reason}; the model is unchanged")
+
+
 class AnomalyError(FloatingPointError):
     """An op's forward or backward made NaN or inf from finite values (raised by ``AnomalyHook``)."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import weakref
-import zipfile
 from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from dezero_plug import backends
+from dezero_plug import weights
 from dezero_plug.atomic import atomic_write
 from dezero_plug.core import Parameter
 from dezero_plug.core import Variable
@@ -117,38 +117,21 @@ class Layer:
     def load_weights(self, path: str | os.PathLike[str]) -> None:
         """Load parameters saved by ``save_weights`` (or by DeZero); all or nothing.
 
+        A floating-point array is cast to its parameter's dtype (float64 -> float32
+        included); any other dtype is refused. See ``dezero_plug.weights``.
+
         Raises:
             FileNotFoundError: when neither ``path`` nor ``path + '.npz'`` exists.
-            ValueError: on a corrupt or truncated file, a missing or extra key, or a shape
-                mismatch — naming the parameter; the layer is left untouched.
+            WeightsFileError: (a ValueError) on a corrupt, truncated or foreign file, a
+                missing or extra parameter, a shape mismatch or a non-float dtype — naming
+                the file and the parameter; the layer is left untouched.
         """
         path = os.fspath(path)
         if not os.path.exists(path) and os.path.exists(path + ".npz"):
             path += ".npz"
         params: dict[str, Parameter] = {}
         self._flatten_params(params)
-        try:
-            with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:  # our handle: closed on errors too
-                arrays = {key: npz[key] for key in npz.files}
-        except FileNotFoundError:
-            raise
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-            raise ValueError(
-                f"load_weights: {path!r} is not a readable weights file (corrupt or truncated?): {exc}"
-            ) from exc
-        missing = [k for k in params if k not in arrays]
-        extra = [k for k in arrays if k not in params]
-        if missing or extra:
-            raise ValueError(
-                f"load_weights: {path!r} does not match {type(self).__name__}: "
-                f"missing parameters {missing}, unexpected parameters {extra}"
-            )
-        for key, param in params.items():
-            if param.data is not None and tuple(param.data.shape) != arrays[key].shape:
-                raise ValueError(
-                    f"load_weights: parameter {key!r} has shape {tuple(param.data.shape)} in the model "
-                    f"but {arrays[key].shape} in {path!r}"
-                )
+        arrays = weights.check(path, type(self).__name__, params, weights.read(path))
         for key, param in params.items():
             target = backends.backend_of(param.data) if param.data is not None else backends.default_backend()
             param.data = target.from_numpy(arrays[key])

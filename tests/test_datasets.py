@@ -4,6 +4,7 @@ import gzip
 import hashlib
 import http.server
 import io
+import json
 import pickle
 import socket
 import tarfile
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 import dezero_plug as dezero
+from dezero_plug import atomic
 from dezero_plug import transforms
 from dezero_plug.datasets import CIFAR10
 from dezero_plug.datasets import MNIST
@@ -41,6 +43,15 @@ class Server:
                 body = owner.routes.get(self.path)
                 if body is None:
                     self.send_error(404)
+                    return
+                if isinstance(body, tuple) and body[0] == "chunked-cut":  # no Content-Length, cut mid-chunk
+                    self.protocol_version = "HTTP/1.1"
+                    self.send_response(200)
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"%x\r\n" % (2 * len(body[1])) + body[1])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 if isinstance(body, tuple):  # ("drop", payload, claimed): close mid-transfer
                     _, payload, claimed = body
@@ -90,7 +101,7 @@ def test_download_is_verified_cached_and_atomic(cache):
         path = get_file(server.url + "/data.bin", checksum="sha256:" + hashlib.sha256(PAYLOAD).hexdigest())
         assert Path(path).read_bytes() == PAYLOAD and Path(path).parent == cache
         assert get_file(server.url + "/data.bin") == path and server.hits == ["/data.bin"]  # cached
-    assert [p.name for p in cache.iterdir()] == ["data.bin"]
+    assert sorted(p.name for p in cache.iterdir()) == [".data.bin.trust.json", "data.bin"]  # trusted from now on
 
 
 def test_a_corrupt_download_is_refused_and_nothing_is_left(cache):
@@ -111,6 +122,59 @@ def test_mirrors_are_tried_in_order(cache):
     with Server({"/b/data.bin": PAYLOAD}) as server:
         get_file([server.url + "/a/data.bin", server.url + "/b/data.bin"], "data.bin")
         assert server.hits == ["/a/data.bin", "/b/data.bin"]
+
+
+def test_a_body_cut_short_without_a_content_length_is_not_cached(cache):
+    with Server({"/data.bin": ("chunked-cut", PAYLOAD[:1000])}) as server:
+        with pytest.raises(DownloadError, match=r"could not download data.bin"):
+            get_file(server.url + "/data.bin")
+    assert list(cache.iterdir()) == []
+
+
+def test_a_file_without_a_checksum_is_trusted_on_first_use_and_checked_on_later_reads(cache):
+    with Server({"/labels.txt": PAYLOAD}) as server:
+        path = Path(get_file(server.url + "/labels.txt"))
+    record = json.loads((cache / ".labels.txt.trust.json").read_text())
+    assert record == {
+        "size": len(PAYLOAD),
+        "sha256": hashlib.sha256(PAYLOAD).hexdigest(),
+        "url": server.url + "/labels.txt",
+    }
+    assert get_file("http://127.0.0.1:9/labels.txt") == str(path)  # cached and unchanged: no network
+    path.write_bytes(PAYLOAD[:-1] + b"X")  # same size, other content
+    with pytest.raises(
+        DownloadError, match=r"labels.txt changed since its first download: it had 102400 bytes, SHA-256"
+    ):
+        get_file("http://127.0.0.1:9/labels.txt")
+    path.write_bytes(PAYLOAD[:500])  # cut short
+    with pytest.raises(DownloadError, match=r"it has 500 bytes.*Delete it and .labels.txt.trust.json"):
+        get_file("http://127.0.0.1:9/labels.txt")
+
+
+def test_a_checksum_mismatch_on_one_mirror_tries_the_next(cache):
+    good = "sha256:" + hashlib.sha256(PAYLOAD).hexdigest()
+    with Server({"/a/data.bin": PAYLOAD[:-1] + b"X", "/b/data.bin": PAYLOAD}) as server:
+        path = get_file([server.url + "/a/data.bin", server.url + "/b/data.bin"], checksum=good)
+        assert Path(path).read_bytes() == PAYLOAD and server.hits == ["/a/data.bin", "/b/data.bin"]
+    with Server({"/a/x.bin": b"bad", "/b/x.bin": b"worse"}) as server:
+        with pytest.raises(DownloadError) as info:
+            get_file([server.url + "/a/x.bin", server.url + "/b/x.bin"], checksum=good)
+    assert str(info.value).count("not the published") == 2 and "/a/x.bin" in str(info.value)
+
+
+@pytest.mark.parametrize("url,name", [("http://127.0.0.1:9/dir/", None), ("http://127.0.0.1:9/x", "../x")])
+def test_a_url_naming_a_directory_or_a_name_with_a_path_is_refused(cache, url, name):
+    with pytest.raises(ValueError, match=r"get_file: (the URL 'http://127.0.0.1:9/dir/' ends with '/'|file_name must)"):
+        get_file(url, name)
+
+
+def test_a_download_killed_earlier_leaves_a_temporary_file_the_next_download_removes(cache):
+    cache.mkdir(parents=True)
+    stale = cache / f".data.bin{atomic.MARK}999999999.abc.part"
+    stale.write_bytes(b"half a file")
+    with Server({"/other.bin": PAYLOAD}) as server:
+        get_file(server.url + "/other.bin", checksum="sha256:" + hashlib.sha256(PAYLOAD).hexdigest())
+    assert sorted(p.name for p in cache.iterdir()) == ["other.bin"]
 
 
 def test_offline_says_which_file_to_put_where(cache):
