@@ -41,7 +41,10 @@ def scalar_constant(value: Any, ref: Any) -> Any:
     On a backend whose arrays are immutable the array is made once per value and device and then
     shared (JAX spends ~50 µs placing a new scalar on a device; a shared immutable array is safe).
     """
-    key = (type(ref), ref.dtype, type(value))
+    try:
+        key = (type(ref), ref.dtype, type(value))
+    except AttributeError:  # a Variable whose .data was set to something that is not an array
+        raise TypeError(junk_data(ref)) from None
     found = _SCALAR_DTYPES.get(key)
     if found is None:
         backend = backends.backend_of(ref)
@@ -75,6 +78,26 @@ def constant_array(f: Function, i: int, x: Any, ref: Any) -> Any:
         if backends.dtype_rank(backend, x.dtype) == backends.dtype_rank(backend, ref.dtype):
             return backend.xp.astype(x, ref.dtype)
     return x
+
+
+def junk_data(data: Any) -> str:
+    """The message for Variable data that is not an array of a registered backend."""
+    return (
+        f"a Variable holds a {type(data).__name__} as its data, not an array of a registered backend "
+        f"({backends.accepted_types()}): was .data assigned something else? Assign an array "
+        "(x.data = np.asarray(value))"
+    )
+
+
+def refuse_junk(f: Function, xs: tuple[Any, ...]) -> None:
+    """Raise TypeError naming op ``f`` when one of its raw inputs is no registered backend's array.
+
+    Called only after an op failed (off the hot path): assignment to ``Variable.data`` is not
+    checked, so junk there shows up as an op's AttributeError or TypeError.
+    """
+    for i, x in enumerate(xs):
+        if not isinstance(x, np.generic) and REGISTRY.owner(type(x)) is None:
+            raise TypeError(f"{f.op_name}: input {i}: {junk_data(x)}")
 
 
 def check_same_backend(f: Function, xs: tuple[Any, ...]) -> None:

@@ -20,6 +20,8 @@ from typing import Any
 
 from dezero_plug import backends
 from dezero_plug import constants
+from dezero_plug.errors import describe_arrays
+from dezero_plug.errors import op_error
 from dezero_plug.registry import REGISTRY as _REGISTRY
 
 # --------------------------------------------------------------------------- modes
@@ -201,6 +203,8 @@ class Variable:
         """
         if self.grad is None:
             self.grad = Variable(backends.backend_of(self.data).xp.ones_like(self.data))
+        else:
+            _check_seed(self)
         if self.creator is None:
             return
         hook = _backward_hook  # None unless a debugging hook is on: read once per pass, not per op
@@ -222,10 +226,16 @@ class Variable:
                     elif g is not None and not isinstance(g, Variable):  # raw, from an op before: wrap it
                         g = Variable(constants.as_output(f, g, (g,)))
                     gys.append(g)
-                if hook is None:
-                    gxs = on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
-                else:  # a debugging hook is on (dezero_plug.function_hooks): it runs the same call
-                    gxs = hook(f, on_arrays, gys)
+                try:
+                    if hook is None:
+                        gxs = on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
+                    else:  # a debugging hook is on (dezero_plug.function_hooks): it runs the same call
+                        gxs = hook(f, on_arrays, gys)
+                except (ValueError, TypeError) as exc:
+                    named = op_error(f.op_name, "backward", exc, tuple(x.data for x in f.inputs))
+                    if named is None:
+                        raise
+                    raise named from exc
                 if type(gxs) is not tuple:
                     gxs = (gxs,)
                 for x, gx, needed in zip(f.inputs, gxs, f.needs_input_grad):
@@ -338,7 +348,14 @@ class Function:
         else:
             inputs, xs, needs, generation = _prepare(self, inputs)
         kernel = _REGISTRY.kernel(type(self), backends.backend_of(xs[0]).name) if _REGISTRY.kernels and xs else None
-        ys = kernel(self, *xs) if kernel is not None else self.forward(*xs)
+        try:  # free in Python 3.11+ unless an exception is raised
+            ys = kernel(self, *xs) if kernel is not None else self.forward(*xs)
+        except (ValueError, TypeError, AttributeError) as exc:
+            constants.refuse_junk(self, xs)
+            named = op_error(self.op_name, "forward", exc, xs)
+            if named is None:
+                raise
+            raise named from exc
         if type(ys) is tuple:
             outputs: Any = [Variable(constants.as_output(self, y, xs)) for y in ys]
         else:  # numpy's 0-d results are numpy scalars: made 0-d arrays by one dict lookup (as_output: the rest)
@@ -374,9 +391,13 @@ class Function:
     # that the two agree.
     backward_arrays: Callable[..., Any] | None = None
 
+    name: str = ""  # the user-facing name, when the class name in snake_case is not it ("relu", "matmul")
+
     @property
     def op_name(self) -> str:
-        """The op's name in messages: the class name in snake_case (``SoftmaxCrossEntropy`` ...)."""
+        """The op's name in messages: ``name``, else the class name in snake_case (``SoftmaxCrossEntropy`` ...)."""
+        if self.name:
+            return self.name
         name = type(self).__name__
         return "".join(
             "_" + c.lower() if c.isupper() and i and name[i - 1].islower() else c.lower() for i, c in enumerate(name)
@@ -454,6 +475,17 @@ def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...]
         constants.check_same_backend(f, tuple(arrays))
     needed = tuple(needs)
     return tuple(wrapped), tuple(arrays), (needed if True in needed else None), generation
+
+
+def _check_seed(y: Variable) -> None:
+    """Refuse a seed gradient (``y.grad`` set before ``y.backward()``) of another shape or dtype than ``y``."""
+    g: Any = y.grad.data if isinstance(y.grad, Variable) else y.grad
+    if y.data is not None and (tuple(g.shape) != tuple(y.data.shape) or g.dtype != y.data.dtype):
+        raise ValueError(
+            f"backward: the seed gradient {y.name or 'y'}.grad is {describe_arrays((g,))} but "
+            f"{y.name or 'y'} is {describe_arrays((y.data,))}: set it to an array of the same shape and "
+            "dtype (or leave .grad None for ones)"
+        )
 
 
 def _check_grad_shape(f: Function, x: Variable, g: Any) -> None:

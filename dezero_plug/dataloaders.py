@@ -15,6 +15,8 @@ class DataLoader:
     ``gpu=True`` is DeZero's spelling of the GPU backend), on ``device``.
 
     Iterate it once per epoch; it reshuffles (when ``shuffle``) at the start of each epoch.
+    As PyTorch's (``drop_last=False``): an empty dataset gives no batches, and a
+    ``batch_size`` larger than the dataset gives one batch of the whole dataset.
     """
 
     def __init__(
@@ -26,8 +28,13 @@ class DataLoader:
         backend: str | backends.Backend | None = None,
         device: Any = None,
     ) -> None:
+        owner = type(self).__name__
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError(f"{owner}: batch_size must be a positive int; got {batch_size!r}")
         if batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size must be positive; got {batch_size}")
+            raise ValueError(f"{owner}: batch_size must be a positive int; got {batch_size}")
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError(f"{owner}: the dataset must support len() and indexing; got {type(dataset).__name__}")
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -85,6 +92,10 @@ class SeqDataLoader(DataLoader):
         self, dataset: Any, batch_size: int, gpu: bool = False, backend: Any = None, device: Any = None
     ) -> None:
         super().__init__(dataset, batch_size, shuffle=False, gpu=gpu, backend=backend, device=device)
+        if batch_size > self.data_size:
+            raise ValueError(
+                f"SeqDataLoader: batch_size {batch_size} is more streams than the series has steps ({self.data_size})"
+            )
 
     def __next__(self) -> tuple[Any, Any]:
         if self.iteration >= self.max_iter:

@@ -28,15 +28,17 @@ class PluginConflictError(PluginError, ValueError):
         providers: descriptions of the plugins that provide it, in registration order.
     """
 
-    def __init__(self, kind: str, name: str, providers: list[str], plugins: list[str], noun: str = "") -> None:
+    def __init__(
+        self, kind: str, name: str, providers: list[str], plugins: list[str], noun: str = "", hint: str = ""
+    ) -> None:
         singular = noun or kind
         shown = " and ".join(providers)
         message = (
             f"{singular} {name!r} is provided by {shown}. "
             f"Uninstall one, block one with DEZERO_PLUG_DISABLE={plugins[-1]}, "
-            f"or declare the override in one of them: "
+            f"or declare the override in {plugins[-1]!r}: "
             f"dezero_plug.override(obj, replaces={plugins[0]!r})."
-        )
+        ) + (f" {hint}" if hint else "")
         super().__init__(message, plugin=plugins[-1])
         self.kind = kind
         self.name = name
@@ -87,3 +89,34 @@ class PluginLoadWarning(UserWarning):
 
 class PluginConflictWarning(PluginLoadWarning):
     """Two autoloaded plugins export the same name; neither version is exported."""
+
+
+def describe_arrays(arrays: tuple[object, ...]) -> str:
+    """``"(2, 3) float32, (4,) float32"``: the shapes and dtypes of an op's inputs, for messages."""
+    parts = []
+    for a in arrays:
+        shape, dtype = getattr(a, "shape", None), getattr(a, "dtype", None)
+        parts.append(f"{tuple(shape)} {str(dtype).rpartition('.')[2]}" if shape is not None else type(a).__name__)
+    return ", ".join(parts)
+
+
+def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | None) -> Exception | None:
+    """``exc`` (a ValueError or TypeError an op's forward or backward raised) restated to name the op.
+
+    Returns None when the message already starts with the op's name (``"matmul: ..."``): the op
+    said it itself. Otherwise a new exception of the same type (its base type where that type
+    cannot be built from a message) reading ``"<op>: <message> (<phase> of inputs <shapes dtypes>)"``.
+    """
+    message = str(exc)
+    if message.startswith(f"{op}:") or message.startswith(f"{op} "):
+        return None
+    restated = f"{op}: {message.strip()}"
+    if arrays is not None:
+        restated += f" ({phase} of inputs {describe_arrays(arrays)})"
+    try:
+        new = type(exc)(restated)
+    except Exception:  # an exception class with another constructor (numpy's AxisError ...)
+        new = (ValueError if isinstance(exc, ValueError) else TypeError)(restated)
+    if str(new) != restated:  # a class that formats its own message
+        new = (ValueError if isinstance(exc, ValueError) else TypeError)(restated)
+    return new

@@ -6,6 +6,7 @@ table (kinds.py) says which normaliser and which check each hook gets.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import warnings
 from collections.abc import Callable
@@ -70,6 +71,25 @@ def winner(offered: list[tuple[Any, PluginRecord]]) -> tuple[Any, PluginRecord] 
         if isinstance(obj, Override) and names - {record.name} <= set(obj.replaces)
     ]
     return winners[0] if len(winners) == 1 else None
+
+
+def override_hint(offered: list[tuple[Any, PluginRecord]], known: set[str]) -> str:
+    """Why the overrides among ``offered`` settle nothing: a ``replaces`` naming no plugin, or missing a provider."""
+    names = {record.name for _, record in offered}
+    for obj, record in offered:
+        if not isinstance(obj, Override):
+            continue
+        unknown = [r for r in obj.replaces if r not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+            return (
+                f"Plugin {record.name!r} declares override(..., replaces={unknown[0]!r}), but no plugin has that "
+                f"name" + (f" (did you mean {close[0]!r}?)" if close else "") + "."
+            )
+        missing = sorted(names - {record.name} - set(obj.replaces))
+        if missing:
+            return f"Plugin {record.name!r}'s override replaces {list(obj.replaces)}, not {missing}."
+    return ""
 
 
 def validate(kind: Kind, result: Any, record: PluginRecord) -> dict[Any, Any]:

@@ -7,7 +7,8 @@ follow the deprecation policy in CHANGELOG.md). By what you are writing:
   on Variables, optionally ``backward_arrays`` on raw arrays), compute with
   ``get_array_module(x)`` (never ``np.`` directly), sum a broadcast gradient
   back with ``sum_to_array`` (raw) or ``F.sum_to`` (differentiable), check an
-  ``axis=`` with ``normalize_axis``, and give the kit samples with :class:`OpSample`
+  ``axis=`` with ``normalize_axis``; a function built from other ops is marked
+  ``@composite("name")`` so that its errors carry its name; give the kit samples with :class:`OpSample`
   (``distinct_values`` for ops with kinks, such as max and pooling);
 * **a layer**: subclass :class:`Layer`, make lazily sized parameters with
   ``Parameter(None)`` and get them ready in ``forward`` with ``init_lazily``
@@ -36,6 +37,8 @@ from dezero_plug.backends import get_backend
 from dezero_plug.broadcasting import normalize_axis
 from dezero_plug.broadcasting import sum_backward_shape
 from dezero_plug.broadcasting import sum_to_array
+from dezero_plug.composite import as_input
+from dezero_plug.composite import composite
 from dezero_plug.core import Config
 from dezero_plug.core import Function
 from dezero_plug.core import Parameter
@@ -73,8 +76,10 @@ __all__ = [
     "Parameter",
     "Variable",
     "as_array",
+    "as_input",
     "as_variable",
     "backend_of",
+    "composite",
     "data_of",
     "default_backend",
     "distinct_values",

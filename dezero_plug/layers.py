@@ -21,6 +21,7 @@ from dezero_plug import weights
 from dezero_plug.atomic import atomic_write
 from dezero_plug.core import Parameter
 from dezero_plug.core import Variable
+from dezero_plug.errors import WeightsFileError
 from dezero_plug.namespace import accessors as _accessors
 
 
@@ -100,7 +101,10 @@ class Layer:
         Raises:
             ValueError: when a lazy parameter has no data yet (run the model once first).
         """
-        path = _npz_path(path)
+        path = _npz_path(_path("save_weights", path))
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(f"save_weights: the directory {directory!r} of {path!r} does not exist")
         params: dict[str, Parameter] = {}
         self._flatten_params(params)
         arrays = {}
@@ -126,9 +130,11 @@ class Layer:
                 missing or extra parameter, a shape mismatch or a non-float dtype — naming
                 the file and the parameter; the layer is left untouched.
         """
-        path = os.fspath(path)
+        path = _path("load_weights", path)
         if not os.path.exists(path) and os.path.exists(path + ".npz"):
             path += ".npz"
+        if os.path.isdir(path):
+            raise WeightsFileError(path, None, "is a directory, not a weights file")
         params: dict[str, Parameter] = {}
         self._flatten_params(params)
         arrays = weights.check(path, type(self).__name__, params, weights.read(path))
@@ -175,6 +181,17 @@ def normal_weights(backend: backends.Backend, shape: tuple[int, ...], dtype: Any
     w = backend.random("normal", shape)
     xp = backend.xp
     return xp.astype(w, xp.float32 if np.dtype(dtype) == np.float32 else xp.float64) * scale
+
+
+def _path(op: str, path: Any) -> str:
+    """``path`` as a str, or a TypeError naming ``op`` (a float or None is no path)."""
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"{op}: path must be a str or os.PathLike; got {type(path).__name__}") from None
+    if not isinstance(path, str):
+        raise TypeError(f"{op}: path must be a str or os.PathLike; got bytes")
+    return path
 
 
 def _npz_path(path: str | os.PathLike[str]) -> str:

@@ -53,12 +53,23 @@ class Optimizer:
         self.states: dict[int, OptimizerState] = {}
 
     def setup(self, target: Any) -> Optimizer:
-        """Optimise the parameters of ``target`` (a Layer or Model); returns self."""
+        """Optimise the parameters of ``target`` (a Layer or Model); returns self.
+
+        Raises:
+            TypeError: ``target`` has no ``params()`` (not a Layer or Model).
+        """
+        if not callable(getattr(target, "params", None)):
+            raise TypeError(
+                f"{type(self).__name__}.setup: expected a Layer or Model (anything with params()); "
+                f"got {type(target).__name__}"
+            )
         self.target = target
         return self
 
     def update(self) -> None:
         """Run the hooks, then update every parameter that has a gradient (frozen ones have none)."""
+        if self.target is None:
+            raise RuntimeError(f"{type(self).__name__}.update: no target: call optimizer.setup(model) first")
         params = [p for p in self.target.params() if p.grad is not None]
         for hook in self.hooks:
             hook(params)

@@ -303,7 +303,13 @@ class PluginManager:
             found = {}
             for kind in kinds.REGISTERED:
                 if kind.hook in callers:
-                    found[kind.name] = exports.validate(kind, self._call_own(plugin, kind.hook), record)
+                    try:
+                        result = self._call_own(plugin, kind.hook)
+                    except Exception as exc:
+                        raise PluginError(
+                            f"{record.describe()}: its hook {kind.hook} raised {type(exc).__name__}: {exc}", record.name
+                        ) from exc
+                    found[kind.name] = exports.validate(kind, result, record)
         except BaseException:
             self._pm.unregister(plugin, name=record.name)
             raise
@@ -333,8 +339,9 @@ class PluginManager:
             winner = exports.winner(offered)
             if winner is None:
                 records = [r for _, r in offered]
+                hint = exports.override_hint(offered, set(self.records))
                 conflicts[kind, name] = PluginConflictError(
-                    kind, name, [r.describe() for r in records], [r.name for r in records], kinds.noun(kind)
+                    kind, name, [r.describe() for r in records], [r.name for r in records], kinds.noun(kind), hint
                 )
                 continue
             table[kind][name] = exports.unwrap(winner[0])

@@ -53,7 +53,7 @@ def test_array_helpers_work_on_raw_arrays():
 
 
 def test_pair_rejects_a_triple():
-    with pytest.raises(ValueError, match=r"pair: expected an int or a pair of ints; got \(1, 2, 3\)"):
+    with pytest.raises(TypeError, match=r"pair: the value must be an int or a pair of ints; got \(1, 2, 3\)"):
         utils.pair((1, 2, 3))
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
+from dezero_plug.extend import as_input
+from dezero_plug.extend import composite
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
 from dezero_plug.extend import normalize_axis
@@ -42,13 +44,16 @@ def sigmoid(x: VariableLike) -> Variable:
     return Sigmoid()(x)
 
 
+@composite("sigmoid_simple")
 def sigmoid_simple(x: VariableLike) -> Variable:
     """The book's teaching version of ``sigmoid``: ``1 / (1 + exp(-x))`` from basic functions."""
-    x = x if isinstance(x, Variable) else Variable(x)
+    x = as_input("sigmoid_simple", x)
     return 1 / (1 + exp(-x))
 
 
 class ReLU(Function):
+    name = "relu"
+
     def forward(self, x):
         return get_array_module(x).maximum(x, 0.0)  # a Python scalar: no zeros array, x's dtype kept
 
@@ -63,6 +68,8 @@ class ReLU(Function):
 
 class ReLUGrad(Function):
     """``gy`` where the input was positive, else 0: linear in gy, so its own backward is itself."""
+
+    name = "relu_grad"
 
     def __init__(self, mask: Any) -> None:
         self.mask = mask
@@ -80,6 +87,8 @@ def relu(x: VariableLike) -> Variable:
 
 
 class LeakyReLU(Function):
+    name = "leaky_relu"
+
     def __init__(self, slope: float) -> None:
         self.slope = slope
 
@@ -98,9 +107,10 @@ def leaky_relu(x: VariableLike, slope: float = 0.2) -> Variable:
     return LeakyReLU(slope)(x)
 
 
+@composite("softmax_simple")
 def softmax_simple(x: VariableLike, axis: int = 1) -> Variable:
     """The book's teaching version of ``softmax``: ``exp(x) / sum(exp(x))`` (overflows for large x)."""
-    x = x if isinstance(x, Variable) else Variable(x)
+    x = as_input("softmax_simple", x)
     y = exp(x)
     return y / sum(y, axis=axis, keepdims=True)
 

@@ -24,6 +24,7 @@ from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import backend_of
+from dezero_plug.extend import composite
 from dezero_plug.extend import distinct_values
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -41,13 +42,41 @@ Pair = int | tuple[int, int]
 
 
 # --------------------------------------------------------------------------- size helpers (DeZero's utils)
-def pair(x: Pair) -> tuple[int, int]:
-    """``x`` as an ``(h, w)`` pair: an int is used for both."""
-    if isinstance(x, (int, np.integer)):
+def pair(x: Pair, op: str = "pair", what: str = "the value") -> tuple[int, int]:
+    """``x`` as an ``(h, w)`` pair: an int is used for both.
+
+    Raises:
+        TypeError: ``x`` is neither an int nor a pair of ints, naming ``op`` and ``what`` it was.
+    """
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
         return (int(x), int(x))
-    if isinstance(x, (tuple, list)) and len(x) == 2:
+    if isinstance(x, (tuple, list)) and len(x) == 2 and all(isinstance(v, (int, np.integer)) for v in x):
         return (int(x[0]), int(x[1]))
-    raise ValueError(f"pair: expected an int or a pair of ints; got {x!r}")
+    raise TypeError(f"{op}: {what} must be an int or a pair of ints; got {x!r}")
+
+
+def check_window(op: str, kernel_size: Pair | None, stride: Pair, pad: Pair, pooling: bool = False) -> None:
+    """Refuse a window no op can use: kernel or stride below 1, negative padding, and for pooling a
+    padding over half the kernel (PyTorch's rule: a window made of padding only has no value).
+
+    Raises:
+        TypeError: a size that is not an int or a pair of ints.
+        ValueError: a size out of range, naming the op, the argument and its value.
+    """
+    sizes = {"stride": (pair(stride, op, "stride"), 1)}
+    if kernel_size is not None:
+        sizes["kernel_size"] = (pair(kernel_size, op, "kernel_size"), 1)
+    sizes["pad"] = (pair(pad, op, "pad"), 0)
+    for what, (value, low) in sizes.items():
+        if min(value) < low:
+            raise ValueError(f"{op}: {what} must be at least {low}; got {value if value[0] != value[1] else value[0]}")
+    if pooling and kernel_size is not None:
+        (kh, kw), (ph, pw) = sizes["kernel_size"][0], sizes["pad"][0]
+        if ph > kh // 2 or pw > kw // 2:
+            raise ValueError(
+                f"{op}: pad {(ph, pw)} is more than half of kernel_size {(kh, kw)}: windows made only of "
+                "padding would have no value (PyTorch's rule)"
+            )
 
 
 def get_conv_outsize(input_size: int, kernel_size: int, stride: int, pad: int) -> int:
@@ -75,10 +104,19 @@ def _geometry(op: str, shape: tuple[int, ...], kernel_size: Pair, stride: Pair, 
 
 # --------------------------------------------------------------------------- array-level im2col / col2im
 def im2col_array(
-    img: Any, kernel_size: Pair, stride: Pair, pad: Pair, to_matrix: bool = True, pad_value: float = 0.0
+    img: Any,
+    kernel_size: Pair,
+    stride: Pair,
+    pad: Pair,
+    to_matrix: bool = True,
+    pad_value: float = 0.0,
+    op: str = "im2col",
 ) -> Any:
-    """Patches of a raw ``(N, C, H, W)`` array as ``(N, C, KH, KW, OH, OW)``, by a strided sliding-window view."""
-    kh, kw, sh, sw, ph, pw, oh, ow = _geometry("im2col", img.shape, kernel_size, stride, pad)
+    """Patches of a raw ``(N, C, H, W)`` array as ``(N, C, KH, KW, OH, OW)``, by a strided sliding-window view.
+
+    ``op`` names the op in errors (the kernel does not fit the input).
+    """
+    kh, kw, sh, sw, ph, pw, oh, ow = _geometry(op, img.shape, kernel_size, stride, pad)
     n, c, h, w = img.shape
     xp = get_array_module(img)
     backend = backend_of(img)
@@ -144,6 +182,7 @@ def im2col(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0, 
     Raises:
         ValueError: when the input is not 4-d or the kernel does not fit it.
     """
+    check_window("im2col", kernel_size, stride, pad)
     return Im2col(kernel_size, stride, pad, to_matrix)(x)
 
 
@@ -170,10 +209,20 @@ def col2im(
     to_matrix: bool = True,
 ) -> Variable:
     """The adjoint of ``im2col``: patches summed back into an image of ``input_shape`` (N, C, H, W)."""
+    check_window("col2im", kernel_size, stride, pad)
     return Col2im(input_shape, kernel_size, stride, pad, to_matrix)(x)
 
 
 # --------------------------------------------------------------------------- conv2d / deconv2d
+def _check_bias(op: str, W: Any, b: Any, axis: int) -> None:
+    """A bias must have one value per output channel: shape (OC,)."""
+    if b is not None and tuple(b.shape) != (W.shape[axis],):
+        raise ValueError(
+            f"{op}: the bias must have shape ({W.shape[axis]},), one value per output channel of W "
+            f"{tuple(W.shape)}; got {tuple(b.shape)}"
+        )
+
+
 def _check_channels(op: str, x: Any, W: Any, axis: int) -> None:
     if W.ndim != 4:
         raise ValueError(f"{op}: expected a 4-d weight; got shape {tuple(W.shape)}")
@@ -192,9 +241,10 @@ class Conv2d(Function):
     def forward(self, x, W, b=None):
         _geometry("conv2d", x.shape, tuple(W.shape[2:]) if W.ndim == 4 else 1, self.stride, self.pad)
         _check_channels("conv2d", x, W, 1)
+        _check_bias("conv2d", W, b, 0)
         xp = get_array_module(x)
         n, oc = x.shape[0], W.shape[0]
-        col = im2col_array(x, tuple(W.shape[2:]), self.stride, self.pad, to_matrix=False)  # N, C, KH, KW, OH, OW
+        col = im2col_array(x, tuple(W.shape[2:]), self.stride, self.pad, False, op="conv2d")  # N, C, KH, KW, OH, OW
         oh, ow = col.shape[4:]
         # (OC, C·KH·KW) @ (N, C·KH·KW, OH·OW): the copy keeps (OH, OW) innermost, the fast order for a window view
         y = xp.matmul(xp.reshape(W, (oc, -1)), xp.reshape(col, (n, -1, oh * ow)))
@@ -219,6 +269,7 @@ def conv2d(
     Raises:
         ValueError: when shapes or channels do not match, naming them.
     """
+    check_window("conv2d", None, stride, pad)
     return Conv2d(stride, pad)(x, W) if b is None else Conv2d(stride, pad)(x, W, b)
 
 
@@ -232,6 +283,7 @@ class Deconv2d(Function):
         if x.ndim != 4:
             raise ValueError(f"deconv2d: expected an (N, C, H, W) input; got shape {tuple(x.shape)}")
         _check_channels("deconv2d", x, W, 0)
+        _check_bias("deconv2d", W, b, 1)
         xp = get_array_module(x)
         (sh, sw), (ph, pw) = self.stride, self.pad
         _, oc, kh, kw = W.shape
@@ -268,6 +320,7 @@ def deconv2d(
 
     ``outsize`` fixes (OH, OW) when several sizes map to the same input size.
     """
+    check_window("deconv2d", None, stride, pad)
     return Deconv2d(stride, pad, outsize)(x, W) if b is None else Deconv2d(stride, pad, outsize)(x, W, b)
 
 
@@ -291,6 +344,7 @@ class Conv2dGradW(Function):
         return ga, gb
 
 
+@composite("conv2d_simple")
 def conv2d_simple(
     x: VariableLike, W: VariableLike, b: VariableLike | None = None, stride: Pair = 1, pad: Pair = 0
 ) -> Variable:
@@ -312,7 +366,7 @@ class Pooling(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        col = im2col_array(x, self.kernel_size, self.stride, self.pad, to_matrix=False, pad_value=-float("inf"))
+        col = im2col_array(x, self.kernel_size, self.stride, self.pad, False, -float("inf"), op="pooling")
         n, c, kh, kw, oh, ow = col.shape
         col = xp.reshape(col, (n, c, kh * kw, oh, ow))
         self.indexes = xp.argmax(col, axis=2)  # padding is -inf: it never wins
@@ -366,12 +420,21 @@ def _argmax_onehot(indexes: Any, size: int, dtype: Any) -> Any:
 
 
 def pooling(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> Variable:
-    """Max pooling over ``kernel_size`` windows of an ``(N, C, H, W)`` input; padding never wins (-inf)."""
+    """Max pooling over ``kernel_size`` windows of an ``(N, C, H, W)`` input; padding never wins (-inf).
+
+    Raises:
+        ValueError: kernel_size or stride below 1, pad below 0 or over half the kernel, a kernel that does
+            not fit the input.
+    """
+    check_window("pooling", kernel_size, stride, pad, pooling=True)
     return Pooling(kernel_size, stride, pad)(x)
 
 
+@composite("pooling_simple")
 def pooling_simple(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> Variable:
     """The book's teaching version of ``pooling``: im2col then ``max`` (pads with 0, as in the book)."""
+    check_window("pooling_simple", kernel_size, stride, pad, pooling=True)
+    _geometry("pooling_simple", x.shape, kernel_size, stride, pad)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = pair(kernel_size), pair(stride), pair(pad)
     oh, ow = get_conv_outsize(h, kh, sh, ph), get_conv_outsize(w, kw, sw, pw)
@@ -385,7 +448,7 @@ class AveragePooling(Function):
         self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
 
     def forward(self, x):
-        col = im2col_array(x, self.kernel_size, self.stride, self.pad, to_matrix=False)
+        col = im2col_array(x, self.kernel_size, self.stride, self.pad, False, op="average_pooling")
         return get_array_module(x).mean(col, axis=(2, 3))
 
     def backward(self, gy):
@@ -399,6 +462,7 @@ class AveragePooling(Function):
 
 def average_pooling(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> Variable:
     """Average pooling over ``kernel_size`` windows (padding counts as zeros, as in DeZero)."""
+    check_window("average_pooling", kernel_size, stride, pad, pooling=True)
     return AveragePooling(kernel_size, stride, pad)(x)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
+from dezero_plug.extend import backend_of
 from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -21,8 +22,14 @@ def accuracy(y: Any, t: Any) -> Variable:
     """
     y = data_of(y)
     t = data_of(t)
+    if getattr(y, "ndim", 0) != 2:
+        raise ValueError(f"accuracy: scores must have shape (N, C); got {tuple(getattr(y, 'shape', ()))}")
+    if backend_of(t).dtype_kind(t.dtype) != "i":
+        raise TypeError(f"accuracy: labels must be integer class ids; got dtype {t.dtype}")
     if y.shape[0] != t.size:
-        raise ValueError(f"accuracy: {y.shape[0]} predictions (scores {tuple(y.shape)}) but {t.size} labels")
+        raise ValueError(
+            f"accuracy: {y.shape[0]} predictions (scores {tuple(y.shape)}) but {t.size} labels (shape {tuple(t.shape)})"
+        )
     xp = get_array_module(y)
     pred = xp.reshape(xp.argmax(y, axis=1), t.shape)
     hits = xp.astype(pred == t, y.dtype if xp.isdtype(y.dtype, "real floating") else xp.float64)

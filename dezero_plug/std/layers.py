@@ -21,6 +21,7 @@ from dezero_plug.extend import hookimpl
 from dezero_plug.extend import init_lazily
 from dezero_plug.extend import normal_weights
 from dezero_plug.std.activation import sigmoid
+from dezero_plug.std.conv import check_window
 from dezero_plug.std.conv import conv2d
 from dezero_plug.std.conv import deconv2d
 from dezero_plug.std.conv import pair
@@ -32,6 +33,21 @@ from dezero_plug.std.norm import batch_norm
 dezero_plug_requires = ("arithmetic", "math", "activation", "linalg", "conv", "norm")
 
 
+def _size(owner: str, name: str, value: Any) -> int:
+    """A layer size: a positive int (numpy ints too), else an error naming the layer and argument."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{owner}: {name} must be a positive int; got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{owner}: {name} must be a positive int; got {value}")
+    return int(value)
+
+
+def _ndim(owner: str, x: Any, allowed: tuple[int, ...], expected: str) -> None:
+    shape = tuple(getattr(x, "shape", ()))
+    if len(shape) not in allowed:
+        raise ValueError(f"{owner}: expected an {expected} input; got shape {shape}")
+
+
 class Linear(Layer):
     """Fully connected layer ``x @ W + b``: ``x`` (N, in_size) -> (N, out_size); ``in_size`` inferred when None."""
 
@@ -39,6 +55,8 @@ class Linear(Layer):
         self, out_size: int, nobias: bool = False, dtype: Any = np.float32, in_size: int | None = None
     ) -> None:
         super().__init__()
+        out_size = _size("Linear", "out_size", out_size)
+        in_size = None if in_size is None else _size("Linear", "in_size", in_size)
         self.in_size, self.out_size, self.dtype = in_size, out_size, dtype
         self.W = Parameter(None, name="W")
         if in_size is not None:
@@ -49,6 +67,7 @@ class Linear(Layer):
         return normal_weights(backend, (self.in_size, self.out_size), self.dtype, float(np.sqrt(1 / self.in_size)))
 
     def forward(self, x: Any) -> Any:
+        _ndim("Linear", x, (2,), "(N, in_size)")
         if self.W.data is None:
             self.in_size = x.shape[1]
         init_lazily(self.W, x, self._make_W)
@@ -70,6 +89,10 @@ class Conv2d(Layer):
         in_channels: int | None = None,
     ) -> None:
         super().__init__()
+        owner = type(self).__name__
+        out_channels = _size(owner, "out_channels", out_channels)
+        in_channels = None if in_channels is None else _size(owner, "in_channels", in_channels)
+        check_window(owner, kernel_size, stride, pad)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.pad, self.dtype = kernel_size, stride, pad, dtype
         self.W = Parameter(None, name="W")
@@ -88,6 +111,7 @@ class Conv2d(Layer):
     op = staticmethod(conv2d)
 
     def forward(self, x: Any) -> Any:
+        _ndim(type(self).__name__, x, (4,), "(N, C, H, W)")
         if self.W.data is None:
             self.in_channels = x.shape[1]
         init_lazily(self.W, x, self._make_W)
@@ -182,6 +206,7 @@ class BatchNorm(Layer):
         self.beta.data = xp.zeros((c,), dtype=dtype, device=device)
 
     def __call__(self, x: Any) -> Any:
+        _ndim("BatchNorm", x, (2, 4), "(N, C) or (N, C, H, W)")
         if self.avg_mean.data is None:
             self._init_params(x)
         return batch_norm(x, self.gamma, self.beta, self.avg_mean, self.avg_var)

@@ -14,6 +14,7 @@ from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import backend_of
+from dezero_plug.extend import composite
 from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -46,6 +47,8 @@ def _mT(x: Variable) -> Variable:
 
 
 class MatMul(Function):
+    name = "matmul"
+
     def forward(self, x, W):
         _check_matmul("matmul", x, W)
         return get_array_module(x).matmul(x, W)
@@ -115,6 +118,7 @@ def linear(x: VariableLike, W: VariableLike, b: VariableLike | None = None) -> V
     return Linear()(x, W) if b is None else Linear()(x, W, b)
 
 
+@composite("linear_simple")
 def linear_simple(x: VariableLike, W: VariableLike, b: VariableLike | None = None) -> Variable:
     """The book's teaching version of ``linear``: a matmul then an add (frees the product's data early)."""
     t = matmul(x, W)
@@ -130,6 +134,8 @@ def embed_id(x: Any, W: VariableLike) -> Variable:
     ids = data_of(x)
     if backend_of(ids).dtype_kind(ids.dtype) != "i":
         raise TypeError(f"embed_id: ids must be an integer array; got dtype {ids.dtype}")
+    if len(W.shape) != 2:
+        raise ValueError(f"embed_id: W must be a (vocabulary, dim) table; got shape {tuple(W.shape)}")
     return get_item(W, ids)
 
 

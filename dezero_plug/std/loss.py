@@ -16,6 +16,7 @@ from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import backend_of
+from dezero_plug.extend import composite
 from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -34,19 +35,24 @@ dezero_plug_requires = ("shape", "broadcast", "arithmetic", "math", "activation"
 VariableLike = Any
 
 
-def _batch(shape: tuple[int, ...]) -> int:
-    return shape[0] if shape else 1
+def _batch(op: str, shape: tuple[int, ...]) -> int:
+    """N, the batch size a loss divides by (1 for a 0-d input); an empty batch is refused, naming the op."""
+    if not shape:
+        return 1
+    if shape[0] == 0:
+        raise ValueError(f"{op}: the batch is empty (shape {tuple(shape)}): there is nothing to average")
+    return shape[0]
 
 
 class MeanSquaredError(Function):
     def forward(self, x0, x1):
         diff = x0 - x1
-        return get_array_module(diff).sum(diff * diff) / _batch(diff.shape)
+        return get_array_module(diff).sum(diff * diff) / _batch("mean_squared_error", diff.shape)
 
     def backward(self, gy):
         x0, x1 = self.inputs
         diff = x0 - x1
-        gx = gy * diff * (2.0 / _batch(diff.shape))  # d/dx0 Σ(x0 - x1)^2 / N = 2 (x0 - x1) / N
+        gx = gy * diff * (2.0 / _batch("mean_squared_error", diff.shape))  # d/dx0 Σ(x0 - x1)^2 / N = 2 (x0 - x1) / N
         return sum_to(gx, x0.shape), sum_to(-gx, x1.shape)  # inputs may broadcast
 
 
@@ -55,16 +61,18 @@ def mean_squared_error(x0: VariableLike, x1: VariableLike) -> Variable:
     return MeanSquaredError()(x0, x1)
 
 
+@composite("mean_squared_error_simple")
 def mean_squared_error_simple(x0: VariableLike, x1: VariableLike) -> Variable:
     """The book's teaching version of ``mean_squared_error``, from basic functions."""
     diff = x0 - x1
-    return sum(diff**2) / _batch(diff.shape)
+    return sum(diff**2) / _batch("mean_squared_error_simple", diff.shape)
 
 
+@composite("mean_absolute_error")
 def mean_absolute_error(x0: VariableLike, x1: VariableLike) -> Variable:
     """``sum(|x0 - x1|) / N``, ``N`` the batch size, as ``mean_squared_error`` divides (not PyTorch's mean)."""
     diff = x0 - x1
-    return sum(abs(diff)) / _batch(diff.shape)
+    return sum(abs(diff)) / _batch("mean_absolute_error", diff.shape)
 
 
 def _check_labels(op: str, x: Any, t: Any) -> Any:
@@ -73,6 +81,7 @@ def _check_labels(op: str, x: Any, t: Any) -> Any:
     x = data_of(x)
     if x.ndim != 2:
         raise ValueError(f"{op}: scores must have shape (N, C); got {tuple(x.shape)}")
+    _batch(op, tuple(x.shape))
     if backend_of(t).dtype_kind(t.dtype) != "i":
         raise TypeError(f"{op}: labels must be integer class ids; got dtype {t.dtype}")
     if tuple(t.shape) != (x.shape[0],):
@@ -124,6 +133,7 @@ def softmax_cross_entropy(x: VariableLike, t: Any) -> Variable:
     return SoftmaxCrossEntropy()(x, _check_labels("softmax_cross_entropy", x, t))
 
 
+@composite("softmax_cross_entropy_simple")
 def softmax_cross_entropy_simple(x: VariableLike, t: Any) -> Variable:
     """The book's teaching version of ``softmax_cross_entropy``, from basic functions."""
     t = _check_labels("softmax_cross_entropy_simple", x, t)
@@ -143,20 +153,22 @@ def _as_targets(op: str, x: Any, t: Any) -> Any:
     return xp.reshape(xp.astype(t, data.dtype), data.shape)
 
 
+@composite("sigmoid_cross_entropy")
 def sigmoid_cross_entropy(x: VariableLike, t: Any) -> Variable:
     """Mean binary cross entropy of ``sigmoid(x)`` against 0/1 targets ``t`` of x's size; divided by N."""
     t = _as_targets("sigmoid_cross_entropy", x, t)
     p = clip(sigmoid(x), 1e-15, 1.0)
     tlog_p = log(p) * t + log(1 - p) * (1 - t)  # Variables on the left: strict arrays do not defer
-    return -1 * sum(tlog_p) / _batch(t.shape)
+    return -1 * sum(tlog_p) / _batch("sigmoid_cross_entropy", t.shape)
 
 
+@composite("binary_cross_entropy")
 def binary_cross_entropy(p: VariableLike, t: Any) -> Variable:
     """Mean binary cross entropy of probabilities ``p`` against 0/1 targets ``t``; divided by N."""
     t = _as_targets("binary_cross_entropy", p, t)
     p = clip(p, 1e-15, 0.999)
     tlog_p = log(p) * t + log(1 - p) * (1 - t)
-    return -1 * sum(tlog_p) / _batch(t.shape)
+    return -1 * sum(tlog_p) / _batch("binary_cross_entropy", t.shape)
 
 
 @hookimpl

@@ -13,6 +13,8 @@ import numpy as np
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
+from dezero_plug.extend import backend_of
+from dezero_plug.extend import composite
 from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -220,10 +222,20 @@ def minimum(x0: VariableLike, x1: VariableLike) -> Variable:
     return Minimum()(x0, x1)
 
 
+@composite("where")
 def where(condition: Any, x0: VariableLike, x1: VariableLike) -> Variable:
     """``x0`` where ``condition`` (a bool array) holds, else ``x1``; gradients flow to the chosen side."""
     condition = data_of(condition)
+    if not hasattr(condition, "dtype") or backend_of(condition).dtype_kind(condition.dtype) != "b":
+        raise TypeError(
+            f"where: condition must be a bool array; got {getattr(condition, 'dtype', type(condition).__name__)}"
+        )
     ref = x0.data if isinstance(x0, Variable) else x1.data if isinstance(x1, Variable) else x0
+    shapes = [tuple(getattr(v, "shape", ())) for v in (condition, x0, x1)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"where: condition, x0 and x1 of shapes {shapes} do not broadcast together") from None
     mask = mask_like(condition, ref)
     return x0 * mask + x1 * (1 - mask)
 

@@ -62,6 +62,8 @@ class MLP(Model):
 
     def __init__(self, fc_output_sizes: tuple[int, ...], activation: Any = None) -> None:
         super().__init__()
+        if not isinstance(fc_output_sizes, (tuple, list)) or not fc_output_sizes:
+            raise ValueError(f"MLP: fc_output_sizes must name at least one layer size; got {fc_output_sizes!r}")
         self.activation = activation if activation is not None else sigmoid
         self.layers = _numbered(self, [Linear(out_size) for out_size in fc_output_sizes])
 

@@ -7,6 +7,7 @@ from typing import Any
 from dezero_plug.extend import Config
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
+from dezero_plug.extend import as_input
 from dezero_plug.extend import backend_of
 from dezero_plug.extend import hookimpl
 
@@ -24,7 +25,7 @@ def dropout(x: Any, dropout_ratio: float = 0.5) -> Variable:
     """
     if not 0.0 <= dropout_ratio < 1.0:
         raise ValueError(f"dropout: dropout_ratio must be in [0, 1); got {dropout_ratio}")
-    x = x if isinstance(x, Variable) else Variable(x)
+    x = as_input("dropout", x)
     if not Config.train:
         return x
     backend = backend_of(x.data)

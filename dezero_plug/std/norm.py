@@ -15,7 +15,9 @@ from dezero_plug.extend import Config
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
+from dezero_plug.extend import as_input
 from dezero_plug.extend import backend_of
+from dezero_plug.extend import composite
 from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -136,9 +138,16 @@ def batch_nrom(*args: Any, **kwargs: Any) -> Variable:
     return batch_norm(*args, **kwargs)
 
 
+@composite("layer_norm")
 def layer_norm(x: VariableLike, gamma: VariableLike, beta: VariableLike, eps: float = 1e-5) -> Variable:
     """Normalise over the last axis, then scale by ``gamma`` and shift by ``beta`` (both of the last axis's size)."""
-    x = x if isinstance(x, Variable) else Variable(x)
+    x = as_input("layer_norm", x)
+    for what, param in (("gamma", gamma), ("beta", beta)):
+        if x.ndim == 0 or tuple(param.shape) != (x.shape[-1],):
+            raise ValueError(
+                f"layer_norm: {what} must have shape ({x.shape[-1] if x.ndim else '?'},), the size of the last "
+                f"axis of x {tuple(x.shape)}; got {tuple(param.shape)}"
+            )
     xc = x - average(x, axis=-1, keepdims=True)
     inv_std = (average(xc * xc, axis=-1, keepdims=True) + eps) ** -0.5
     return gamma * (xc * inv_std) + beta

@@ -19,6 +19,20 @@ from dezero_plug.extend import Variable
 from dezero_plug.extend import backend_of
 from dezero_plug.extend import hookimpl
 
+NON_NEGATIVE = (lambda v: v >= 0, "a non-negative number")
+POSITIVE = (lambda v: v > 0, "a positive number")
+UNIT = (lambda v: 0 <= v < 1, "in [0, 1)")
+
+
+def _number(owner: str, name: str, value: Any, rule: tuple[Any, str]) -> Any:
+    """``value`` when it is a real number that satisfies ``rule``, else an error naming owner, argument and value."""
+    ok, wanted = rule
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        raise TypeError(f"{owner}: {name} must be {wanted}; got {value!r}")
+    if not math.isfinite(float(value)) or not ok(float(value)):
+        raise ValueError(f"{owner}: {name} must be {wanted}; got {value!r}")
+    return value
+
 
 def _zeros(param: Parameter, *names: str) -> dict[str, Any]:
     """State arrays ``names``, each zeros like the parameter, on its backend and device."""
@@ -31,7 +45,7 @@ class SGD(Optimizer):
 
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__()
-        self.lr = lr
+        self.lr = _number("SGD", "lr", lr, NON_NEGATIVE)
 
     def update_one(self, param: Parameter) -> None:
         param.data -= self.lr * param.grad.data
@@ -42,7 +56,8 @@ class MomentumSGD(Optimizer):
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__()
-        self.lr, self.momentum = lr, momentum
+        self.lr = _number("MomentumSGD", "lr", lr, NON_NEGATIVE)
+        self.momentum = _number("MomentumSGD", "momentum", momentum, UNIT)
 
     def init_state(self, param: Parameter) -> dict[str, Any]:
         return _zeros(param, "v")
@@ -59,7 +74,8 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr: float = 0.001, eps: float = 1e-8) -> None:
         super().__init__()
-        self.lr, self.eps = lr, eps
+        self.lr = _number("AdaGrad", "lr", lr, NON_NEGATIVE)
+        self.eps = _number("AdaGrad", "eps", eps, POSITIVE)
 
     def init_state(self, param: Parameter) -> dict[str, Any]:
         return _zeros(param, "h")
@@ -77,7 +93,8 @@ class AdaDelta(Optimizer):
 
     def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
         super().__init__()
-        self.rho, self.eps = rho, eps
+        self.rho = _number("AdaDelta", "rho", rho, UNIT)
+        self.eps = _number("AdaDelta", "eps", eps, POSITIVE)
 
     def init_state(self, param: Parameter) -> dict[str, Any]:
         return _zeros(param, "msg", "msdx")
@@ -100,7 +117,10 @@ class Adam(Optimizer):
     def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__()
         self.t = 0
-        self.alpha, self.beta1, self.beta2, self.eps = alpha, beta1, beta2, eps
+        self.alpha = _number("Adam", "alpha", alpha, NON_NEGATIVE)
+        self.beta1 = _number("Adam", "beta1", beta1, UNIT)
+        self.beta2 = _number("Adam", "beta2", beta2, UNIT)
+        self.eps = _number("Adam", "eps", eps, POSITIVE)
 
     def update(self) -> None:
         self.t += 1
@@ -128,7 +148,7 @@ class WeightDecay:
     """Hook: add ``rate * W`` to each gradient (L2 regularisation)."""
 
     def __init__(self, rate: float) -> None:
-        self.rate = rate
+        self.rate = _number("WeightDecay", "rate", rate, NON_NEGATIVE)
 
     def __call__(self, params: list[Parameter]) -> None:
         for param in params:
@@ -139,7 +159,7 @@ class ClipGrad:
     """Hook: scale all gradients down so that their global L2 norm is at most ``max_norm``."""
 
     def __init__(self, max_norm: float) -> None:
-        self.max_norm = max_norm
+        self.max_norm = _number("ClipGrad", "max_norm", max_norm, (lambda v: v > 0, "positive"))
 
     def __call__(self, params: list[Parameter]) -> None:
         total = 0.0

@@ -11,6 +11,8 @@ from typing import Any
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
+from dezero_plug.extend import as_input
+from dezero_plug.extend import composite
 from dezero_plug.extend import distinct_values
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -26,20 +28,28 @@ dezero_plug_requires = ("shape", "broadcast", "arithmetic")
 VariableLike = Any
 
 
-def average(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """Arithmetic mean over ``axis`` (all axes when None); ``mean`` is the same function."""
-    x = x if isinstance(x, Variable) else Variable(x)
-    axes = normalize_axis("average", axis, x.ndim)
+def _average(op: str, x: VariableLike, axis: Axis, keepdims: bool) -> Variable:
+    x = as_input(op, x)
+    axes = normalize_axis(op, axis, x.ndim)
     count = x.size if axes is None else _product(x.shape[a] for a in axes)
     return sum(x, axis, keepdims) / count
 
 
-mean = average
+def average(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """Arithmetic mean over ``axis`` (all axes when None); ``mean`` is the same function under numpy's name."""
+    return _average("average", x, axis, keepdims)
 
 
+def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """Arithmetic mean over ``axis`` (all axes when None); DeZero calls it ``average``."""
+    return _average("mean", x, axis, keepdims)
+
+
+@composite("var")
 def var(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     """Population variance (numpy's ``ddof=0``) over ``axis``; differentiable to any order."""
-    x = x if isinstance(x, Variable) else Variable(x)
+    x = as_input("var", x)
+    normalize_axis("var", axis, x.ndim)
     centred = x - average(x, axis, keepdims=True)
     return average(centred * centred, axis, keepdims)
 

@@ -14,10 +14,13 @@ import numpy as np
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
+from dezero_plug.extend import as_input
 from dezero_plug.extend import backend_of
+from dezero_plug.extend import composite
 from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
+from dezero_plug.extend import normalize_axis
 
 VariableLike = Any
 
@@ -48,7 +51,10 @@ def reshape(x: VariableLike, shape: tuple[int, ...]) -> Variable:
     Raises:
         ValueError: when the sizes differ, naming both shapes.
     """
-    shape = tuple(shape)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    if not isinstance(shape, (tuple, list)) or not all(isinstance(n, (int, np.integer)) for n in shape):
+        raise TypeError(f"reshape: shape must be a tuple of ints; got {shape!r}")
+    shape = tuple(int(n) for n in shape)
     if getattr(x, "shape", None) == shape:
         return x if isinstance(x, Variable) else Variable(x)
     return Reshape(shape)(x)
@@ -90,6 +96,11 @@ def _unwrap_index(slices: Any) -> Any:
     """The index with Variables unwrapped and numpy index arrays left for the backend to convert."""
     if isinstance(slices, tuple):
         return tuple(_unwrap_index(s) for s in slices)
+    if isinstance(slices, (float, complex, str, bytes, np.floating)):
+        raise IndexError(
+            f"get_item: index {slices!r} is a {type(slices).__name__}; use ints, slices, None, Ellipsis or an "
+            "integer or bool array"
+        )
     return data_of(slices)
 
 
@@ -133,6 +144,7 @@ def get_item(x: VariableLike, slices: Any) -> Variable:
 
 def expand_dims(x: VariableLike, axis: int) -> Variable:
     """``x`` with a new axis of length 1 inserted at ``axis``."""
+    x = as_input("expand_dims", x)
     shape = list(x.shape)
     if not -len(shape) - 1 <= axis <= len(shape):
         raise ValueError(f"expand_dims: axis {axis} is out of range for an input of {len(shape)} dimension(s)")
@@ -142,14 +154,17 @@ def expand_dims(x: VariableLike, axis: int) -> Variable:
 
 def flatten(x: VariableLike) -> Variable:
     """``x`` reshaped to ``(batch, -1)``: everything but the first axis flattened."""
+    x = as_input("flatten", x)
+    if x.ndim == 0:
+        raise ValueError("flatten: a 0-d input has no batch axis")
     return reshape(x, (x.shape[0], -1))
 
 
+@composite("squeeze")
 def squeeze(x: VariableLike, axis: int | tuple[int, ...] | None = None) -> Variable:
     """``x`` without the axes of length 1 (only ``axis`` when given; it must have length 1)."""
     shape = tuple(x.shape)
-    axes = range(len(shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
-    axes = {a % max(len(shape), 1) for a in axes}
+    axes = set(range(len(shape))) if axis is None else set(normalize_axis("squeeze", axis, len(shape)) or ())
     if axis is not None and any(shape[a] != 1 for a in axes):
         raise ValueError(f"squeeze: axis {axis!r} of shape {shape} does not have length 1")
     return reshape(x, tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1)))
@@ -162,7 +177,9 @@ class Concat(Function):
     def forward(self, *xs):
         shapes = [tuple(x.shape) for x in xs]
         ndim = len(shapes[0])
-        axis = self.axis % ndim if ndim else 0
+        if ndim == 0:
+            raise ValueError("concat: 0-d inputs have no axis to join along; use stack")
+        (axis,) = normalize_axis("concat", self.axis, ndim) or (0,)
         if any(len(s) != ndim or s[:axis] + s[axis + 1 :] != shapes[0][:axis] + shapes[0][axis + 1 :] for s in shapes):
             raise ValueError(f"concat: shapes {shapes} do not match outside axis {self.axis}")
         return get_array_module(xs[0]).concat(xs, axis=axis)
@@ -173,12 +190,28 @@ class Concat(Function):
 
 
 def concat(xs: list[VariableLike], axis: int = 0) -> Variable:
-    """Join Variables along an existing ``axis`` (default 0, as numpy and the Array API)."""
+    """Join Variables along an existing ``axis`` (default 0, as numpy and the Array API).
+
+    Raises:
+        ValueError: no inputs, 0-d inputs, an axis out of range, shapes that differ outside ``axis``.
+    """
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(f"concat: expected a list of Variables or arrays; got {type(xs).__name__}")
+    if not xs:
+        raise ValueError("concat: needs at least one input; got an empty list")
     return Concat(axis)(*xs)
 
 
+@composite("stack")
 def stack(xs: list[VariableLike], axis: int = 0) -> Variable:
     """Join Variables of one shape along a new ``axis`` (default 0)."""
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(f"stack: expected a list of Variables or arrays; got {type(xs).__name__}")
+    if not xs:
+        raise ValueError("stack: needs at least one input; got an empty list")
+    shapes = [tuple(getattr(x, "shape", ())) for x in xs]
+    if len(set(shapes)) > 1:
+        raise ValueError(f"stack: inputs must all have one shape; got {shapes}")
     return concat([expand_dims(x, axis) for x in xs], axis=axis)
 
 
@@ -225,6 +258,9 @@ def split(x: VariableLike, indices_or_sections: int | list[int], axis: int = 0) 
     Raises:
         ValueError: when an int does not divide the axis length.
     """
+    if len(x.shape) == 0:
+        raise ValueError("split: a 0-d input has no axis to split")
+    (axis,) = normalize_axis("split", axis, len(x.shape)) or (0,)
     length = x.shape[axis]
     if isinstance(indices_or_sections, int):
         if indices_or_sections <= 0 or length % indices_or_sections:
@@ -233,6 +269,11 @@ def split(x: VariableLike, indices_or_sections: int | list[int], axis: int = 0) 
         offsets = tuple(range(step, length, step))
     else:
         offsets = tuple(indices_or_sections)
+        if list(offsets) != sorted(offsets) or any(not 0 <= o <= length for o in offsets):
+            raise ValueError(
+                f"split: indices {list(offsets)} must be sorted and within [0, {length}] (axis {axis} of length "
+                f"{length})"
+            )
     ys = Split(offsets, axis)(x)
     return ys if isinstance(ys, list) else [ys]
 

@@ -61,7 +61,7 @@ def test_conv2d_channel_mismatch_names_both_shapes(asarray):
 def test_kernel_larger_than_the_input_is_an_error(asarray):
     with pytest.raises(
         ValueError,
-        match=r"^im2col: kernel \(5, 5\) with stride \(1, 1\) and pad \(0, 0\) does not fit an input of shape "
+        match=r"^pooling: kernel \(5, 5\) with stride \(1, 1\) and pad \(0, 0\) does not fit an input of shape "
         r"\(1, 1, 3, 3\)",
     ):
         F.pooling(Variable(asarray(np.ones((1, 1, 3, 3)))), 5)

@@ -41,5 +41,9 @@ def test_max_and_min_backward_with_a_negative_axis(asarray, to_numpy, op):
 
 def test_mean_is_average_and_var_is_population_variance(asarray, to_numpy):
     x = Variable(asarray(np.array([[1.0, 2.0], [3.0, 6.0]])))
-    assert F.mean is F.average
+    np.testing.assert_allclose(to_numpy(F.mean(x, axis=1).data), to_numpy(F.average(x, axis=1).data))
+    with pytest.raises(ValueError, match=r"^mean: axis 2 is out of range"):  # each names itself
+        F.mean(x, axis=2)
+    with pytest.raises(ValueError, match=r"^average: axis 2 is out of range"):
+        F.average(x, axis=2)
     np.testing.assert_allclose(to_numpy(F.var(x, axis=0)), [1.0, 4.0])
