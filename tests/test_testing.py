@@ -340,3 +340,67 @@ def test_a_plain_backward_that_disagrees_with_the_differentiable_one_fails(pytes
     result.stdout.fnmatch_lines(["*test_plain_and_differentiable_backward_agree?twice:twice:0? FAILED*"])
     result.stdout.fnmatch_lines(["*plain and differentiable backward of twice disagree: gradient of input 0 differs*"])
     result.stdout.fnmatch_lines(["*test_double_backward?twice:twice:0? PASSED*"])  # the graph backward is right
+
+
+EDGY = '''
+import numpy as np
+from dezero_plug import Function, hookimpl
+from dezero_plug.testing import OpSample
+
+
+class RowScale(Function):
+    def forward(self, x):
+        return x * x.shape[0]           # the planted bug: an "elementwise" op that reads the batch size
+
+    def backward(self, gy):
+        return gy * self.inputs[0].shape[0]
+
+
+def row_scale(x):
+    """x times its number of rows (wrongly declared elementwise)."""
+    return RowScale()(x)
+
+
+class Total(Function):
+    def forward(self, x):
+        with np.errstate(all="ignore"):
+            return x.sum() / x.size     # the planted bug: a mean that divides by zero on an empty batch
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * np.ones(x.shape) / x.size
+
+
+def total(x):
+    """The mean of x."""
+    return Total()(x)
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [row_scale, total]
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    return {
+        "row_scale": [OpSample((3, 4), category="elementwise")],
+        "total": [OpSample((3, 4), category="reduction", reference=lambda x: x.sum() / max(x.size, 1))],
+    }
+'''
+
+
+def test_the_kit_derives_0d_and_empty_cases_for_elementwise_and_reduction_ops(pytester, monkeypatch):
+    monkeypatch.delenv("DEZERO_PLUG_BACKEND", raising=False)
+    pytester.makepyfile(edgy=EDGY)
+    pytester.makeconftest("import dezero_plug, edgy\ndezero_plug.plugin_manager.register(edgy)\n")
+    result = pytester.runpytest_subprocess(
+        "--dezero-plug-conformance", "--dezero-plug-conformance-plugins=edgy", "-k", "test_edge_case", "-v"
+    )
+    # the author wrote one (3, 4) sample each; the kit asked the 0-d and empty-batch questions itself
+    result.stdout.fnmatch_lines(["*test_edge_case?edgy:row_scale:0-0-d? FAILED*"])
+    result.stdout.fnmatch_lines(["*IndexError: tuple index out of range*"])
+    result.stdout.fnmatch_lines(["*test_edge_case?edgy:total:0-empty? FAILED*"])
+    result.stdout.fnmatch_lines(["*total (0-empty): output 0 holds ?nan?: a silent wrong answer*"])
+    result.stdout.fnmatch_lines(["*test_edge_case?edgy:total:0-0-d? PASSED*"])
+    assert result.ret != 0

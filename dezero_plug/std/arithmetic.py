@@ -243,10 +243,10 @@ def dezero_plug_variable_methods():
 
 
 _BROADCAST = [
-    OpSample((3, 4), (3, 4), id="same"),
-    OpSample((3, 4), (4,), id="row"),
-    OpSample((3, 1), (1, 4), id="outer"),
-    OpSample((), (2, 3), id="scalar-array"),
+    OpSample((3, 4), (3, 4), id="same", category="elementwise"),
+    OpSample((3, 4), (4,), id="row", category="elementwise"),
+    OpSample((3, 1), (1, 4), id="outer", category="elementwise"),
+    OpSample((), (2, 3), id="scalar-array", category="elementwise"),
 ]
 
 
@@ -260,20 +260,23 @@ def dezero_plug_op_samples():
             OpSample((2, 3), 2.0, call=lambda x, c: c + x, id="radd"),
         ],
         "sub": [*_BROADCAST, OpSample((2, 3), 2.0, call=lambda x, c: c - x, id="rsub")],
-        "rsub": [OpSample((2, 3), (3,))],
+        "rsub": [OpSample((2, 3), (3,), category="elementwise")],
         "mul": [*_BROADCAST, OpSample((2, 3), 3.0, call=lambda x, c: c * x, id="rmul")],
         "div": [
-            OpSample((3, 4), (3, 4), **away_from_zero, id="same"),
-            OpSample((3, 4), (4,), **away_from_zero, id="row"),
+            OpSample((3, 4), (3, 4), **away_from_zero, id="same", category="elementwise"),
+            OpSample((3, 4), (4,), **away_from_zero, id="row", category="elementwise"),
             OpSample((2, 3), 2.0, call=lambda x, c: c / x, **away_from_zero, id="rdiv"),
         ],
-        "rdiv": [OpSample((2, 3), (3,), **away_from_zero)],
-        "neg": [OpSample((2, 3)), OpSample((2, 3), call=lambda x: -x, id="operator")],
+        "rdiv": [OpSample((2, 3), (3,), **away_from_zero, category="elementwise")],
+        "neg": [OpSample((2, 3), category="elementwise"), OpSample((2, 3), call=lambda x: -x, id="operator")],
         "pow": [
-            OpSample((2, 3), 3, grad=[0], low=0.5, high=2.0),
+            OpSample((2, 3), 3, grad=[0], low=0.5, high=2.0, category="elementwise"),
             OpSample((4,), 0.5, low=0.5, high=2.0, call=lambda x, c: x**c, id="operator"),
         ],
-        "rpow": [OpSample((2, 3), 2.0, grad=[0]), OpSample((3,), 3.0, call=lambda x, c: c**x, id="operator")],
+        "rpow": [
+            OpSample((2, 3), 2.0, grad=[0], category="elementwise"),
+            OpSample((3,), 3.0, call=lambda x, c: c**x, id="operator"),
+        ],
     }
 
 

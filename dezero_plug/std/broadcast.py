@@ -139,10 +139,10 @@ def dezero_plug_variable_methods():
 def dezero_plug_op_samples():
     return {
         "sum": [
-            OpSample((3, 4), id="all"),
-            OpSample((3, 4), kwargs={"axis": 0}, id="axis0"),
-            OpSample((2, 3, 4), kwargs={"axis": (0, 2), "keepdims": True}, id="keepdims"),
-            OpSample((2, 3, 4), kwargs={"axis": -1}, id="negative-axis"),
+            OpSample((3, 4), id="all", category="reduction"),
+            OpSample((3, 4), kwargs={"axis": 0}, id="axis0", category="reduction"),
+            OpSample((2, 3, 4), kwargs={"axis": (0, 2), "keepdims": True}, id="keepdims", category="reduction"),
+            OpSample((2, 3, 4), kwargs={"axis": -1}, id="negative-axis", category="reduction"),
             OpSample((3, 4), call=lambda x: x.sum(axis=1), id="method"),
         ],
         "sum_to": [

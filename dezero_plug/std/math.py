@@ -247,8 +247,11 @@ def dezero_plug_functions():
 
 @hookimpl
 def dezero_plug_op_samples():
-    general = [OpSample((3, 4)), OpSample(())]
-    positive = [OpSample((3, 4), low=0.5, high=2.0), OpSample((), low=0.5, high=2.0)]
+    general = [OpSample((3, 4), category="elementwise"), OpSample((), category="elementwise")]
+    positive = [
+        OpSample((3, 4), low=0.5, high=2.0, category="elementwise"),
+        OpSample((), low=0.5, high=2.0, category="elementwise"),
+    ]
     return {
         "exp": general,
         "log": positive,
@@ -257,7 +260,10 @@ def dezero_plug_op_samples():
         "tanh": general,
         "square": general,
         "sqrt": positive,
-        "abs": [OpSample((3, 4), low=0.2, high=1.0), OpSample((5,), low=-1.0, high=-0.2)],
+        "abs": [
+            OpSample((3, 4), low=0.2, high=1.0, category="elementwise"),
+            OpSample((5,), low=-1.0, high=-0.2, category="elementwise"),
+        ],
         "clip": [OpSample(np.array([-0.9, -0.4, 0.1, 0.45, 0.8]), kwargs={"x_min": -0.5, "x_max": 0.5})],
         "maximum": [
             OpSample(np.array([0.1, 0.5, -0.3]), np.array([0.3, 0.2, -0.6])),

@@ -32,6 +32,8 @@ def _average(op: str, x: VariableLike, axis: Axis, keepdims: bool) -> Variable:
     x = as_input(op, x)
     axes = normalize_axis(op, axis, x.ndim)
     count = x.size if axes is None else _product(x.shape[a] for a in axes)
+    if count == 0:
+        raise ValueError(f"{op}: cannot average over no elements (input of shape {tuple(x.shape)}, axis {axis!r})")
     return sum(x, axis, keepdims) / count
 
 
@@ -126,12 +128,18 @@ def dezero_plug_variable_methods():
 @hookimpl
 def dezero_plug_op_samples():
     return {
-        "average": [OpSample((3, 4)), OpSample((2, 3, 4), kwargs={"axis": (0, 2)}, id="axes")],
+        "average": [
+            OpSample((3, 4), category="reduction"),
+            OpSample((2, 3, 4), kwargs={"axis": (0, 2)}, id="axes", category="reduction"),
+        ],
         "mean": [
-            OpSample((3, 4), kwargs={"axis": 1, "keepdims": True}),
+            OpSample((3, 4), kwargs={"axis": 1, "keepdims": True}, category="reduction"),
             OpSample((3, 4), call=lambda x: x.mean(axis=0), id="method"),
         ],
-        "var": [OpSample((3, 4)), OpSample((3, 4), kwargs={"axis": 0}, id="axis0")],
+        "var": [
+            OpSample((3, 4), category="reduction"),
+            OpSample((3, 4), kwargs={"axis": 0}, id="axis0", category="reduction"),
+        ],
         # distinct values (a permutation) keep the maximum away from ties, where max is not differentiable
         "max": [
             OpSample(distinct_values((3, 4))),

@@ -17,6 +17,7 @@ from dezero_plug.core import Variable
 from dezero_plug.core import no_grad
 
 # (atol, rtol, eps) of the central differences, by dtype name.
+CATEGORIES = ("elementwise", "reduction", "shape", "other")
 TOLERANCES = {"float64": (1e-6, 1e-4, 1e-6), "float32": (1e-2, 1e-2, 1e-2), "float16": (5e-2, 5e-2, 1e-1)}
 
 
@@ -40,6 +41,9 @@ class OpSample:
             a backend with its own (``own_generator``: cupy, jax).
         reference: the forward oracle: a numpy function taking the sample's numpy inputs and kwargs
             (``reference=np.sinh``), or the expected output values; ``test_forward`` compares with it.
+        category: ``"elementwise"``, ``"reduction"``, ``"shape"`` or ``"other"`` (the default). For an
+            elementwise or reduction op the kit derives edge cases itself: the sample with every
+            generated input 0-d, and with an empty batch (first axis 0); see ``edge_cases``.
 
     Example:
         >>> OpSample((3, 4), (4,), id="broadcast")   # e.g. for add
@@ -58,7 +62,11 @@ class OpSample:
         id: str | None = None,
         random: bool = False,
         reference: Any = None,
+        category: str = "other",
     ) -> None:
+        if category not in CATEGORIES:
+            raise ValueError(f"OpSample: category must be one of {CATEGORIES}; got {category!r}")
+        self.category = category
         self.inputs = inputs
         self.kwargs = kwargs or {}
         self.dtype = dtype
@@ -85,6 +93,40 @@ class OpSample:
             else:
                 made.append(x)
         return made
+
+    def edge_cases(self) -> list[tuple[str, OpSample]]:
+        """The derived samples of an elementwise or reduction op: ``("0-d", ...)`` and ``("empty", ...)``.
+
+        0-d: every generated input becomes shape ``()`` and an ``axis`` becomes None (a 0-d input has no
+        axis to name). Empty: every generated input of the largest rank gets a first (batch) axis of 0.
+        Samples with given arrays (not shapes) or a ``call`` derive nothing: the kit cannot know their meaning.
+        """
+        if self.category not in ("elementwise", "reduction") or self.call is not None:
+            return []
+        if not any(isinstance(x, tuple) for x in self.inputs) or any(isinstance(x, np.ndarray) for x in self.inputs):
+            return []
+        zero_d = [() if isinstance(x, tuple) else x for x in self.inputs]
+        kwargs = dict(self.kwargs, axis=None) if "axis" in self.kwargs else dict(self.kwargs)
+        cases = [("0-d", self._with(zero_d, kwargs))]
+        batch_ndim = max(len(x) for x in self.inputs if isinstance(x, tuple))
+        if batch_ndim:  # the inputs of full rank lose their batch; lower-rank ones broadcast as before
+            empty = [(0, *x[1:]) if isinstance(x, tuple) and len(x) == batch_ndim else x for x in self.inputs]
+            cases.append(("empty", self._with(empty, dict(self.kwargs))))
+        return cases
+
+    def _with(self, inputs: list[Any], kwargs: dict[str, Any]) -> OpSample:
+        return OpSample(
+            *inputs,
+            kwargs=kwargs,
+            dtype=self.dtype,
+            low=self.low,
+            high=self.high,
+            grad=self.grad,
+            double=False,
+            random=self.random,
+            reference=self.reference if callable(self.reference) else None,
+            category=self.category,
+        )
 
     def __repr__(self) -> str:
         shown = ", ".join(repr(x) if not isinstance(x, np.ndarray) else f"array{x.shape}" for x in self.inputs)

@@ -160,3 +160,50 @@ def test_backends_agree(op_case: tuple[str, str, str, OpSample], dezero_plug_bac
             label = f"backends disagree: {op} gradient of input {i} on {other.name}"
             grads = (expected_inputs[i].grad.data, other.to_numpy(got_inputs[i].grad.data))
             compare(label, np.asarray(grads[0]), grads[1], 1e-9, 1e-6, names=names)
+
+
+EDGE_ERRORS = (TypeError, ValueError, LookupError)
+
+
+def test_edge_case(op_case_edge: tuple[str, str, str, OpSample], dezero_plug_backend: Any) -> None:
+    """A 0-d or empty-batch variant of an elementwise or reduction sample (derived, not written by the author).
+
+    It must either work — finite outputs (NaN for an empty batch is a silent wrong answer), of the
+    reference's shape where there is one, gradients of each input's shape and dtype, and for 0-d
+    inputs gradients matching central differences — or refuse with a TypeError, ValueError or
+    LookupError whose message starts with the op's name.
+    """
+    _, op, case, sample = op_case_edge
+    backend = dezero_plug_backend
+    _skip_without_float64(sample, backend)
+    try:
+        outputs, inputs = _run(op, sample, backend)
+    except EDGE_ERRORS as exc:
+        assert str(exc).startswith(f"{op}:"), (
+            f"{op} ({case}) refused with a message that does not start with '{op}:': {type(exc).__name__}: {exc}"
+        )
+        return
+    for k, y in enumerate(outputs):
+        values = backend.to_numpy(y.data)
+        assert values.dtype.kind != "f" or np.all(np.isfinite(values)), (
+            f"{op} ({case}): output {k} holds {values.ravel()[~np.isfinite(values.ravel())][:1]}: a silent wrong "
+            f"answer; return a finite value or refuse the input with a ValueError starting '{op}:'"
+        )
+    made = sample.make_inputs()
+    if sample.reference is not None:
+        with np.errstate(all="ignore"):
+            expected = sample.reference(*made, **sample.kwargs)
+        expected = list(expected) if isinstance(expected, (list, tuple)) else [expected]
+        for e, y in zip(expected, outputs):
+            assert tuple(y.shape) == np.shape(e), (
+                f"{op} ({case}): output shape {tuple(y.shape)}, reference {np.shape(e)}"
+            )
+    for i in sample.grad:
+        grad, x = inputs[i].grad, inputs[i]
+        if grad is None:
+            continue  # an empty output: no gradient reaches the input, as in numpy's sum of nothing
+        assert tuple(grad.shape) == tuple(x.shape), f"{op} ({case}): input {i} of shape {x.shape} got {grad.shape}"
+        assert grad.data.dtype == x.data.dtype, f"{op} ({case}): input {i} {x.data.dtype} got {grad.data.dtype}"
+    if case.endswith("0-d") and sample.grad:
+        made_b = [backend.from_numpy(x) if isinstance(x, np.ndarray) else x for x in made]
+        check_backward(_callable(op, sample), made_b, argnums=sample.grad, backend=backend)

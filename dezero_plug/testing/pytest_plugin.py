@@ -153,6 +153,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if fixture in metafunc.fixturenames:
             cases = [c for c in conformance_cases(metafunc.config) if keep(c[3])]
             metafunc.parametrize(fixture, cases, ids=[f"{p}:{op}:{i}" for p, op, i, _ in cases])
+    if "op_case_edge" in metafunc.fixturenames:  # derived from elementwise and reduction samples
+        edges = [
+            (p, op, f"{i}-{kind}", derived)
+            for p, op, i, sample in conformance_cases(metafunc.config)
+            for kind, derived in sample.edge_cases()
+        ]
+        metafunc.parametrize("op_case_edge", edges, ids=[f"{p}:{op}:{i}" for p, op, i, _ in edges])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -140,16 +140,28 @@ def dezero_plug_variable_methods():
 @hookimpl
 def dezero_plug_op_samples():
     return {
-        "sinh": [OpSample((3, 4), reference=np.sinh), OpSample((), call=lambda x: x.sinh(), id="method")],
-        "cosh": [OpSample((3, 4), reference=np.cosh), OpSample((2,), call=lambda x: x.cosh(), id="method")],
-        "asinh": [OpSample((3, 4), low=-2.0, high=2.0, reference=np.arcsinh)],
+        "sinh": [
+            OpSample((3, 4), reference=np.sinh, category="elementwise"),
+            OpSample((), call=lambda x: x.sinh(), id="method"),
+        ],
+        "cosh": [
+            OpSample((3, 4), reference=np.cosh, category="elementwise"),
+            OpSample((2,), call=lambda x: x.cosh(), id="method"),
+        ],
+        "asinh": [OpSample((3, 4), low=-2.0, high=2.0, reference=np.arcsinh, category="elementwise")],
         "hypot": [
-            OpSample((3, 4), (3, 4), low=0.5, high=2.0, reference=np.hypot),
-            OpSample((3, 4), (4,), low=0.5, high=2.0, reference=np.hypot, id="broadcast"),
+            OpSample((3, 4), (3, 4), low=0.5, high=2.0, reference=np.hypot, category="elementwise"),
+            OpSample((3, 4), (4,), low=0.5, high=2.0, reference=np.hypot, id="broadcast", category="elementwise"),
         ],
         "logcosh": [
-            OpSample((3, 4), reference=_logcosh_reference),
-            OpSample((3, 4), kwargs={"axis": 1}, reference=_logcosh_reference, id="axis1"),
-            OpSample((2, 3, 4), kwargs={"axis": (0, 2), "keepdims": True}, reference=_logcosh_reference, id="keepdims"),
+            OpSample((3, 4), reference=_logcosh_reference, category="reduction"),
+            OpSample((3, 4), kwargs={"axis": 1}, category="reduction", reference=_logcosh_reference, id="axis1"),
+            OpSample(
+                (2, 3, 4),
+                kwargs={"axis": (0, 2), "keepdims": True},
+                category="reduction",
+                reference=_logcosh_reference,
+                id="keepdims",
+            ),
         ],
     }
