@@ -32,6 +32,8 @@ def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
     for a in axes:
         if not (-ndim <= a < ndim or (ndim == 0 and a in (0, -1))):
             raise ValueError(f"{op}: axis {axis!r} is out of range for an input of {ndim} dimension(s)")
+    if ndim and len({a % ndim for a in axes}) != len(axes):
+        raise ValueError(f"{op}: axis {axis!r} names an axis more than once")
     return tuple(a % ndim for a in axes) if ndim else None
 
 

@@ -1,12 +1,21 @@
 """Shared test setup: the backend fixtures come from dezero_plug's pytest plugin (--dezero-plug-backend)."""
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings
 
 from dezero_plug import backends
 from dezero_plug import plugin_manager
+
+# Property tests (tests/test_properties.py): in CI (tox passes CI) derandomized, a fixed example count, no
+# example database, no deadline (a shared 2-core machine); locally the same count, random seeds.
+settings.register_profile("ci", derandomize=True, max_examples=30, database=None, deadline=None)
+settings.register_profile("dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 # This project's own short names for the fixtures of dezero_plug's pytest plugin (enabled in pyproject.toml).

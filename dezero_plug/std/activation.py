@@ -175,7 +175,7 @@ def dezero_plug_op_samples():
 
     away_from_kink = np.array([[-0.9, -0.3, 0.2], [0.5, -0.6, 0.8]])
     return {
-        "sigmoid": [OpSample((3, 4), low=-3, high=3, category="elementwise")],
+        "sigmoid": [OpSample((3, 4), low=-3, high=3, reference=lambda x: 1 / (1 + np.exp(-x)), category="elementwise")],
         "sigmoid_simple": [OpSample((3, 4), low=-3, high=3)],
         "relu": [OpSample(away_from_kink)],
         "leaky_relu": [OpSample(away_from_kink), OpSample(away_from_kink, kwargs={"slope": 0.1}, id="slope")],

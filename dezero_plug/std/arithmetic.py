@@ -242,12 +242,10 @@ def dezero_plug_variable_methods():
     }
 
 
-_BROADCAST = [
-    OpSample((3, 4), (3, 4), id="same", category="elementwise"),
-    OpSample((3, 4), (4,), id="row", category="elementwise"),
-    OpSample((3, 1), (1, 4), id="outer", category="elementwise"),
-    OpSample((), (2, 3), id="scalar-array", category="elementwise"),
-]
+def _broadcast(reference: Any) -> list[OpSample]:
+    """Samples of a binary elementwise op: same shapes, a row, an outer product, a 0-d with an array."""
+    shapes = {"same": ((3, 4), (3, 4)), "row": ((3, 4), (4,)), "outer": ((3, 1), (1, 4)), "scalar-array": ((), (2, 3))}
+    return [OpSample(*pair, id=name, reference=reference, category="elementwise") for name, pair in shapes.items()]
 
 
 @hookimpl
@@ -255,20 +253,23 @@ def dezero_plug_op_samples():
     away_from_zero = dict(low=0.5, high=2.0)
     return {
         "add": [
-            *_BROADCAST,
+            *_broadcast(np.add),
             OpSample((2, 3), 2.0, id="const"),
             OpSample((2, 3), 2.0, call=lambda x, c: c + x, id="radd"),
         ],
-        "sub": [*_BROADCAST, OpSample((2, 3), 2.0, call=lambda x, c: c - x, id="rsub")],
+        "sub": [*_broadcast(np.subtract), OpSample((2, 3), 2.0, call=lambda x, c: c - x, id="rsub")],
         "rsub": [OpSample((2, 3), (3,), category="elementwise")],
-        "mul": [*_BROADCAST, OpSample((2, 3), 3.0, call=lambda x, c: c * x, id="rmul")],
+        "mul": [*_broadcast(np.multiply), OpSample((2, 3), 3.0, call=lambda x, c: c * x, id="rmul")],
         "div": [
-            OpSample((3, 4), (3, 4), **away_from_zero, id="same", category="elementwise"),
-            OpSample((3, 4), (4,), **away_from_zero, id="row", category="elementwise"),
+            OpSample((3, 4), (3, 4), **away_from_zero, id="same", reference=np.divide, category="elementwise"),
+            OpSample((3, 4), (4,), **away_from_zero, id="row", reference=np.divide, category="elementwise"),
             OpSample((2, 3), 2.0, call=lambda x, c: c / x, **away_from_zero, id="rdiv"),
         ],
         "rdiv": [OpSample((2, 3), (3,), **away_from_zero, category="elementwise")],
-        "neg": [OpSample((2, 3), category="elementwise"), OpSample((2, 3), call=lambda x: -x, id="operator")],
+        "neg": [
+            OpSample((2, 3), reference=np.negative, category="elementwise"),
+            OpSample((2, 3), call=lambda x: -x, id="operator"),
+        ],
         "pow": [
             OpSample((2, 3), 3, grad=[0], low=0.5, high=2.0, category="elementwise"),
             OpSample((4,), 0.5, low=0.5, high=2.0, call=lambda x, c: x**c, id="operator"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
@@ -139,10 +141,16 @@ def dezero_plug_variable_methods():
 def dezero_plug_op_samples():
     return {
         "sum": [
-            OpSample((3, 4), id="all", category="reduction"),
-            OpSample((3, 4), kwargs={"axis": 0}, id="axis0", category="reduction"),
-            OpSample((2, 3, 4), kwargs={"axis": (0, 2), "keepdims": True}, id="keepdims", category="reduction"),
-            OpSample((2, 3, 4), kwargs={"axis": -1}, id="negative-axis", category="reduction"),
+            OpSample((3, 4), id="all", reference=np.sum, category="reduction"),
+            OpSample((3, 4), kwargs={"axis": 0}, id="axis0", reference=np.sum, category="reduction"),
+            OpSample(
+                (2, 3, 4),
+                kwargs={"axis": (0, 2), "keepdims": True},
+                id="keepdims",
+                reference=np.sum,
+                category="reduction",
+            ),
+            OpSample((2, 3, 4), kwargs={"axis": -1}, id="negative-axis", reference=np.sum, category="reduction"),
             OpSample((3, 4), call=lambda x: x.sum(axis=1), id="method"),
         ],
         "sum_to": [

@@ -247,22 +247,22 @@ def dezero_plug_functions():
 
 @hookimpl
 def dezero_plug_op_samples():
-    general = [OpSample((3, 4), category="elementwise"), OpSample((), category="elementwise")]
-    positive = [
-        OpSample((3, 4), low=0.5, high=2.0, category="elementwise"),
-        OpSample((), low=0.5, high=2.0, category="elementwise"),
-    ]
+    def unary(reference, low=-1.0, high=1.0):
+        return [
+            OpSample(shape, low=low, high=high, reference=reference, category="elementwise") for shape in ((3, 4), ())
+        ]
+
     return {
-        "exp": general,
-        "log": positive,
-        "sin": general,
-        "cos": general,
-        "tanh": general,
-        "square": general,
-        "sqrt": positive,
+        "exp": unary(np.exp),
+        "log": unary(np.log, 0.5, 2.0),
+        "sin": unary(np.sin),
+        "cos": unary(np.cos),
+        "tanh": unary(np.tanh),
+        "square": unary(np.square),
+        "sqrt": unary(np.sqrt, 0.5, 2.0),
         "abs": [
-            OpSample((3, 4), low=0.2, high=1.0, category="elementwise"),
-            OpSample((5,), low=-1.0, high=-0.2, category="elementwise"),
+            OpSample((3, 4), low=0.2, high=1.0, reference=np.abs, category="elementwise"),
+            OpSample((5,), low=-1.0, high=-0.2, reference=np.abs, category="elementwise"),
         ],
         "clip": [OpSample(np.array([-0.9, -0.4, 0.1, 0.45, 0.8]), kwargs={"x_min": -0.5, "x_max": 0.5})],
         "maximum": [

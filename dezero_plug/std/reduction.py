@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
@@ -129,16 +131,16 @@ def dezero_plug_variable_methods():
 def dezero_plug_op_samples():
     return {
         "average": [
-            OpSample((3, 4), category="reduction"),
-            OpSample((2, 3, 4), kwargs={"axis": (0, 2)}, id="axes", category="reduction"),
+            OpSample((3, 4), reference=np.mean, category="reduction"),
+            OpSample((2, 3, 4), kwargs={"axis": (0, 2)}, id="axes", reference=np.mean, category="reduction"),
         ],
         "mean": [
-            OpSample((3, 4), kwargs={"axis": 1, "keepdims": True}, category="reduction"),
+            OpSample((3, 4), kwargs={"axis": 1, "keepdims": True}, reference=np.mean, category="reduction"),
             OpSample((3, 4), call=lambda x: x.mean(axis=0), id="method"),
         ],
         "var": [
-            OpSample((3, 4), category="reduction"),
-            OpSample((3, 4), kwargs={"axis": 0}, id="axis0", category="reduction"),
+            OpSample((3, 4), reference=np.var, category="reduction"),
+            OpSample((3, 4), kwargs={"axis": 0}, id="axis0", reference=np.var, category="reduction"),
         ],
         # distinct values (a permutation) keep the maximum away from ties, where max is not differentiable
         "max": [

@@ -157,7 +157,7 @@ def flatten(x: VariableLike) -> Variable:
     x = as_input("flatten", x)
     if x.ndim == 0:
         raise ValueError("flatten: a 0-d input has no batch axis")
-    return reshape(x, (x.shape[0], -1))
+    return reshape(x, (x.shape[0], math.prod(x.shape[1:])))  # not -1: ambiguous for an empty batch
 
 
 @composite("squeeze")
@@ -323,8 +323,8 @@ def dezero_plug_op_samples():
             OpSample((2, 3), call=lambda x: x.reshape(3, 2), id="method"),
         ],
         "transpose": [
-            OpSample((2, 3)),
-            OpSample((2, 3, 4), kwargs={"axes": (1, 2, 0)}, id="axes"),
+            OpSample((2, 3), reference=np.transpose, category="shape"),
+            OpSample((2, 3, 4), kwargs={"axes": (1, 2, 0)}, id="axes", reference=np.transpose, category="shape"),
             OpSample((2, 3, 4), call=lambda x: x.T, id="T-3d"),
             OpSample((2, 3, 4), call=lambda x: x.transpose(2, 0, 1), id="method"),
         ],
@@ -335,9 +335,17 @@ def dezero_plug_op_samples():
             OpSample((3, 4), kwargs={"slices": (np.array([0, 1, 1]), np.array([3, 2, 2]))}, id="pairs"),
             OpSample((3, 4), call=lambda x: x[:, 1], id="operator"),
         ],
-        "expand_dims": [OpSample((2, 3), kwargs={"axis": 1}), OpSample((2, 3), kwargs={"axis": -1}, id="last")],
-        "flatten": [OpSample((2, 3, 4))],
-        "squeeze": [OpSample((2, 1, 3, 1)), OpSample((2, 1, 3), kwargs={"axis": 1}, id="axis")],
+        "expand_dims": [
+            OpSample((2, 3), kwargs={"axis": 1}, reference=np.expand_dims, category="shape"),
+            OpSample((2, 3), kwargs={"axis": -1}, id="last", reference=np.expand_dims, category="shape"),
+        ],
+        "flatten": [
+            OpSample((2, 3, 4), reference=lambda x: x.reshape(x.shape[0], math.prod(x.shape[1:])), category="shape")
+        ],
+        "squeeze": [
+            OpSample((2, 1, 3, 1), reference=np.squeeze, category="shape"),
+            OpSample((2, 1, 3), kwargs={"axis": 1}, id="axis", reference=np.squeeze, category="shape"),
+        ],
         "concat": [
             OpSample((2, 3), (4, 3), call=lambda a, b: concat([a, b]), id="axis0"),
             OpSample((2, 3), (2, 1), (2, 2), call=lambda a, b, c: concat([a, b, c], axis=1), id="axis1"),
