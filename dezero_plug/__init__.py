@@ -21,6 +21,7 @@ from dezero_plug.core import Variable
 from dezero_plug.core import as_array
 from dezero_plug.core import as_variable
 from dezero_plug.core import no_grad
+from dezero_plug.core import setup_variable  # noqa: E402
 from dezero_plug.core import test_mode
 from dezero_plug.core import using_config
 from dezero_plug.dataloaders import DataLoader
@@ -39,10 +40,7 @@ from dezero_plug.optimizers import Optimizer
 from dezero_plug.plugins import hookimpl
 from dezero_plug.plugins import plugin_manager
 
-
-def setup_variable() -> None:
-    """DeZero's setup_variable(): (re)bind the operators plugins provide onto Variable."""
-    plugin_manager.refresh()
+is_simple_core = False  # DeZero's flag (steps 23-32 import dezero with the simple core): here one kernel
 
 
 __all__ = [
@@ -82,6 +80,7 @@ __all__ = [
     "override",
     "plugin_manager",
     "setup_variable",
+    "is_simple_core",
     "test_mode",
     "transforms",
     "using_config",

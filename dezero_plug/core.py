@@ -289,6 +289,13 @@ def _checked_data(data: Any) -> Any:
     return data
 
 
+def setup_variable() -> None:
+    """DeZero's ``setup_variable()``: bind the operators plugins provide onto Variable (done at import already)."""
+    from dezero_plug.plugins import plugin_manager  # the plugin manager imports this module: import it late
+
+    plugin_manager.refresh()
+
+
 def as_array(x: Any, array_module: Any = None) -> Any:
     """DeZero's as_array: scalars become 0-d arrays (numpy unless ``array_module`` is given)."""
     if _REGISTRY.owner(type(x)) is not None:

@@ -7,6 +7,7 @@ from dezero_plug.core import Variable
 from dezero_plug.core import as_array
 from dezero_plug.core import as_variable
 from dezero_plug.core import no_grad
+from dezero_plug.core import setup_variable
 from dezero_plug.core import test_mode
 from dezero_plug.core import using_config
 
@@ -18,6 +19,7 @@ __all__ = [
     "as_array",
     "as_variable",
     "no_grad",
+    "setup_variable",
     "test_mode",
     "using_config",
 ]

@@ -10,6 +10,14 @@ import numpy as np
 from dezero_plug import backends
 
 
+def __getattr__(name: str) -> Any:
+    if name == "pil_available":  # DeZero's flag; computed on first use (importing Pillow costs time)
+        import importlib.util
+
+        return importlib.util.find_spec("PIL") is not None
+    raise AttributeError(f"module 'dezero_plug.dataloaders' has no attribute {name!r}")
+
+
 class DataLoader:
     """Mini-batches ``(x, t)`` of a Dataset, as numpy arrays, or on ``backend`` (a name or a Backend;
     ``gpu=True`` is DeZero's spelling of the GPU backend), on ``device``.

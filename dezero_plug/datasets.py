@@ -34,4 +34,45 @@ class Dataset:
         """Load or generate ``self.data`` and ``self.label``."""
 
 
-__getattr__, __dir__ = _accessors("datasets", __name__)
+def load_cache_npz(filename: str, train: bool = False) -> tuple[Any, Any]:
+    """DeZero's cache of a prepared dataset: ``(data, label)`` from ``<cache>/<name>.train.npz`` (or ``.test.npz``),
+    or ``(None, None)`` when it is not there. Loaded without pickle."""
+    import os
+
+    from dezero_plug.download import cache_dir
+
+    path = os.path.join(cache_dir(), filename.rsplit("/", 1)[-1] + (".train.npz" if train else ".test.npz"))
+    if not os.path.exists(path):
+        return None, None
+    with np.load(path, allow_pickle=False) as loaded:
+        return loaded["data"], loaded["label"]
+
+
+def save_cache_npz(data: Any, label: Any, filename: str, train: bool = False) -> str:
+    """Write ``data`` and ``label`` to the cache read by ``load_cache_npz``, atomically; returns the path."""
+    import os
+
+    from dezero_plug.atomic import atomic_write
+    from dezero_plug.download import cache_dir
+
+    path = os.path.join(cache_dir(), filename.rsplit("/", 1)[-1] + (".train.npz" if train else ".test.npz"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with atomic_write(path) as f:
+        np.savez_compressed(f, data=data, label=label)
+    return path
+
+
+_missing, __dir__ = _accessors("datasets", __name__)
+
+
+def __getattr__(name: str) -> Any:
+    # DeZero's datasets module imports these from its utils; so does book code, from here
+    if name == "get_file":
+        from dezero_plug.download import get_file
+
+        return get_file
+    if name == "cache_dir":
+        from dezero_plug.download import cache_dir
+
+        return cache_dir()
+    return _missing(name)

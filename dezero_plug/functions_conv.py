@@ -17,6 +17,12 @@ NAMES = (
     "broadcast_to",
 )
 __all__ = list(NAMES)
+# DeZero's class names that differ from ours
+CLASS_ALIASES = {
+    "Conv2DGradW": "Conv2dGradW",
+    "Pooling2DGrad": "PoolingGrad",
+    "Pooling2DWithIndexes": "PoolingWithIndexes",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -24,4 +30,9 @@ def __getattr__(name: str) -> Any:
         from dezero_plug import functions
 
         return getattr(functions, name)
+    from dezero_plug.namespace import function_class
+
+    found = function_class(CLASS_ALIASES.get(name, name))
+    if found is not None:
+        return found
     raise AttributeError(f"module 'dezero_plug.functions_conv' has no attribute {name!r}")

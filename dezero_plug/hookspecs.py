@@ -183,7 +183,8 @@ def dezero_plug_models() -> Exports:
 
     Called once, when the plugin registers. Return a list of classes
     (exported under ``__name__``) or a dict; each must subclass
-    ``dezero_plug.Model``.
+    ``dezero_plug.Model``, or ``dezero_plug.Layer`` for the blocks models are
+    built of (DeZero's ``models.BottleneckA`` ...).
 
     Conflicts: as for functions.
 

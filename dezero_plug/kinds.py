@@ -97,11 +97,11 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "models",
         "model",
-        "a list of Model subclasses or a dict",
+        "a list of Model subclasses (and the Layer blocks they are built of) or a dict",
         exports.by_name,
         exports.check_callable,
         target="dezero_plug.models",
-        base="dezero_plug.models:Model",
+        base="dezero_plug.layers:Layer",  # DeZero's models module holds ResNet's BottleneckA ... too
     ),
     Kind(
         "optimizers",

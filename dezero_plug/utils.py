@@ -46,6 +46,7 @@ __all__ = [
     "pair",
     "plot_dot_graph",
     "reshape_sum_backward",
+    "show_progress",
     "sum_to",
 ]
 
@@ -56,6 +57,14 @@ def __getattr__(name: str) -> Any:
 
         return cache_dir()
     raise AttributeError(f"module 'dezero_plug.utils' has no attribute {name!r}")
+
+
+def show_progress(block_num: int, block_size: int, total_size: int) -> None:
+    """DeZero's download progress bar, a ``urllib.request.urlretrieve`` report hook: ``[####......] 40.00%``."""
+    done = block_num * block_size
+    percent = min(100.0, done / total_size * 100) if total_size > 0 else 100.0
+    filled = int(percent / 100 * 30)
+    print("\r[" + "#" * filled + "." * (30 - filled) + f"] {percent:.2f}%", end="", flush=True)
 
 
 # --------------------------------------------------------------------------- array helpers

@@ -150,7 +150,11 @@ def dezero_plug_variable_methods():
         """``x.dot(W)``: see ``F.matmul``."""
         return matmul(self, other)
 
-    return {"dot": dot, "__matmul__": matmul}
+    def matmul_method(self: Variable, other: VariableLike) -> Variable:
+        """``x.matmul(W)``: see ``F.matmul``."""
+        return matmul(self, other)
+
+    return {"dot": dot, "matmul": matmul_method, "__matmul__": matmul}
 
 
 @hookimpl

@@ -130,6 +130,22 @@ class _Bottleneck(Layer):
         return relu(h + shortcut)
 
 
+class BottleneckA(_Bottleneck):
+    """DeZero's first bottleneck of a block: 1x1 -> 3x3 -> 1x1 convolutions and a projection shortcut."""
+
+    def __init__(
+        self, in_channels: int, mid_channels: int, out_channels: int, stride: int = 2, downsample_fb: bool = False
+    ) -> None:
+        super().__init__(mid_channels, out_channels, stride, project=True)
+
+
+class BottleneckB(_Bottleneck):
+    """DeZero's later bottlenecks of a block: the same convolutions, an identity shortcut."""
+
+    def __init__(self, in_channels: int, mid_channels: int) -> None:
+        super().__init__(mid_channels, in_channels, 1, project=False)
+
+
 class _BuildingBlock(Layer):
     """``n_layers`` bottlenecks; the first projects and strides."""
 
@@ -138,13 +154,28 @@ class _BuildingBlock(Layer):
         self._names = []
         for i in range(n_layers):
             name = "a" if i == 0 else f"b{i}"
-            setattr(self, name, _Bottleneck(mid, out, stride if i == 0 else 1, project=i == 0))
+            setattr(self, name, BottleneckA(out, mid, out, stride) if i == 0 else BottleneckB(out, mid))
             self._names.append(name)
 
     def forward(self, x: Any) -> Any:
         for name in self._names:
             x = getattr(self, name)(x)
         return x
+
+
+class BuildingBlock(_BuildingBlock):
+    """DeZero's ResNet block: a ``BottleneckA`` (``a``) then ``n_layers - 1`` ``BottleneckB`` (``b1`` ...)."""
+
+    def __init__(
+        self,
+        n_layers: int,
+        in_channels: int,
+        mid_channels: int,
+        out_channels: int,
+        stride: int,
+        downsample_fb: bool | None = None,
+    ) -> None:
+        super().__init__(n_layers, mid_channels, out_channels, stride)
 
 
 class ResNet(Model):
@@ -238,4 +269,16 @@ class SqueezeNet(Model):
 
 @hookimpl
 def dezero_plug_models():
-    return [Sequential, MLP, VGG16, ResNet, ResNet50, ResNet101, ResNet152, SqueezeNet]
+    return [
+        Sequential,
+        MLP,
+        VGG16,
+        ResNet,
+        ResNet50,
+        ResNet101,
+        ResNet152,
+        SqueezeNet,
+        BuildingBlock,
+        BottleneckA,
+        BottleneckB,
+    ]

@@ -118,16 +118,21 @@ class Normalize:
         self.mean, self.std = mean, std
 
     def __call__(self, array: np.ndarray) -> np.ndarray:
-        mean, std = self.mean, self.std
-        if not np.isscalar(mean):
-            shape = [1] * array.ndim
-            shape[0] = len(array) if len(mean) == 1 else len(mean)
-            mean = np.array(mean, dtype=array.dtype).reshape(*shape)
-        if not np.isscalar(std):
-            shape = [1] * array.ndim
-            shape[0] = len(array) if len(std) == 1 else len(std)
-            std = np.array(std, dtype=array.dtype).reshape(*shape)
-        return (array - mean) / std
+        return (array - self._per_channel("mean", self.mean, array)) / self._per_channel("std", self.std, array)
+
+    @staticmethod
+    def _per_channel(name: str, value: Any, array: np.ndarray) -> Any:
+        """A scalar as it is; a sequence as one value per channel (axis 0): length 1 applies to every channel
+        (DeZero reshaped it to the channel count and failed on 3 channels)."""
+        if np.isscalar(value):
+            return value
+        values = np.asarray(value, dtype=array.dtype).ravel()
+        if len(values) not in (1, len(array)):
+            raise ValueError(
+                f"Normalize: {name} has {len(values)} values for an array of {len(array)} channels (shape "
+                f"{array.shape}); give one value or one per channel"
+            )
+        return values.reshape((-1,) + (1,) * (array.ndim - 1))
 
 
 class Flatten:
