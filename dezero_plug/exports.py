@@ -88,7 +88,10 @@ def override_hint(offered: list[tuple[Any, PluginRecord]], known: set[str]) -> s
             )
         missing = sorted(names - {record.name} - set(obj.replaces))
         if missing:
-            return f"Plugin {record.name!r}'s override replaces {list(obj.replaces)}, not {missing}."
+            return (
+                f"Plugin {record.name!r}'s override replaces {list(obj.replaces)}, not {missing}: "
+                f"{' and '.join(repr(m) for m in missing)} export{'s' if len(missing) == 1 else ''} it without one."
+            )
     return ""
 
 

@@ -12,11 +12,24 @@ from __future__ import annotations
 from typing import Any
 
 from dezero_plug.namespace import accessors as _accessors
-from dezero_plug.namespace import function_class as _function_class
+from dezero_plug.registry import REGISTRY as _REGISTRY
 
 _missing, __dir__ = _accessors("functions", __name__)
 
 
+def function_class(name: str) -> Any:
+    """The Function subclass called ``name`` in a module that provides registered functions, or None."""
+    if not name[:1].isupper():
+        return None
+    from dezero_plug.core import Function
+
+    for record in _REGISTRY.providers.get("functions", {}).values():
+        found = getattr(getattr(record, "module", None), name, None)
+        if isinstance(found, type) and issubclass(found, Function):
+            return found
+    return None
+
+
 def __getattr__(name: str) -> Any:
-    found = _function_class(name)
+    found = function_class(name)
     return found if found is not None else _missing(name)

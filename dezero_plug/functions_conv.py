@@ -30,7 +30,7 @@ def __getattr__(name: str) -> Any:
         from dezero_plug import functions
 
         return getattr(functions, name)
-    from dezero_plug.namespace import function_class
+    from dezero_plug.functions import function_class
 
     found = function_class(CLASS_ALIASES.get(name, name))
     if found is not None:

@@ -9,19 +9,6 @@ from typing import Any
 from dezero_plug.registry import REGISTRY
 
 
-def function_class(name: str) -> Any:
-    """The Function subclass called ``name`` in a module that provides registered functions, or None."""
-    if not name[:1].isupper():
-        return None
-    from dezero_plug.core import Function
-
-    for record in REGISTRY.providers.get("functions", {}).values():
-        found = getattr(getattr(record, "module", None), name, None)
-        if isinstance(found, type) and issubclass(found, Function):
-            return found
-    return None
-
-
 def accessors(kind: str, module: str) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``__getattr__`` that explains a missing name of ``kind``, and ``__dir__`` listing the registered ones too."""
 

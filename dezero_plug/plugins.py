@@ -121,6 +121,7 @@ class PluginManager:
         self.records: dict[str, PluginRecord] = {}
         self.blocked: set[str] = set()
         self.strict = False
+        self.trace = False
         self._deferred: list[tuple[PluginRecord, EntryPoint]] = []
         REGISTRY.explain_with(self._missing, self.settle)
 
@@ -142,9 +143,7 @@ class PluginManager:
         """Register the builtins and the entry-point plugins (once, from ``import dezero_plug``)."""
         self.strict = _env_flag(env, "DEZERO_PLUG_STRICT")
         self.blocked = set(_env_list(env, "DEZERO_PLUG_DISABLE"))
-        if _env_flag(env, "DEZERO_PLUG_TRACE"):
-            self._pm.trace.root.setwriter(sys.stderr.write)
-            self._pm.enable_tracing()
+        self.trace = _env_flag(env, "DEZERO_PLUG_TRACE")
         for name in sorted(self.blocked & set(ESSENTIAL_PLUGINS)):
             raise PluginError(f"DEZERO_PLUG_DISABLE={name}: plugin {name!r} is essential and cannot be blocked", name)
         found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
@@ -197,7 +196,10 @@ class PluginManager:
                 record.requires = requirements(module)
             except Exception as exc:
                 self._failed(record, exc)
-        for record in _in_requirement_order([r for r, _ in candidates if r.name in modules]):
+        ordered, cycles = _in_requirement_order([r for r, _ in candidates if r.name in modules])
+        for name, cycle in cycles.items():
+            self._failed(self.records[name], PluginError(f"plugins require each other in a cycle: {cycle}", name))
+        for record in ordered:
             module = modules[record.name]
             if record.status == "blocked":
                 record.exports = exports.peek(module, kinds.REGISTERED)  # our own code: safe to ask
@@ -310,6 +312,9 @@ class PluginManager:
                             f"{record.describe()}: its hook {kind.hook} raised {type(exc).__name__}: {exc}", record.name
                         ) from exc
                     found[kind.name] = exports.validate(kind, result, record)
+                    if self.trace:  # DEZERO_PLUG_TRACE=1: one line per hook a plugin implements, naming it
+                        names = ", ".join(map(str, found[kind.name])) or "nothing"
+                        sys.stderr.write(f"dezero_plug trace: {record.describe()}: {kind.hook} gave {names}\n")
         except BaseException:
             self._pm.unregister(plugin, name=record.name)
             raise
@@ -423,28 +428,33 @@ class PluginManager:
         return AttributeError(message)
 
 
-def _in_requirement_order(records: list[PluginRecord]) -> list[PluginRecord]:
-    """``records`` reordered so that each follows the ones it requires (otherwise in the given order)."""
+def _in_requirement_order(records: list[PluginRecord]) -> tuple[list[PluginRecord], dict[str, str]]:
+    """``records`` reordered so that each follows the ones it requires (otherwise in the given order), and the
+    plugins that require each other in a cycle, each with the cycle in words: those are left out (they fail)."""
     by_name = {r.name: r for r in records}
     ordered: list[PluginRecord] = []
     visiting: list[str] = []
+    cycles: dict[str, str] = {}
 
     def visit(record: PluginRecord) -> None:
-        if record in ordered:
+        if record in ordered or record.name in cycles:
             return
         if record.name in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(record.name) :], record.name])
-            raise PluginError(f"plugins require each other in a cycle: {cycle}", record.name)
+            members = visiting[visiting.index(record.name) :]
+            for name in members:
+                cycles[name] = " -> ".join([*members, record.name])
+            return
         visiting.append(record.name)
         for name in record.requires:
             if name in by_name:
                 visit(by_name[name])
         visiting.pop()
-        ordered.append(record)
+        if record.name not in cycles:
+            ordered.append(record)
 
     for record in records:
         visit(record)
-    return ordered
+    return [r for r in ordered if r.name not in cycles], cycles
 
 
 plugin_manager = PluginManager()

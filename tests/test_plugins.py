@@ -593,3 +593,51 @@ def test_shape_of_a_variable_without_data_says_so_instead_of_suggesting_shape():
     assert "Did you mean" not in str(info.value)
     rc, _, err = run("import dezero_plug as d; d.Variable(None).ndim")
     assert rc != 0 and "Did you mean" not in err.strip().splitlines()[-1]
+
+
+def test_plugins_that_require_each_other_in_a_cycle_fail_and_the_rest_loads():
+    rc, out, err = run(
+        """
+        import numpy as np
+        import dezero_plug, dezero_plug.functions as F
+        records = dezero_plug.plugin_manager.records
+        print(records["chicken"].status, records["egg"].status, records["chicken"].error)
+        print(F.exp(dezero_plug.Variable(np.array(0.0))).data, hasattr(F, "chicken"))
+    """,
+        "cycle",
+    )
+    assert rc == 0, err
+    status, value = out.splitlines()
+    assert status.startswith("failed failed PluginError: plugins require each other in a cycle: ")
+    assert "chicken -> egg -> chicken" in status or "egg -> chicken -> egg" in status
+    assert value == "1.0 False"
+    assert "plugin 'chicken' (dezero-plug-chicken 0.1) failed to load and was skipped" in err
+    rc, _, err = run("import dezero_plug", "cycle", DEZERO_PLUG_STRICT="1")
+    assert rc != 0 and "in a cycle" in err
+
+
+def test_trace_names_the_plugin_on_every_line():
+    rc, _, err = run("import dezero_plug", DEZERO_PLUG_TRACE="1")
+    lines = [line for line in err.splitlines() if line.startswith("dezero_plug trace:")]
+    assert rc == 0 and len(lines) > 20, err
+    assert all(line.startswith("dezero_plug trace: plugin '") for line in lines), lines[:3]
+    assert "dezero_plug trace: plugin 'math' (builtin): dezero_plug_functions gave exp, log, sin" in err
+
+
+def test_a_conflict_names_the_plugin_that_lacks_the_override():
+    from dezero_plug import override
+    from dezero_plug.errors import PluginConflictError
+
+    winner = types.ModuleType("wins")
+    winner.dezero_plug_functions = hookimpl(lambda: {"tanh": override(lambda x: x, replaces="math")})
+    loser = types.ModuleType("plain")
+    loser.dezero_plug_functions = hookimpl(lambda: {"tanh": lambda x: x})
+    plugin_manager.register(winner)
+    try:
+        with pytest.raises(
+            PluginConflictError, match=r"override replaces \['math'\], not \['plain'\]: 'plain' exports it without one"
+        ):
+            plugin_manager.register(loser)
+    finally:
+        plugin_manager.unregister("wins")
+    assert "plain" not in plugin_manager.records
