@@ -40,6 +40,21 @@ def composite(name: str) -> Callable[[F], F]:
     return mark
 
 
+def raw_input(op: str, x: Any, index: int = 0) -> Any:
+    """The array behind ``x`` (a Variable's data, or ``x`` itself) for ``op``, which reads it directly.
+
+    Raises:
+        TypeError: ``x`` is no array of a registered backend, naming ``op``, the position and the type.
+    """
+    data = x.data if isinstance(x, Variable) else x
+    if backends.find_backend(type(data)) is None:
+        raise TypeError(
+            f"{op}: input {index} is a {type(x).__name__}; expected a Variable or an array of a registered "
+            f"backend ({backends.accepted_types()})"
+        )
+    return data
+
+
 def as_input(op: str, x: Any, index: int = 0) -> Variable:
     """``x`` as a Variable for ``op``; anything that is not an array of a registered backend is refused.
 

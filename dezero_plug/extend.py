@@ -39,6 +39,7 @@ from dezero_plug.broadcasting import sum_backward_shape
 from dezero_plug.broadcasting import sum_to_array
 from dezero_plug.composite import as_input
 from dezero_plug.composite import composite
+from dezero_plug.composite import raw_input
 from dezero_plug.core import Config
 from dezero_plug.core import Function
 from dezero_plug.core import Parameter
@@ -91,6 +92,7 @@ __all__ = [
     "normal_weights",
     "normalize_axis",
     "override",
+    "raw_input",
     "sum_backward_shape",
     "sum_to_array",
 ]

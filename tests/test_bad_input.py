@@ -504,3 +504,30 @@ def test_bad_input(case, asarray, tmp_path):
     assert not message.startswith(("operands", "shapes ", "axis ", "cannot reshape")), (
         f"a bare numpy message: {message}"
     )
+
+
+REFLECTED = {"rsub": "sub", "rdiv": "div"}
+
+
+def _builtin_samples():
+    found = {}
+    for plugin, samples in plugin_manager.op_samples().items():
+        if plugin_manager.records[plugin].source == "builtin":
+            for op, listed in samples.items():
+                plain = [s for s in listed if s.call is None]
+                if plain:
+                    found[op] = plain[0]
+    return sorted(found.items())
+
+
+@pytest.mark.parametrize("op, sample", _builtin_samples(), ids=[op for op, _ in _builtin_samples()])
+def test_every_builtin_function_refuses_a_str_where_its_first_array_goes(op, sample, asarray):
+    made = sample.make_inputs()
+    first = next(i for i, x in enumerate(made) if isinstance(x, np.ndarray))
+    inputs = [asarray(x) if isinstance(x, np.ndarray) else x for x in made]
+    inputs[first] = "text"
+    with pytest.raises(TypeError) as info:
+        getattr(F, op)(*inputs, **sample.kwargs)
+    # the reflected operators (behind 2.0 - x, 1.0 / x) name the operator the user wrote
+    assert str(info.value).startswith(f"{REFLECTED.get(op, op)}:"), str(info.value)
+    assert "str" in str(info.value)

@@ -23,6 +23,7 @@ import numpy as np
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
+from dezero_plug.extend import as_input
 from dezero_plug.extend import backend_of
 from dezero_plug.extend import composite
 from dezero_plug.extend import distinct_values
@@ -349,6 +350,10 @@ def conv2d_simple(
     x: VariableLike, W: VariableLike, b: VariableLike | None = None, stride: Pair = 1, pad: Pair = 0
 ) -> Variable:
     """The book's teaching version of ``conv2d``: im2col, then ``linear``, then a reshape."""
+    x = as_input("conv2d_simple", x, 0)
+    W = as_input("conv2d_simple", W, 1)
+    check_window("conv2d_simple", None, stride, pad)
+    _geometry("conv2d_simple", x.shape, tuple(W.shape[2:]) if W.ndim == 4 else 1, stride, pad)
     n, _, h, w = x.shape
     oc, _, kh, kw = W.shape
     (sh, sw), (ph, pw) = pair(stride), pair(pad)
@@ -433,6 +438,7 @@ def pooling(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0)
 @composite("pooling_simple")
 def pooling_simple(x: VariableLike, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> Variable:
     """The book's teaching version of ``pooling``: im2col then ``max`` (pads with 0, as in the book)."""
+    x = as_input("pooling_simple", x)
     check_window("pooling_simple", kernel_size, stride, pad, pooling=True)
     _geometry("pooling_simple", x.shape, kernel_size, stride, pad)
     n, c, h, w = x.shape

@@ -9,9 +9,9 @@ import numpy as np
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import backend_of
-from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
+from dezero_plug.extend import raw_input
 
 
 def accuracy(y: Any, t: Any) -> Variable:
@@ -20,8 +20,8 @@ def accuracy(y: Any, t: Any) -> Variable:
     Raises:
         ValueError: when the number of rows and labels differ.
     """
-    y = data_of(y)
-    t = data_of(t)
+    y = raw_input("accuracy", y, 0)
+    t = raw_input("accuracy", t, 1)
     if getattr(y, "ndim", 0) != 2:
         raise ValueError(f"accuracy: scores must have shape (N, C); got {tuple(getattr(y, 'shape', ()))}")
     if backend_of(t).dtype_kind(t.dtype) != "i":

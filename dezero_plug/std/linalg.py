@@ -15,9 +15,9 @@ from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import backend_of
 from dezero_plug.extend import composite
-from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
+from dezero_plug.extend import raw_input
 from dezero_plug.extend import sum_to_array
 from dezero_plug.std.broadcast import sum_to
 from dezero_plug.std.shape import get_item
@@ -131,7 +131,7 @@ def linear_simple(x: VariableLike, W: VariableLike, b: VariableLike | None = Non
 
 def embed_id(x: Any, W: VariableLike) -> Variable:
     """Rows of ``W`` (vocabulary, dim) picked by the integer ids ``x`` (any shape); ``W[x]``."""
-    ids = data_of(x)
+    ids = raw_input("embed_id", x, 0)
     if backend_of(ids).dtype_kind(ids.dtype) != "i":
         raise TypeError(f"embed_id: ids must be an integer array; got dtype {ids.dtype}")
     if len(W.shape) != 2:

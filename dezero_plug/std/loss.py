@@ -15,11 +15,12 @@ import numpy as np
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
+from dezero_plug.extend import as_input
 from dezero_plug.extend import backend_of
 from dezero_plug.extend import composite
-from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
+from dezero_plug.extend import raw_input
 from dezero_plug.std.activation import logsumexp
 from dezero_plug.std.activation import sigmoid
 from dezero_plug.std.activation import softmax
@@ -64,21 +65,21 @@ def mean_squared_error(x0: VariableLike, x1: VariableLike) -> Variable:
 @composite("mean_squared_error_simple")
 def mean_squared_error_simple(x0: VariableLike, x1: VariableLike) -> Variable:
     """The book's teaching version of ``mean_squared_error``, from basic functions."""
-    diff = x0 - x1
+    diff = as_input("mean_squared_error_simple", x0, 0) - as_input("mean_squared_error_simple", x1, 1)
     return sum(diff**2) / _batch("mean_squared_error_simple", diff.shape)
 
 
 @composite("mean_absolute_error")
 def mean_absolute_error(x0: VariableLike, x1: VariableLike) -> Variable:
     """``sum(|x0 - x1|) / N``, ``N`` the batch size, as ``mean_squared_error`` divides (not PyTorch's mean)."""
-    diff = x0 - x1
+    diff = as_input("mean_absolute_error", x0, 0) - as_input("mean_absolute_error", x1, 1)
     return sum(abs(diff)) / _batch("mean_absolute_error", diff.shape)
 
 
 def _check_labels(op: str, x: Any, t: Any) -> Any:
     """The labels as a raw integer array of shape (N,) with values in [0, C), else an error naming the op."""
-    t = data_of(t)
-    x = data_of(x)
+    x = raw_input(op, x, 0)
+    t = raw_input(op, t, 1)
     if x.ndim != 2:
         raise ValueError(f"{op}: scores must have shape (N, C); got {tuple(x.shape)}")
     _batch(op, tuple(x.shape))
@@ -145,8 +146,8 @@ def softmax_cross_entropy_simple(x: VariableLike, t: Any) -> Variable:
 
 def _as_targets(op: str, x: Any, t: Any) -> Any:
     """Binary targets as a constant of the scores' dtype and shape."""
-    data = data_of(x)
-    t = data_of(t)
+    data = raw_input(op, x, 0)
+    t = raw_input(op, t, 1)
     if t.size != data.size:
         raise ValueError(f"{op}: targets of shape {tuple(t.shape)} do not match scores of shape {tuple(data.shape)}")
     xp = get_array_module(t)

@@ -163,6 +163,7 @@ def flatten(x: VariableLike) -> Variable:
 @composite("squeeze")
 def squeeze(x: VariableLike, axis: int | tuple[int, ...] | None = None) -> Variable:
     """``x`` without the axes of length 1 (only ``axis`` when given; it must have length 1)."""
+    x = as_input("squeeze", x)
     shape = tuple(x.shape)
     axes = set(range(len(shape))) if axis is None else set(normalize_axis("squeeze", axis, len(shape)) or ())
     if axis is not None and any(shape[a] != 1 for a in axes):
