@@ -354,8 +354,8 @@ class Function:
             generation = inputs[0].generation
         else:
             inputs, xs, needs, generation = _prepare(self, inputs)
-        kernel = _REGISTRY.kernel(type(self), backends.backend_of(xs[0]).name) if _REGISTRY.kernels and xs else None
         try:  # free in Python 3.11+ unless an exception is raised
+            kernel = _REGISTRY.kernel(type(self), backends.backend_of(xs[0]).name) if _REGISTRY.kernels and xs else None
             ys = kernel(self, *xs) if kernel is not None else self.forward(*xs)
         except (ValueError, TypeError, AttributeError) as exc:
             constants.refuse_junk(self, xs)
