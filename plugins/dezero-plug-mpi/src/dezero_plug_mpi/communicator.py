@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -80,12 +81,13 @@ def _install_abort_on_error(comm: MpiCommunicator) -> None:
     previous = sys.excepthook
 
     def abort_on_error(kind: type[BaseException], error: BaseException, tb: Any) -> None:
-        previous(kind, error, tb)  # the traceback, as usual
-        sys.stderr.write(
-            f"rank {comm.rank} of {comm.size}: {kind.__name__}: {error}\n"
-            f"rank {comm.rank}: aborting the MPI job (MPI_Abort) so that no rank waits forever\n"
-        )
+        # The one line that matters first: a launcher killing the job may drop what is still in its pipes.
+        sys.stderr.write(f"rank {comm.rank} of {comm.size}: {kind.__name__}: {error}\n")
         sys.stderr.flush()
+        previous(kind, error, tb)  # the traceback, as usual
+        sys.stderr.write(f"rank {comm.rank}: aborting the MPI job (MPI_Abort) so that no rank waits forever\n")
+        sys.stderr.flush()
+        time.sleep(0.5)  # let the launcher forward this rank's output before MPI_Abort ends every process
         comm.abort(1)
 
     abort_on_error._dezero_plug_mpi = True  # type: ignore[attr-defined]
