@@ -40,6 +40,8 @@ def scalar_constant(value: Any, ref: Any) -> Any:
 
     On a backend whose arrays are immutable the array is made once per value and device and then
     shared (JAX spends ~50 µs placing a new scalar on a device; a shared immutable array is safe).
+    numpy's are shared too, made read-only: ``x * 2.0`` then costs no new array per call (nobody can
+    reach a constant to write into it, and an op that tried would raise instead of corrupting it).
     """
     try:
         key = (type(ref), ref.dtype, type(value))
@@ -49,7 +51,8 @@ def scalar_constant(value: Any, ref: Any) -> Any:
     if found is None:
         backend = backends.backend_of(ref)
         same = SCALAR_RANKS[type(value)] <= backends.dtype_rank(backend, ref.dtype)
-        found = _SCALAR_DTYPES[key] = (backend, ref.dtype if same else None, not backend.mutable_arrays)
+        shared = isinstance(ref, np.ndarray) or not backend.mutable_arrays  # numpy's can be made read-only
+        found = _SCALAR_DTYPES[key] = (backend, ref.dtype if same else None, shared)
     backend, dtype, shared = found
     if not shared:
         return backend.asarray(value, dtype, ref)
@@ -59,6 +62,8 @@ def scalar_constant(value: Any, ref: Any) -> Any:
         if len(_SHARED_CONSTANTS) >= 1024:
             _SHARED_CONSTANTS.clear()
         constant = _SHARED_CONSTANTS[shared_key] = backend.asarray(value, dtype, ref)
+        if isinstance(constant, np.ndarray):
+            constant.flags.writeable = False  # numpy's are mutable: a shared one must not be written to
     return constant
 
 

@@ -157,3 +157,18 @@ def test_variable_attribute_typo_suggests_the_method(asarray):
     x = Variable(asarray([1.0]))
     with pytest.raises(AttributeError, match=r"'Variable' object has no attribute 'reshap'. Did you mean: 'reshape'\?"):
         x.reshap(1)
+
+
+@pytest.mark.backend("numpy")
+def test_a_scalar_constant_is_made_once_and_read_only_on_numpy():
+    from dezero_plug import constants
+
+    a = np.ones(3)
+    c = constants.scalar_constant(2.0, a)
+    assert c is constants.scalar_constant(2.0, a) and c.dtype == a.dtype  # no new array per op call
+    with pytest.raises(ValueError, match="read-only"):
+        c += 1  # nobody may write into a shared constant
+    x = Variable(a)
+    with dezero.no_grad():
+        y = x * 2.0
+    assert y.creator is None and np.all(y.data == 2.0) and y.data.flags.writeable
