@@ -15,7 +15,18 @@ import statistics
 import sys
 import time
 
-import numpy as np
+THREADS = int(os.environ.get("DEZERO_PLUG_BENCH_THREADS", "2"))  # every framework on the same thread count
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = str(THREADS)
+
+import numpy as np  # noqa: E402
+
+try:  # numpy's BLAS pinned too (the environment variables only act before it loads)
+    import threadpoolctl
+
+    _LIMITS = threadpoolctl.threadpool_limits(limits=THREADS)
+except ImportError:
+    _LIMITS = None
 
 
 def _import_from(root):
@@ -60,7 +71,7 @@ def autograd(framework):
     if framework == "torch":
         import torch
 
-        torch.set_num_threads(1)
+        torch.set_num_threads(THREADS)
 
         def variable(a):
             return torch.tensor(a, requires_grad=True)
@@ -77,40 +88,42 @@ def autograd(framework):
 
 # ----------------------------------------------------------------------------- workloads
 def chain(framework):
-    """Per-op time of a 2000-op chain (tanh and + 0.1 alternating) on a 0-d array: forward, forward+backward."""
-    x0 = np.array(0.5)
+    """Per-op time of ../shared/bench's w1: ``y = y * 1.0001 + 0.0001`` 1000 times (2000 ops) on a 0-d float64
+    leaf; forward, forward+backward and no_grad forward."""
+    a, b, steps = 1.0001, 0.0001, CHAIN_OPS // 2
+    x0 = np.array(1.0, dtype=np.float64)
     if framework == "numpy":
 
         def forward():
-            y, ys = x0, []
-            for _ in range(CHAIN_OPS // 2):
-                ys.append(y)
-                y = np.tanh(y)
-                y = y + 0.1
-            return y, ys
+            y = x0
+            for _ in range(steps):
+                y = y * a + b
+            return y
 
         def both():
-            _, ys = forward()
-            g = np.array(1.0)
-            for y in reversed(ys):  # d(tanh(y) + 0.1)/dy = 1 - tanh(y)^2
-                t = np.tanh(y)
-                g = g * (1 - t * t)
+            forward()
+            g = np.ones_like(x0)  # d(y a + b)/dy = a, once per step
+            for _ in range(steps):
+                g = g * a
             return g
 
-        return {"forward_us": _timed(forward) / CHAIN_OPS * 1e6, "forward_backward_us": _timed(both) / CHAIN_OPS * 1e6}
-    variable, tanh, _, backward, _ = autograd(framework)
+        return {
+            "forward_us": _timed(forward) / CHAIN_OPS * 1e6,
+            "forward_backward_us": _timed(both) / CHAIN_OPS * 1e6,
+            "no_grad_us": _timed(forward) / CHAIN_OPS * 1e6,
+        }
+    variable, _, _, backward, _ = autograd(framework)
+    x = variable(x0)
 
     def forward():
-        x = variable(x0)
         y = x
-        for _ in range(CHAIN_OPS // 2):
-            y = tanh(y)
-            y = y + 0.1
-        return x, y
+        for _ in range(steps):
+            y = y * a + b
+        return y
 
     def both():
-        x, y = forward()
-        backward(y)
+        x.grad = None
+        backward(forward())
 
     no_grad = __import__("torch" if framework == "torch" else framework).no_grad
 
@@ -126,31 +139,27 @@ def chain(framework):
 
 
 def wide(framework, n):
-    """Backward time of one variable feeding n products, summed by a chain of adds."""
+    """Backward time of ../shared/bench's w4: ``xs = [x * float(i) for i in range(n)]``, then ``y`` the chain of
+    adds over them; only ``y.backward()`` is timed (all n products wait while the chain is walked back)."""
     n = int(n)
-    coefficients = [float(i % 7) for i in range(n)]
     if framework == "numpy":
 
         def run():
-            x = np.array(1.5)
-            terms = [x * c for c in coefficients]
-            total = terms[0]
-            for t in terms[1:]:
-                total = total + t
-            g = np.array(0.0)
-            for c in reversed(coefficients):
-                g = g + c
-            return g
+            g_x = 0.0  # the gradient reaching each product through the chain of adds is 1
+            for i in range(n - 1, -1, -1):
+                g_x += float(i)
+            return g_x
 
         return {"n": n, "backward_s": _timed(run, 3)}
     variable, _, _, backward, _ = autograd(framework)
 
     def build():
         x = variable(np.array(1.5))
-        total = x * coefficients[0]
-        for c in coefficients[1:]:
-            total = total + x * c
-        return total
+        xs = [x * float(i) for i in range(n)]
+        y = xs[0]
+        for t in xs[1:]:
+            y = y + t
+        return y
 
     times = []
     for _ in range(3):
@@ -158,6 +167,7 @@ def wide(framework, n):
         start = time.perf_counter()
         backward(y)
         times.append(time.perf_counter() - start)
+        del y
     return {"n": n, "backward_s": statistics.median(times)}
 
 
@@ -284,94 +294,159 @@ def _softmax_ce_grad(y, t):
     n = len(t)
     loss = -np.log(p[np.arange(n), t]).mean()
     p[np.arange(n), t] -= 1
-    return loss, p / n
+    p /= n
+    return loss, p
 
 
-def _numpy_maxpool(x):
-    """2x2 stride-2 max pooling and its backward, by hand (the gradient goes to the window's maximum)."""
-    n, c, h, w = x.shape
-    blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    y = blocks.max(axis=(3, 5))
+# --------------------------------------------------------- the plain-numpy CNN: as strong as we can write it
+# NHWC inside (the channel axis contiguous, so that a 3x3 patch row is one contiguous run), im2col by nine
+# shifted copies into one preallocated array, one GEMM per convolution, 2x2 pooling by the strided maximum of
+# four views. The weights are laid out once, so the arithmetic is the frameworks' (same init, same loss).
+def _patches(x):
+    """(N, H, W, C) -> (N*H*W, 9*C): the 3x3 pad-1 patches, columns ordered (kh, kw, c)."""
+    n, h, w, c = x.shape
+    padded = np.zeros((n, h + 2, w + 2, c), x.dtype)
+    padded[:, 1:-1, 1:-1] = x
+    col = np.empty((n, h, w, 3, 3, c), x.dtype)
+    for i in range(3):
+        for j in range(3):
+            col[:, :, :, i, j] = padded[:, i : i + h, j : j + w]
+    return col.reshape(n * h * w, 9 * c)
 
-    def backward(gy):
-        mask = blocks == y[:, :, :, None, :, None]
-        return (mask * gy[:, :, :, None, :, None]).reshape(n, c, h, w)
 
-    return y, backward
+def _unpatch(gcol, shape):
+    """The adjoint of ``_patches``: (N*H*W, 9*C) -> (N, H, W, C), overlapping patches summed."""
+    n, h, w, c = shape
+    g = gcol.reshape(n, h, w, 3, 3, c)
+    padded = np.zeros((n, h + 2, w + 2, c), gcol.dtype)
+    for i in range(3):
+        for j in range(3):
+            padded[:, i : i + h, j : j + w] += g[:, :, :, i, j]
+    return padded[:, 1:-1, 1:-1]
 
 
-def _numpy_conv(x, w, b):
-    """3x3 pad-1 convolution and its backward, by hand (the matmul formulation)."""
-    n, c = x.shape[:2]
-    oc = w.shape[0]
-    col, oh, ow = _numpy_im2col(x, 3, 1, 1)
-    col = col.reshape(n, c * 9, oh * ow)
-    y = (w.reshape(oc, -1) @ col).reshape(n, oc, oh, ow) + b[:, None, None]
+def _pool(a):
+    """2x2 stride-2 max pooling of (N, H, W, C)."""
+    return np.maximum(np.maximum(a[:, 0::2, 0::2], a[:, 0::2, 1::2]), np.maximum(a[:, 1::2, 0::2], a[:, 1::2, 1::2]))
 
-    def backward(gy, need_x=True):
-        g = gy.reshape(n, oc, -1)
-        gw = (g @ col.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
-        gx = _numpy_col2im((w.reshape(oc, -1).T @ g).reshape(n, c, 3, 3, oh, ow), x.shape, 3, 1, 1) if need_x else None
-        return gx, gw, g.sum(axis=(0, 2))
 
-    return y, backward
+def _unpool(a, y, gy):
+    """The gradient of ``_pool``: each window's first maximum gets ``gy`` (the frameworks' tie rule)."""
+    g = np.zeros_like(a)
+    taken = np.zeros(y.shape, bool)
+    for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        hit = a[:, i::2, j::2] == y
+        hit &= ~taken
+        taken |= hit
+        g[:, i::2, j::2] = gy * hit
+    return g
+
+
+def _numpy_cnn(W1, b1, W2, b2, W3, b3, lr):
+    """One SGD step of ../shared/bench's w3 CNN, in plain numpy, on (N, 1, 28, 28) float32 input."""
+
+    def as_gemm(w):  # (OC, C, 3, 3) -> (9*C, OC), rows ordered (kh, kw, c) like the patches' columns
+        return np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(-1, w.shape[0]))
+
+    fc = np.ascontiguousarray(W3.reshape(32, 7, 7, 10).transpose(1, 2, 0, 3).reshape(1568, 10))  # NHWC flatten
+    params = [as_gemm(W1), b1.copy(), as_gemm(W2), b2.copy(), fc, b3.copy()]
+
+    def step(x, t):
+        w1, c1, w2, c2, w3, c3 = params
+        n = len(x)
+        col1 = _patches(x.transpose(0, 2, 3, 1))
+        a1 = col1 @ w1
+        a1 += c1
+        np.maximum(a1, 0, out=a1)
+        a1 = a1.reshape(n, 28, 28, 16)
+        p1 = _pool(a1)
+        col2 = _patches(p1)
+        a2 = col2 @ w2
+        a2 += c2
+        np.maximum(a2, 0, out=a2)
+        a2 = a2.reshape(n, 14, 14, 32)
+        p2 = _pool(a2)
+        flat = p2.reshape(n, -1)
+        logits = flat @ w3
+        logits += c3
+        loss, g = _softmax_ce_grad(logits, t)
+        gw3, gc3 = flat.T @ g, g.sum(axis=0)
+        ga2 = _unpool(a2, p2, (g @ w3.T).reshape(p2.shape))
+        ga2 *= a2 > 0
+        ga2 = ga2.reshape(-1, 32)
+        gw2, gc2 = col2.T @ ga2, ga2.sum(axis=0)
+        ga1 = _unpool(a1, p1, _unpatch(ga2 @ w2.T, p1.shape))
+        ga1 *= a1 > 0
+        ga1 = ga1.reshape(-1, 16)
+        gw1, gc1 = col1.T @ ga1, ga1.sum(axis=0)
+        grads = (gw1, gc1, gw2, gc2, gw3, gc3)
+        for p, gr in zip(params, grads):
+            p -= lr * gr
+        return loss
+
+    return step
 
 
 def train(framework, model, device="cpu"):
-    """One SGD training step (forward, softmax cross entropy, backward, update) in ms: MLP 784-1000-10
-    (batch 100, relu) or CNN conv16-pool-conv32-pool-fc10 (batch 32, 28x28); ``device`` "gpu" for
-    dezero_plug on its cupy backend or torch on CUDA (synchronised before the clock stops)."""
+    """One SGD training step in ms, as ../shared/bench's w2 (MLP 784-1000-10, relu, batch 100) and w3 (CNN
+    conv3x3 1->16, relu, pool, conv3x3 16->32, relu, pool, linear 10; batch 32, 28x28): float32, weights
+    randn * sqrt(1/fan_in), zero biases, softmax cross entropy, SGD lr 0.01, 10 synthetic batches cycled;
+    the median over 50 steps after 10 warm-up steps. ``device`` "gpu": dezero_plug on its cupy backend or
+    torch on CUDA (synchronised before the clock stops)."""
     rng = np.random.default_rng(0)
     if model == "mlp":
-        x0 = rng.random((100, 784), dtype=np.float32)
-        t0 = rng.integers(0, 10, 100)
-        shapes = [(784, 1000), (1000,), (1000, 10), (10,)]
+        batch, shape = 100, (784,)
+        weights = [(784, 1000), (1000, 10)]
+        init = []
+        for fan_in, fan_out in weights:
+            init += [(rng.standard_normal((fan_in, fan_out)) * np.sqrt(1 / fan_in)).astype(np.float32)]
+            init += [np.zeros(fan_out, np.float32)]
     else:
-        x0 = rng.random((32, 1, 28, 28), dtype=np.float32)
-        t0 = rng.integers(0, 10, 32)
-        shapes = [(16, 1, 3, 3), (16,), (32, 16, 3, 3), (32,), (32 * 7 * 7, 10), (10,)]
-    init = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in shapes]
+        batch, shape = 32, (1, 28, 28)
+        init = [
+            (rng.standard_normal((16, 1, 3, 3)) * np.sqrt(1 / 9)).astype(np.float32),
+            np.zeros(16, np.float32),
+            (rng.standard_normal((32, 16, 3, 3)) * np.sqrt(1 / 144)).astype(np.float32),
+            np.zeros(32, np.float32),
+            (rng.standard_normal((1568, 10)) * np.sqrt(1 / 1568)).astype(np.float32),
+            np.zeros(10, np.float32),
+        ]
+    xs = rng.random((10, batch, *shape), dtype=np.float32)
+    ts = rng.integers(0, 10, size=(10, batch)).astype(np.int64)
     lr = 0.01
     if framework == "numpy":
-        params = [p.copy() for p in init]
+        if model == "mlp":
+            params = [p.copy() for p in init]
 
-        def step():
-            if model == "mlp":
+            def step(x, t):
                 w1, b1, w2, b2 = params
-                a = x0 @ w1 + b1
+                a = x @ w1
+                a += b1
                 h = np.maximum(a, 0)
-                loss, gy = _softmax_ce_grad(h @ w2 + b2, t0)
+                logits = h @ w2
+                logits += b2
+                loss, gy = _softmax_ce_grad(logits, t)
                 gw2, gb2 = h.T @ gy, gy.sum(axis=0)
-                ga = (gy @ w2.T) * (a > 0)
-                grads = [x0.T @ ga, ga.sum(axis=0), gw2, gb2]
-            else:
-                w1, b1, w2, b2, w3, b3 = params
-                a1, conv1_back = _numpy_conv(x0, w1, b1)
-                p1, pool1_back = _numpy_maxpool(np.maximum(a1, 0))
-                a2, conv2_back = _numpy_conv(p1, w2, b2)
-                p2, pool2_back = _numpy_maxpool(np.maximum(a2, 0))
-                flat = p2.reshape(len(x0), -1)
-                loss, gy = _softmax_ce_grad(flat @ w3 + b3, t0)
-                gw3, gb3 = flat.T @ gy, gy.sum(axis=0)
-                g = pool2_back((gy @ w3.T).reshape(p2.shape)) * (a2 > 0)
-                gp1, gw2, gb2 = conv2_back(g)
-                _, gw1, gb1 = conv1_back(pool1_back(gp1) * (a1 > 0), need_x=False)
-                grads = [gw1, gb1, gw2, gb2, gw3, gb3]
-            for p, g in zip(params, grads):
-                p -= lr * g
-            return loss
+                ga = gy @ w2.T
+                ga *= a > 0
+                for p, g in zip(params, (x.T @ ga, ga.sum(axis=0), gw2, gb2)):
+                    p -= lr * g
+                return loss
+
+        else:
+            step = _numpy_cnn(*init, lr)
 
     elif framework == "torch":
         import torch
 
-        torch.set_num_threads(1)
+        torch.set_num_threads(THREADS)
         where = "cuda" if device == "gpu" else "cpu"
         params = [torch.tensor(p, requires_grad=True, device=where) for p in init]
-        x, t = torch.tensor(x0, device=where), torch.tensor(t0, device=where)
+        xs, ts = torch.tensor(xs, device=where), torch.tensor(ts, device=where)
         nn = torch.nn.functional
         sync = torch.cuda.synchronize if device == "gpu" else (lambda: None)
 
-        def step():
+        def step(x, t):
             if model == "mlp":
                 w1, b1, w2, b2 = params
                 y = nn.relu(x @ w1 + b1) @ w2 + b2
@@ -379,10 +454,10 @@ def train(framework, model, device="cpu"):
                 w1, b1, w2, b2, w3, b3 = params
                 h = nn.max_pool2d(nn.relu(nn.conv2d(x, w1, b1, padding=1)), 2)
                 h = nn.max_pool2d(nn.relu(nn.conv2d(h, w2, b2, padding=1)), 2)
-                y = h.reshape(len(x0), -1) @ w3 + b3
-            loss = nn.cross_entropy(y, t)
+                y = h.flatten(1) @ w3 + b3
             for p in params:
                 p.grad = None
+            loss = nn.cross_entropy(y, t)
             loss.backward()
             with torch.no_grad():
                 for p in params:
@@ -397,7 +472,7 @@ def train(framework, model, device="cpu"):
         if device == "gpu":
             gpu = mod.backends.gpu_backend()
             params = [mod.Parameter(gpu.from_numpy(p)) for p in init]
-            x0, t0 = gpu.from_numpy(x0), gpu.from_numpy(t0)
+            xs, ts = gpu.from_numpy(xs), gpu.from_numpy(ts)
             sync = gpu.xp.cuda.Device().synchronize
         optimizer = __import__(f"{framework}.optimizers", fromlist=["optimizers"]).SGD(lr)
 
@@ -409,23 +484,28 @@ def train(framework, model, device="cpu"):
             setattr(holder, f"p{i}", p)
         optimizer.setup(holder)
 
-        def step():
+        def step(x, t):
             if model == "mlp":
                 w1, b1, w2, b2 = params
-                y = F.linear(F.relu(F.linear(x0, w1, b1)), w2, b2)
+                y = F.linear(F.relu(F.linear(x, w1, b1)), w2, b2)
             else:
                 w1, b1, w2, b2, w3, b3 = params
-                h = F.pooling(F.relu(F.conv2d(x0, w1, b1, 1, 1)), 2, 2)
+                h = F.pooling(F.relu(F.conv2d(x, w1, b1, 1, 1)), 2, 2)
                 h = F.pooling(F.relu(F.conv2d(h, w2, b2, 1, 1)), 2, 2)
-                y = F.linear(F.reshape(h, (len(x0), -1)), w3, b3)
-            loss = F.softmax_cross_entropy(y, t0)
+                y = F.linear(F.reshape(h, (len(x), -1)), w3, b3)
+            loss = F.softmax_cross_entropy(y, t)
             holder.cleargrads()
             loss.backward()
             optimizer.update()
             sync()
 
-    step()
-    return {"step_ms": _timed(step, repeats=25) * 1e3}
+    times = []
+    for i in range(60):
+        start = time.perf_counter()
+        step(xs[i % 10], ts[i % 10])
+        if i >= 10:
+            times.append(time.perf_counter() - start)
+    return {"step_ms": statistics.median(times) * 1e3}
 
 
 WORKLOADS = {"chain": chain, "wide": wide, "memory": memory, "conv": conv, "train": train}
