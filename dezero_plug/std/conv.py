@@ -16,6 +16,7 @@ first and second order).
 from __future__ import annotations
 
 import functools
+import operator
 from typing import Any
 
 import numpy as np
@@ -365,12 +366,38 @@ def conv2d_simple(
 
 
 # --------------------------------------------------------------------------- pooling
+def _tiles(pool: Any, shape: tuple[int, ...]) -> tuple[int, int] | None:
+    """``(kh, kw)`` when the windows tile the input exactly (stride = kernel, no padding, sides divisible)."""
+    (kh, kw), (sh, sw), (ph, pw) = pair(pool.kernel_size), pair(pool.stride), pair(pool.pad)
+    if (kh, kw) == (sh, sw) and ph == pw == 0 and len(shape) == 4 and shape[2] % kh == 0 and shape[3] % kw == 0:
+        return kh, kw
+    return None
+
+
+def _tile(x: Any, k: int, kh: int, kw: int) -> Any:
+    """The (N, C, OH, OW) view of element ``k`` (row-major in the window) of every tiling window."""
+    i, j = divmod(k, kw)
+    return x[:, :, i::kh, j::kw]
+
+
 class Pooling(Function):
     def __init__(self, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> None:
         self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
 
     def forward(self, x):
         xp = get_array_module(x)
+        tiles = _tiles(self, x.shape)
+        if tiles is not None:  # the common 2x2 stride 2: strided views and maxima, no patch array
+            kh, kw = tiles
+            best = _tile(x, 0, kh, kw)
+            indexes = xp.zeros(best.shape, dtype=xp.int64, device=x.device)
+            for k in range(1, kh * kw):
+                v = _tile(x, k, kh, kw)
+                better = v > best  # strictly: a tie keeps the first, as argmax does
+                indexes = xp.where(better, k, indexes)
+                best = xp.maximum(best, v)
+            self.indexes = indexes
+            return best
         col = im2col_array(x, self.kernel_size, self.stride, self.pad, False, -float("inf"), op="pooling")
         n, c, kh, kw, oh, ow = col.shape
         col = xp.reshape(col, (n, c, kh * kw, oh, ow))
@@ -392,6 +419,10 @@ class PoolingGrad(Function):
         xp = get_array_module(gy)
         n, c, oh, ow = gy.shape
         kh, kw = pair(self.pool.kernel_size)
+        if _tiles(self.pool, self.input_shape) is not None:  # each window's share, laid back out by one copy
+            shares = xp.stack([gy * xp.astype(self.pool.indexes == k, gy.dtype) for k in range(kh * kw)])
+            shares = xp.permute_dims(xp.reshape(shares, (kh, kw, n, c, oh, ow)), (2, 3, 4, 0, 5, 1))
+            return xp.reshape(shares, self.input_shape)
         gcol = _argmax_onehot(self.pool.indexes, kh * kw, gy.dtype) * xp.expand_dims(gy, axis=2)
         gcol = xp.reshape(gcol, (n, c, kh, kw, oh, ow))
         return col2im_array(gcol, self.input_shape, (kh, kw), self.pool.stride, self.pool.pad, to_matrix=False)
@@ -408,6 +439,11 @@ class PoolingWithIndexes(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
+        tiles = _tiles(self.pool, x.shape)
+        if tiles is not None:
+            kh, kw = tiles
+            picked = [_tile(x, k, kh, kw) * xp.astype(self.pool.indexes == k, x.dtype) for k in range(kh * kw)]
+            return functools.reduce(operator.add, picked)
         col = im2col_array(x, self.pool.kernel_size, self.pool.stride, self.pool.pad, to_matrix=False)
         n, c, kh, kw, oh, ow = col.shape
         col = xp.reshape(col, (n, c, kh * kw, oh, ow))

@@ -88,3 +88,19 @@ def test_col2im_is_the_adjoint_of_im2col():
     lhs = np.sum(F.im2col(x, 3, 1, 0, to_matrix=False).data * c)
     rhs = np.sum(x * F.col2im(c, x.shape, 3, 1, 0, to_matrix=False).data)
     assert lhs == pytest.approx(rhs, rel=1e-12)
+
+
+def test_tiling_pooling_takes_the_strided_path_and_agrees_with_the_patch_path(asarray, to_numpy):
+    from dezero_plug.std import conv
+    from dezero_plug.testing import distinct_values
+
+    x_values = distinct_values((2, 3, 4, 6), 5)
+    fast, slow = Variable(asarray(x_values)), Variable(asarray(x_values))
+    y_fast = F.pooling(fast, 2, 2)  # windows tile the input: strided views
+    assert conv._tiles(y_fast.creator, x_values.shape) == (2, 2)
+    y_slow = F.pooling_simple(slow, 2, 2)  # the book's im2col + max
+    np.testing.assert_array_equal(to_numpy(y_fast.data), to_numpy(y_slow.data))
+    F.sum(y_fast * y_fast).backward()
+    F.sum(y_slow * y_slow).backward()
+    np.testing.assert_allclose(to_numpy(fast.grad.data), to_numpy(slow.grad.data))
+    assert conv._tiles(F.pooling(Variable(asarray(x_values)), 3, 2).creator, x_values.shape) is None
