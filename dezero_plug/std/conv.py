@@ -387,16 +387,12 @@ class Pooling(Function):
     def forward(self, x):
         xp = get_array_module(x)
         tiles = _tiles(self, x.shape)
-        if tiles is not None:  # the common 2x2 stride 2: strided views and maxima, no patch array
+        if tiles is not None:  # the common 2x2 stride 2: the maximum of strided views, no patch array
             kh, kw = tiles
             best = _tile(x, 0, kh, kw)
-            indexes = xp.zeros(best.shape, dtype=xp.int64, device=x.device)
             for k in range(1, kh * kw):
-                v = _tile(x, k, kh, kw)
-                better = v > best  # strictly: a tie keeps the first, as argmax does
-                indexes = xp.where(better, k, indexes)
-                best = xp.maximum(best, v)
-            self.indexes = indexes
+                best = xp.maximum(best, _tile(x, k, kh, kw))
+            self.best, self.window_masks = best, None  # the masks: made by the first backward that needs them
             return best
         col = im2col_array(x, self.kernel_size, self.stride, self.pad, False, -float("inf"), op="pooling")
         n, c, kh, kw, oh, ow = col.shape
@@ -406,6 +402,20 @@ class Pooling(Function):
 
     def backward(self, gy):
         return PoolingGrad(self)(gy)
+
+    def masks(self) -> list[Any]:
+        """For tiling windows: per window position k, where the window's first maximum sits (bool, (N, C, OH, OW))."""
+        if self.window_masks is None:
+            x, (kh, kw) = self.inputs[0].data, pair(self.kernel_size)
+            taken, masks = None, []
+            for k in range(kh * kw):
+                hit = _tile(x, k, kh, kw) == self.best
+                if taken is not None:
+                    hit = hit & ~taken  # a tie goes to the first, as argmax would
+                taken = hit if taken is None else taken | hit
+                masks.append(hit)
+            self.window_masks = masks
+        return self.window_masks
 
 
 class PoolingGrad(Function):
@@ -420,7 +430,7 @@ class PoolingGrad(Function):
         n, c, oh, ow = gy.shape
         kh, kw = pair(self.pool.kernel_size)
         if _tiles(self.pool, self.input_shape) is not None:  # each window's share, laid back out by one copy
-            shares = xp.stack([gy * xp.astype(self.pool.indexes == k, gy.dtype) for k in range(kh * kw)])
+            shares = xp.stack([gy * xp.astype(mask, gy.dtype) for mask in self.pool.masks()])
             shares = xp.permute_dims(xp.reshape(shares, (kh, kw, n, c, oh, ow)), (2, 3, 4, 0, 5, 1))
             return xp.reshape(shares, self.input_shape)
         gcol = _argmax_onehot(self.pool.indexes, kh * kw, gy.dtype) * xp.expand_dims(gy, axis=2)
@@ -442,7 +452,7 @@ class PoolingWithIndexes(Function):
         tiles = _tiles(self.pool, x.shape)
         if tiles is not None:
             kh, kw = tiles
-            picked = [_tile(x, k, kh, kw) * xp.astype(self.pool.indexes == k, x.dtype) for k in range(kh * kw)]
+            picked = [_tile(x, k, kh, kw) * xp.astype(m, x.dtype) for k, m in enumerate(self.pool.masks())]
             return functools.reduce(operator.add, picked)
         col = im2col_array(x, self.pool.kernel_size, self.pool.stride, self.pool.pad, to_matrix=False)
         n, c, kh, kw, oh, ow = col.shape
