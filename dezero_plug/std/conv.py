@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from dezero_plug.extend import Config
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
@@ -249,7 +250,9 @@ class Conv2d(Function):
         col = im2col_array(x, tuple(W.shape[2:]), self.stride, self.pad, False, op="conv2d")  # N, C, KH, KW, OH, OW
         oh, ow = col.shape[4:]
         # (OC, C·KH·KW) @ (N, C·KH·KW, OH·OW): the copy keeps (OH, OW) innermost, the fast order for a window view
-        y = xp.matmul(xp.reshape(W, (oc, -1)), xp.reshape(col, (n, -1, oh * ow)))
+        col = xp.reshape(col, (n, -1, oh * ow))
+        y = xp.matmul(xp.reshape(W, (oc, -1)), col)
+        self.col = col if Config.enable_backprop else None  # the copied patches: the weight gradient reuses them
         y = xp.reshape(y, (n, oc, oh, ow))
         return y if b is None else y + xp.reshape(b, (1, -1, 1, 1))
 
@@ -257,7 +260,8 @@ class Conv2d(Function):
         x, W = self.inputs[:2]
         needs = self.needs_input_grad
         gx = deconv2d(gy, W, None, self.stride, self.pad, outsize=x.shape[2:]) if needs[0] else None
-        gW = Conv2dGradW(tuple(W.shape[2:]), self.stride, self.pad)(x, gy) if needs[1] else None
+        col, self.col = self.col, None  # handed over once: a second backward makes its own
+        gW = Conv2dGradW(tuple(W.shape[2:]), self.stride, self.pad, col)(x, gy) if needs[1] else None
         if len(self.inputs) == 2:
             return gx, gW
         return gx, gW, sum(gy, axis=(0, 2, 3)) if needs[2] else None
@@ -329,14 +333,19 @@ def deconv2d(
 class Conv2dGradW(Function):
     """The weight gradient of conv2d(a, W) for upstream gradient b; bilinear in (a, b)."""
 
-    def __init__(self, kernel_size: tuple[int, int], stride: Pair, pad: Pair) -> None:
+    def __init__(self, kernel_size: tuple[int, int], stride: Pair, pad: Pair, col: Any = None) -> None:
         self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
+        self.col = col  # the forward's patches of ``a`` as (N, C·KH·KW, OH·OW), when it kept them
 
     def forward(self, a, b):
         xp = get_array_module(a)
-        col = im2col_array(a, self.kernel_size, self.stride, self.pad, to_matrix=False)  # N, C, KH, KW, OH, OW
-        n, c, kh, kw, oh, ow = col.shape
-        per_image = xp.matmul(xp.reshape(b, (n, -1, oh * ow)), xp.matrix_transpose(xp.reshape(col, (n, -1, oh * ow))))
+        (kh, kw), (n, c), (oh, ow) = self.kernel_size, a.shape[:2], b.shape[2:]
+        col, self.col = self.col, None  # the forward's (N, C·KH·KW, OH·OW) patches, used once
+        if col is None or type(col) is not type(a):
+            col = xp.reshape(
+                im2col_array(a, self.kernel_size, self.stride, self.pad, False, op="conv2d"), (n, -1, oh * ow)
+            )
+        per_image = xp.matmul(xp.reshape(b, (n, -1, oh * ow)), xp.matrix_transpose(col))
         return xp.reshape(xp.sum(per_image, axis=0), (-1, c, kh, kw))
 
     def backward(self, ggW):
