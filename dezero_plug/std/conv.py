@@ -438,7 +438,13 @@ class PoolingGrad(Function):
         xp = get_array_module(gy)
         n, c, oh, ow = gy.shape
         kh, kw = pair(self.pool.kernel_size)
-        if _tiles(self.pool, self.input_shape) is not None:  # each window's share, laid back out by one copy
+        if _tiles(self.pool, self.input_shape) is not None and backend_of(gy).mutable_arrays:
+            gx = xp.zeros(self.input_shape, dtype=gy.dtype, device=gy.device)  # each window's share, in place
+            for k, mask in enumerate(self.pool.masks()):
+                i, j = divmod(k, kw)
+                gx[:, :, i::kh, j::kw] = gy * xp.astype(mask, gy.dtype)
+            return gx
+        if _tiles(self.pool, self.input_shape) is not None:  # immutable arrays: laid back out by one copy
             shares = xp.stack([gy * xp.astype(mask, gy.dtype) for mask in self.pool.masks()])
             shares = xp.permute_dims(xp.reshape(shares, (kh, kw, n, c, oh, ow)), (2, 3, 4, 0, 5, 1))
             return xp.reshape(shares, self.input_shape)
