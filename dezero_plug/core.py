@@ -355,7 +355,8 @@ class Function:
         else:
             inputs, xs, needs, generation = _prepare(self, inputs)
         try:  # free in Python 3.11+ unless an exception is raised
-            kernel = _REGISTRY.kernel(type(self), backends.backend_of(xs[0]).name) if _REGISTRY.kernels and xs else None
+            kernels = _REGISTRY.kernels.get(type(self))  # None unless a plugin gave this op a kernel
+            kernel = kernels.get(backends.backend_of(xs[0]).name) if kernels else None
             ys = kernel(self, *xs) if kernel is not None else self.forward(*xs)
         except (ValueError, TypeError, AttributeError) as exc:
             constants.refuse_junk(self, xs)

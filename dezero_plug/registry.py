@@ -60,7 +60,7 @@ class Registry:
         self.backends: dict[str, Backend] = {}
         self.by_type: dict[type, Backend] = {}
         self.not_owned: set[type] = set()
-        self.kernels: dict[tuple[type, str], Callable[..., Any]] = {}
+        self.kernels: dict[type, dict[str, Callable[..., Any]]] = {}  # Function class -> {backend name: forward}
         self.exports: dict[str, dict[Any, Any]] = {}
         self.providers: dict[str, dict[Any, Any]] = {}
         self.conflicts: dict[tuple[str, str], Exception] = {}
@@ -111,7 +111,7 @@ class Registry:
 
     def kernel(self, function_class: type, backend_name: str) -> Callable[..., Any] | None:
         """The forward a plugin registered for this op on this backend, or None."""
-        return self.kernels.get((function_class, backend_name))
+        return self.kernels.get(function_class, {}).get(backend_name)
 
     def names(self, kind: str) -> Iterable[str]:
         """The exported names of ``kind``."""
@@ -159,7 +159,9 @@ class Registry:
         conflicts: dict[tuple[str, str], Exception],
     ) -> None:
         backends = dict(exports.get("backends", {}))
-        kernels = dict(exports.get("kernels", {}))
+        kernels: dict[type, dict[str, Any]] = {}  # by class first: an op without a kernel pays one dict miss
+        for (function_class, backend_name), forward in exports.get("kernels", {}).items():
+            kernels.setdefault(function_class, {})[backend_name] = forward
         self.exports, self.providers, self.conflicts = exports, providers, conflicts
         self.backends, self.by_type, self.not_owned, self.kernels = backends, {}, set(), kernels
         for kind in kinds:

@@ -641,3 +641,25 @@ def test_a_conflict_names_the_plugin_that_lacks_the_override():
     finally:
         plugin_manager.unregister("wins")
     assert "plain" not in plugin_manager.records
+
+
+def test_a_kernel_for_one_op_costs_other_ops_no_backend_lookup(monkeypatch):
+    from dezero_plug import backends
+    from dezero_plug.registry import REGISTRY
+
+    kernel_plugin = types.ModuleType("somekernel")
+    kernel_plugin.dezero_plug_kernels = hookimpl(lambda: {(SoftmaxCrossEntropy, "array_api_strict"): lambda f, x, t: 0})
+    plugin_manager.register(kernel_plugin)
+    try:
+        assert REGISTRY.kernels[SoftmaxCrossEntropy] == {
+            "array_api_strict": REGISTRY.kernel(SoftmaxCrossEntropy, "array_api_strict")
+        }
+        calls = []
+        real = backends.backend_of
+        monkeypatch.setattr(backends, "backend_of", lambda a: calls.append(a) or real(a))
+        x = Variable(np.ones(3))
+        y = F.exp(x) * x  # ops with no kernel: one dict miss each, no backend lookup
+        assert calls == [] and y.shape == (3,)
+    finally:
+        monkeypatch.undo()
+        plugin_manager.unregister("somekernel")
