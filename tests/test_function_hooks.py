@@ -44,7 +44,7 @@ def test_with_no_hook_on_ops_run_the_plain_call_even_after_a_hook_raised(asarray
 
 
 def test_the_timer_total_is_the_time_spent_in_a_workload_made_of_ops(asarray):
-    x = Variable(asarray(np.linspace(0.1, 1.0, 20_000)))
+    x = Variable(asarray(np.linspace(0.1, 1.0, 20_000)))  # ops of ~100 us: the traversal's own work is ~3 %
     with TimerHook() as timer:
         start = time.perf_counter()
         y = x

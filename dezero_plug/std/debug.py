@@ -46,6 +46,7 @@ class TimerHook(FunctionHook):
     def __init__(self) -> None:
         self.calls: dict[tuple[str, str], list[float]] = {}  # (op, "forward"/"backward") -> [calls, seconds]
         self._stack: list[list[float]] = []  # [start, time of nested ops] of the events now running
+        self._names: dict[type, str] = {}  # op class -> op_name, worked out once (the clock is off meanwhile)
 
     def _start(self) -> None:
         self._stack.append([time.perf_counter(), 0.0])
@@ -55,7 +56,9 @@ class TimerHook(FunctionHook):
         elapsed = time.perf_counter() - start
         if self._stack:
             self._stack[-1][1] += elapsed
-        entry = self.calls.setdefault((function.op_name, phase), [0, 0.0])
+        cls = type(function)
+        name = function.__dict__.get("name") or self._names.get(cls) or self._names.setdefault(cls, function.op_name)
+        entry = self.calls.setdefault((name, phase), [0, 0.0])
         entry[0] += 1
         entry[1] += elapsed - nested
 
