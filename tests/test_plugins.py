@@ -651,9 +651,8 @@ def test_a_kernel_for_one_op_costs_other_ops_no_backend_lookup(monkeypatch):
     kernel_plugin.dezero_plug_kernels = hookimpl(lambda: {(SoftmaxCrossEntropy, "array_api_strict"): lambda f, x, t: 0})
     plugin_manager.register(kernel_plugin)
     try:
-        assert REGISTRY.kernels[SoftmaxCrossEntropy] == {
-            "array_api_strict": REGISTRY.kernel(SoftmaxCrossEntropy, "array_api_strict")
-        }
+        by_backend = REGISTRY.kernels[SoftmaxCrossEntropy]  # (the cupy plugin, when installed, has one too)
+        assert by_backend["array_api_strict"] is REGISTRY.kernel(SoftmaxCrossEntropy, "array_api_strict")
         calls = []
         real = backends.backend_of
         monkeypatch.setattr(backends, "backend_of", lambda a: calls.append(a) or real(a))
