@@ -10,6 +10,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -205,10 +206,13 @@ def test_sigkill_during_save_leaves_the_previous_file_and_the_next_save_removes_
         saver = subprocess.Popen(
             [sys.executable, "-c", SAVER, str(path), "7"], stdout=subprocess.PIPE, text=True, env=env
         )
+        watchdog = threading.Timer(60, saver.kill)  # a saver that never says "ready" cannot hang the test
+        watchdog.start()
         try:
             assert saver.stdout.readline().strip() == "ready"
             time.sleep(rng.uniform(0.0, 0.3))
         finally:
+            watchdog.cancel()
             saver.send_signal(signal.SIGKILL)
             saver.wait(timeout=30)
             saver.stdout.close()
