@@ -21,6 +21,7 @@ from dezero_plug import weights
 from dezero_plug.atomic import atomic_write
 from dezero_plug.core import Parameter
 from dezero_plug.core import Variable
+from dezero_plug.core import data_of
 from dezero_plug.errors import WeightsFileError
 from dezero_plug.namespace import accessors as _accessors
 
@@ -164,7 +165,7 @@ def init_lazily(param: Parameter | None, x: Any, make: Callable[[backends.Backen
     """
     if param is None:
         return
-    target = backends.backend_of(x.data if isinstance(x, Variable) else x)
+    target = backends.backend_of(data_of(x))
     if param.data is None:
         if make is not None:
             param.data = make(target)

@@ -15,6 +15,7 @@ from typing import Any
 from typing import TextIO
 
 from dezero_plug.errors import AnomalyError
+from dezero_plug.errors import describe_arrays
 from dezero_plug.extend import Function
 from dezero_plug.extend import FunctionHook
 from dezero_plug.extend import Variable
@@ -98,8 +99,7 @@ class TimerHook(FunctionHook):
 
 
 def _describe(arrays: list[Any]) -> str:
-    # str(dtype) is "float32" on numpy, "array_api_strict.float32" elsewhere: the last part is the name
-    return ", ".join(f"{tuple(a.shape)} {str(a.dtype).rpartition('.')[2]}" for a in arrays) or "-"
+    return describe_arrays(tuple(arrays)) or "-"
 
 
 class TraceHook(FunctionHook):
