@@ -29,10 +29,33 @@ SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
 # its own default, whether constants are shared: immutable arrays). Kept across registry refreshes: a
 # backend object stays valid while its arrays exist.
 _SCALAR_DTYPES: dict[tuple[Any, Any, type], tuple[Any, Any, bool]] = {}
-# (scalar key, value, device) -> the constant array, for backends whose arrays are immutable
+# (scalar key, value, device) -> the constant array, for backends whose arrays are immutable, and numpy's
 _SHARED_CONSTANTS: dict[tuple[Any, Any, Any], Any] = {}
+# (value, its type, dtype) -> the constant op input (wrapper and array) for a numpy array of that dtype
+_NUMPY_INPUTS: dict[tuple[Any, type, Any], Any] = {}
+_MAX_SHARED = 1024  # distinct values kept before a cache starts over (a loop over many scalars must not grow it)
 # output type that is not an array (numpy's scalars: np.sin of a 0-d array is np.float64) -> its converter
 OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
+
+
+def scalar_input(value: Any, ref: Any, wrap: Callable[[Any], Any]) -> Any:
+    """A Python scalar as a constant op input meeting the array ``ref``: ``wrap(scalar_constant(value, ref))``.
+
+    On numpy the input, wrapper included, is made once per value and dtype and then shared by
+    every op call: the per-op chain ``y * 1.0001 + 0.0001`` allocates nothing for its constants.
+    One dict lookup, keyed without the device (numpy has one).
+    """
+    if type(ref) is np.ndarray:
+        key = (value, type(value), ref.dtype)
+        found = _NUMPY_INPUTS.get(key)
+        if found is not None:
+            return found
+        if value:  # zeros are not shared: 0.0 == -0.0, and the key cannot tell the signs apart
+            if len(_NUMPY_INPUTS) >= _MAX_SHARED:
+                _NUMPY_INPUTS.clear()
+            found = _NUMPY_INPUTS[key] = wrap(scalar_constant(value, ref))
+            return found
+    return wrap(scalar_constant(value, ref))
 
 
 def scalar_constant(value: Any, ref: Any) -> Any:
@@ -42,6 +65,7 @@ def scalar_constant(value: Any, ref: Any) -> Any:
     shared (JAX spends ~50 µs placing a new scalar on a device; a shared immutable array is safe).
     numpy's are shared too, made read-only: ``x * 2.0`` then costs no new array per call (nobody can
     reach a constant to write into it, and an op that tried would raise instead of corrupting it).
+    Zeros are made anew: ``0.0 == -0.0`` and hash alike, so a shared one would lose the sign.
     """
     try:
         key = (type(ref), ref.dtype, type(value))
@@ -54,12 +78,12 @@ def scalar_constant(value: Any, ref: Any) -> Any:
         shared = isinstance(ref, np.ndarray) or not backend.mutable_arrays  # numpy's can be made read-only
         found = _SCALAR_DTYPES[key] = (backend, ref.dtype if same else None, shared)
     backend, dtype, shared = found
-    if not shared:
+    if not shared or not value:
         return backend.asarray(value, dtype, ref)
     shared_key = (key, value, ref.device)
     constant = _SHARED_CONSTANTS.get(shared_key)
     if constant is None:
-        if len(_SHARED_CONSTANTS) >= 1024:
+        if len(_SHARED_CONSTANTS) >= _MAX_SHARED:
             _SHARED_CONSTANTS.clear()
         constant = _SHARED_CONSTANTS[shared_key] = backend.asarray(value, dtype, ref)
         if isinstance(constant, np.ndarray):

@@ -241,18 +241,17 @@ class Variable:
                 for x, gx, needed in zip(f.inputs, gxs, f.needs_input_grad):
                     if gx is None or not needed:
                         continue
+                    g = gx.data if isinstance(gx, Variable) else gx
+                    data = x.data
+                    if data is not None and g.shape != data.shape:  # written inline: runs once per gradient
+                        _blame_grad_shape(f, x, g)
                     if create_graph:
                         if not isinstance(gx, Variable):
                             gx = Variable(gx)
-                        _check_grad_shape(f, x, gx.data)
                         x.grad = gx if x.grad is None else x.grad + gx  # "+" is a plugin's
                     else:
-                        g = gx.data if isinstance(gx, Variable) else gx
-                        _check_grad_shape(f, x, g)
-                        if x.grad is None:
-                            x.grad = g
-                        else:
-                            x.grad = (x.grad.data if isinstance(x.grad, Variable) else x.grad) + g
+                        old = x.grad
+                        x.grad = g if old is None else (old.data if isinstance(old, Variable) else old) + g
                         raw.append(x)
                     c = x.creator
                     if c is not None and c not in seen:
@@ -430,7 +429,11 @@ def install_function_hooks(call: Callable[..., Any] | None, run_backward: Callab
 
 
 class _Constant(Variable):
-    """The wrapper of an op input that was not a Variable: nobody can reach its gradient."""
+    """The wrapper of an op input that was not a Variable: nobody can reach its gradient.
+
+    A scalar's wrapper may be shared by many ops (dezero_plug.constants.scalar_input): backward
+    never writes to an input whose ``needs_input_grad`` is False.
+    """
 
 
 _NEEDED_1, _NEEDED_2, _NEEDED_FIRST, _NEEDED_SECOND = (True,), (True, True), (True, False), (False, True)
@@ -451,14 +454,12 @@ def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...]
                 if type(xs[0]) is not type(xs[1]):
                     constants.check_same_backend(f, xs)
                 return inputs, xs, _NEEDED_2, x0.generation if x0.generation > x1.generation else x1.generation
-            if type(x1) in constants.SCALAR_RANKS:
-                c = constants.scalar_constant(x1, x0.data)
-                recorded = (x0, _Constant(c)) if _enable_backprop.get() else inputs  # under no_grad: never read
-                return recorded, (x0.data, c), _NEEDED_FIRST, x0.generation
+            if type(x1) in constants.SCALAR_RANKS:  # x * 2.0: the constant input is shared (numpy's)
+                c = constants.scalar_input(x1, x0.data, _Constant)
+                return (x0, c), (x0.data, c.data), _NEEDED_FIRST, x0.generation
         elif isinstance(x1, Variable) and type(x0) in constants.SCALAR_RANKS:
-            c = constants.scalar_constant(x0, x1.data)
-            recorded = (_Constant(c), x1) if _enable_backprop.get() else inputs
-            return recorded, (c, x1.data), _NEEDED_SECOND, x1.generation
+            c = constants.scalar_input(x0, x1.data, _Constant)
+            return (c, x1), (c.data, x1.data), _NEEDED_SECOND, x1.generation
     ref = None
     for x in inputs:
         if isinstance(x, Variable):
@@ -496,11 +497,10 @@ def _check_seed(y: Variable) -> None:
         )
 
 
-def _check_grad_shape(f: Function, x: Variable, g: Any) -> None:
+def _blame_grad_shape(f: Function, x: Variable, g: Any) -> None:
     """Blame the op whose backward returned a gradient of another shape than its input's."""
-    if x.data is not None and g.shape != x.data.shape:
-        i = next(i for i, v in enumerate(f.inputs) if v is x)
-        raise ValueError(
-            f"Function `{type(f).__name__}` has a bug: backward returned a grad of shape "
-            f"{tuple(g.shape)} for input {i} of shape {tuple(x.data.shape)}"
-        )
+    i = next(i for i, v in enumerate(f.inputs) if v is x)
+    raise ValueError(
+        f"Function `{type(f).__name__}` has a bug: backward returned a grad of shape "
+        f"{tuple(g.shape)} for input {i} of shape {tuple(x.data.shape)}"
+    )

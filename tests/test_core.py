@@ -172,3 +172,23 @@ def test_a_scalar_constant_is_made_once_and_read_only_on_numpy():
     with dezero.no_grad():
         y = x * 2.0
     assert y.creator is None and np.all(y.data == 2.0) and y.data.flags.writeable
+
+
+def test_a_shared_scalar_input_keeps_its_wrapper_and_never_gets_a_gradient():
+    x = Variable(np.array([1.0, 2.0]))
+    y0, y1 = x * 3.0, 3.0 * x
+    c = y0.creator.inputs[1]
+    assert c is y1.creator.inputs[1] and y0.creator.needs_input_grad == (True, False)  # one wrapper per value
+    (y0 + y1).sum().backward()
+    assert c.grad is None and c.creator is None and np.all(x.grad.data == 6.0)
+
+
+@pytest.mark.parametrize("op", [lambda x, c: x + c, lambda x, c: x * c, lambda x, c: c - x, lambda x, c: x / c])
+def test_signed_zero_constants_keep_their_sign(asarray, op):
+    # 0.0 == -0.0 and both hash alike: a cache keyed by the value would hand -0.0 the constant 0.0
+    x = Variable(asarray([-0.0, 1.0]))
+    for c in (0.0, -0.0, 0.0, -0.0):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            got = op(x, c).data
+            want = op(np.array([-0.0, 1.0]), c)
+        assert np.array_equal(np.signbit(np.asarray(got)), np.signbit(want)), (c, got, want)

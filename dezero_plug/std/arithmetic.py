@@ -104,10 +104,17 @@ class Mul(Function):
         return gx0, gx1
 
     def backward_arrays(self, gy):
-        x0, x1 = self.inputs
+        x0, x1 = self.inputs[0].data, self.inputs[1].data
         need0, need1 = self.needs_input_grad
-        gx0 = _unbroadcast_array(gy * x1.data, x0.shape) if need0 else None
-        gx1 = _unbroadcast_array(gy * x0.data, x1.shape) if need1 else None
+        gx0 = gx1 = None
+        if need0:  # the shape checks are written out: this runs once per multiplication in every backward
+            gx0 = gy * x1
+            if gx0.shape != x0.shape:
+                gx0 = sum_to_array(gx0, x0.shape)
+        if need1:
+            gx1 = gy * x0
+            if gx1.shape != x1.shape:
+                gx1 = sum_to_array(gx1, x1.shape)
         return gx0, gx1
 
 
