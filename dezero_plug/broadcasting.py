@@ -57,6 +57,8 @@ def sum_to_array(x: Any, shape: tuple[int, ...]) -> Any:
     """Sum a raw array down to ``shape`` (which must broadcast to ``x.shape``)."""
     xp = get_array_module(x)
     lead = x.ndim - len(shape)
+    if lead and x.shape[lead:] == tuple(shape):  # a bias's gradient: only leading axes to sum
+        return xp.sum(x, axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
     y = xp.sum(x, axis=axes, keepdims=True) if axes else x
     return xp.reshape(y, shape) if lead or y.shape != shape else y

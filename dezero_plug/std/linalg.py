@@ -86,7 +86,12 @@ class Linear(Function):
     def forward(self, x, W, b=None):
         _check_matmul("linear", x, W)
         y = get_array_module(x).matmul(x, W)
-        return y if b is None else y + b
+        if b is None:
+            return y
+        if b.dtype == y.dtype and b.shape == y.shape[-1:] and backend_of(y).mutable_arrays:
+            y += b  # y is this op's own new array: adding in place saves a (N, out) copy per call
+            return y
+        return y + b
 
     def backward(self, gy):
         x, W = self.inputs[:2]

@@ -105,14 +105,14 @@ class SoftmaxCrossEntropy(Function):
         xp = get_array_module(x)
         log_p = x - logsumexp(x, axis=1)
         self.log_p = log_p
-        picked = xp.take_along_axis(log_p, xp.expand_dims(t, axis=1), axis=1)
+        picked = xp.take_along_axis(log_p, t[:, None], axis=1)
         return -xp.sum(picked) / x.shape[0]
 
     def _onehot(self) -> Any:
-        x, t = self.inputs
-        xp = get_array_module(x.data)
-        classes = xp.arange(x.shape[1], device=t.data.device)
-        return xp.astype(xp.expand_dims(t.data, axis=1) == classes, x.dtype)  # x's dtype: no float64 drift
+        x, t = self.inputs[0].data, self.inputs[1].data
+        xp = get_array_module(x)
+        classes = xp.arange(x.shape[1], device=t.device)
+        return xp.astype(t[:, None] == classes, x.dtype)  # x's dtype: no float64 drift
 
     def backward(self, gy):
         x = self.inputs[0]
