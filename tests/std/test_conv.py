@@ -104,3 +104,30 @@ def test_tiling_pooling_takes_the_strided_path_and_agrees_with_the_patch_path(as
     F.sum(y_slow * y_slow).backward()
     np.testing.assert_allclose(to_numpy(fast.grad.data), to_numpy(slow.grad.data))
     assert conv._tiles(F.pooling(Variable(asarray(x_values)), 3, 2).creator, x_values.shape) is None
+
+
+def _channels_last(a):
+    return a.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+@pytest.mark.backend("numpy")
+def test_conv2d_keeps_channels_last_memory_through_relu_pooling_and_the_next_conv():
+    # The speed of the CNN step rests on this: a copy back to (N, C, H, W) order per op costs as much as the op
+    x = Variable(rand(2, 3, 8, 8).astype(np.float32))
+    W1, W2 = rand(4, 3, 3, 3, seed=1).astype(np.float32), rand(5, 4, 3, 3, seed=2).astype(np.float32)
+    h = F.relu(F.conv2d(x, W1, np.zeros(4, np.float32), 1, 1))
+    assert _channels_last(h.data) and not h.data.flags.c_contiguous
+    p = F.pooling(h, 2, 2)
+    y = F.conv2d(p, W2, None, 1, 1)
+    assert _channels_last(p.data) and _channels_last(y.data)
+    F.sum(y * y).backward()
+    assert _channels_last(h.creator.inputs[0].data)
+    want = F.conv2d(Variable(np.ascontiguousarray(p.data)), W2, None, 1, 1).data  # same numbers either order
+    np.testing.assert_allclose(y.data, want, rtol=1e-6)
+
+
+def test_deconv2d_outsize_that_does_not_map_back_names_both_sizes(asarray):
+    x, W = asarray(rand(1, 2, 3, 3)), asarray(rand(2, 3, 3, 3, seed=1))
+    with pytest.raises(ValueError, match=r"deconv2d: outsize \(9, 9\) does not map back to the input's \(3, 3\)"):
+        F.deconv2d(x, W, stride=2, pad=1, outsize=(9, 9))
+    assert F.deconv2d(x, W, stride=2, pad=1, outsize=(6, 6)).shape == (1, 3, 6, 6)  # 5 and 6 both map to 3
