@@ -1,5 +1,7 @@
 """Backends: lookup by type, the primitives, mixing errors, moving to and from the GPU."""
 
+import sys
+
 import numpy as np
 import pytest
 from helpers import run_fresh
@@ -207,3 +209,36 @@ def test_pad_matches_numpy_and_leaves_its_input_alone(backend, asarray, to_numpy
     got = backend.pad(a, ((0, 0), (1, 2), (2, 0)), -1.0)
     np.testing.assert_array_equal(to_numpy(got), np.pad(x, ((0, 0), (1, 2), (2, 0)), constant_values=-1.0))
     np.testing.assert_array_equal(to_numpy(a), x)
+
+
+FREE_AND_REALLOCATE = """
+    import resource, numpy as np
+    import dezero_plug
+    from dezero_plug.std.numpy_backend import keep_freed_memory
+    faults = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(3):  # warm up: the first round maps the pages once
+        arrays = [np.ones(3 * 2**20 // 8) for _ in range(4)]  # 12 MiB in 3 MiB arrays (below numpy's hugepages)
+        del arrays
+    before = faults()
+    for _ in range(10):
+        arrays = [np.ones(3 * 2**20 // 8) for _ in range(4)]
+        del arrays
+    print(keep_freed_memory(), (faults() - before) / 10)
+"""
+
+
+@pytest.mark.backend("numpy")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="malloc's thresholds are set on Linux (glibc) only")
+def test_the_numpy_backend_keeps_freed_memory_instead_of_faulting_it_in_again():
+    import ctypes
+
+    if not hasattr(ctypes.CDLL(None), "gnu_get_libc_version"):
+        pytest.skip("not glibc: dezero_plug leaves this malloc alone")
+    rc, out, err = run_fresh(FREE_AND_REALLOCATE)
+    assert rc == 0, err
+    kept, faults = out.split()
+    assert kept == "True" and float(faults) < 100, out  # freed blocks reused: no page faults
+    rc, out, err = run_fresh(FREE_AND_REALLOCATE, DEZERO_PLUG_KEEP_MEMORY="0")  # the opt-out: glibc's default
+    assert rc == 0, err
+    kept, faults = out.split()
+    assert kept == "False" and float(faults) > 1000, out  # 12 MiB handed back and faulted in each round
