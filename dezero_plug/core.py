@@ -104,19 +104,31 @@ class Variable:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        try:
+            return self.data.shape
+        except AttributeError:
+            raise _no_data(self, "shape") from None
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        try:
+            return self.data.ndim
+        except AttributeError:
+            raise _no_data(self, "ndim") from None
 
     @property
     def size(self) -> int:
-        return self.data.size
+        try:
+            return self.data.size
+        except AttributeError:
+            raise _no_data(self, "size") from None
 
     @property
     def dtype(self) -> Any:
-        return self.data.dtype
+        try:
+            return self.data.dtype
+        except AttributeError:
+            raise _no_data(self, "dtype") from None
 
     def __len__(self) -> int:
         if not self.data.shape:
@@ -142,10 +154,7 @@ class Variable:
         def __matmul__(self, other: Any) -> Variable: ...
         def __neg__(self) -> Variable: ...
         def __getitem__(self, index: Any) -> Variable: ...
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names that are missing: costs nothing on the hot path.
-        return _REGISTRY.missing("variable_methods", name, self)
+        def __getattr__(self, name: str) -> Any: ...  # the rest; at run time see explain_missing_attributes
 
     def set_creator(self, func: Function) -> None:
         """Record ``func`` as the op that made this variable."""
@@ -273,6 +282,38 @@ class Parameter(Variable):
     """A Variable that layers collect as a trainable parameter."""
 
 
+def _no_data(v: Variable, name: str) -> AttributeError:
+    """The error for a data property (``shape`` ...) of a Variable whose data is None or no array."""
+    if v.data is None:
+        error = AttributeError(
+            f"{type(v).__name__!r} object has no attribute {name!r}: this {type(v).__name__} holds no data "
+            "yet (None); a lazy Parameter gets its data at the first forward of its layer"
+        )
+    else:
+        error = AttributeError(constants.junk_data(v.data))
+    error.obj = v  # an error with its context set gets no "Did you mean" from Python (here: the name itself)
+    return error
+
+
+def _missing_attribute(v: Variable, name: str) -> Any:
+    return _REGISTRY.missing("variable_methods", name, v)
+
+
+def explain_missing_attributes(on: bool) -> None:
+    """Give Variable a ``__getattr__`` that explains a missing name, or take it away (the plugin manager decides).
+
+    The plugin manager puts it in place while it has something to say about a missing method
+    (a conflict, a blocked or failed plugin, one not registered yet) and takes it away otherwise:
+    in CPython 3.11 a class with ``__getattr__`` gets no specialized attribute reads, so every
+    ``x.data`` of every op would pay (measured: 6 % of an op's instructions). Without it a typo
+    is Python's own AttributeError, with Python's own "Did you mean" in the traceback.
+    """
+    if on:
+        Variable.__getattr__ = _missing_attribute  # type: ignore[method-assign]
+    elif "__getattr__" in vars(Variable):
+        del Variable.__getattr__
+
+
 def _checked_data(data: Any) -> Any:
     """``data`` for a Variable (off the hot path: only types not seen before get here).
 
@@ -351,6 +392,10 @@ class Function:
             xs: tuple[Any, ...] = (inputs[0].data,)
             needs: tuple[bool, ...] | None = _NEEDED_1
             generation = inputs[0].generation
+        elif len(inputs) == 2 and type(inputs[1]) in constants.SCALAR_RANKS and isinstance(inputs[0], Variable):
+            x0 = inputs[0]  # x * 2.0, the commonest binary call: its constant input is shared (numpy's)
+            c = constants.scalar_input(inputs[1], x0.data, _Constant)
+            inputs, xs, needs, generation = (x0, c), (x0.data, c.data), _NEEDED_FIRST, x0.generation
         else:
             inputs, xs, needs, generation = _prepare(self, inputs)
         try:  # free in Python 3.11+ unless an exception is raised
@@ -454,7 +499,7 @@ def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...]
                 if type(xs[0]) is not type(xs[1]):
                     constants.check_same_backend(f, xs)
                 return inputs, xs, _NEEDED_2, x0.generation if x0.generation > x1.generation else x1.generation
-            if type(x1) in constants.SCALAR_RANKS:  # x * 2.0: the constant input is shared (numpy's)
+            if type(x1) in constants.SCALAR_RANKS:  # x * 2.0 (Function.__call__ takes this case itself)
                 c = constants.scalar_input(x1, x0.data, _Constant)
                 return (x0, c), (x0.data, c.data), _NEEDED_FIRST, x0.generation
         elif isinstance(x1, Variable) and type(x0) in constants.SCALAR_RANKS:

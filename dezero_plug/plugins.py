@@ -29,6 +29,7 @@ from typing import Any
 
 import pluggy
 
+from dezero_plug import core
 from dezero_plug import exports
 from dezero_plug import hookspecs
 from dezero_plug import kinds
@@ -69,7 +70,6 @@ BUILTIN_PLUGINS = (
     "debug",
 )
 ESSENTIAL_PLUGINS = ("numpy_backend",)
-DATA_PROPERTIES = frozenset({"shape", "ndim", "size", "dtype"})  # Variable's properties that read .data
 
 
 @dataclasses.dataclass
@@ -364,6 +364,19 @@ class PluginManager:
                 stacklevel=3,
             )
         REGISTRY.install(kinds.REGISTERED, table, providers, conflicts)
+        core.explain_missing_attributes(self._has_news_for_variables())
+
+    def _has_news_for_variables(self) -> bool:
+        """Whether a missing Variable attribute may need more than Python's message: a conflict of Variable
+        methods, a plugin not registered yet, a blocked one that offers methods, a failed one (it may)."""
+        return (
+            bool(self._deferred)
+            or any(kind == "variable_methods" for kind, _ in REGISTRY.conflicts)
+            or any(
+                r.status == "failed" or r.status == "blocked" and r.exports.get("variable_methods")
+                for r in self.records.values()
+            )
+        )
 
     # ------------------------------------------------------------------ questions
     def names(self) -> list[str]:
@@ -389,17 +402,13 @@ class PluginManager:
             message = f"{type(owner).__name__!r} object has no attribute {name!r}"
         if name.startswith("__"):
             raise AttributeError(message)
+        if isinstance(getattr(type(owner), name, None), property):  # its getter raised (no data): its own error
+            return getattr(type(owner), name).fget(owner)
         self.settle()
         if name in REGISTRY.exports.get(kind, {}):
             return getattr(owner, name) if not isinstance(owner, ModuleType) else REGISTRY.exports[kind][name]
-        if kind == "variable_methods" and getattr(owner, "data", 0) is None and name in DATA_PROPERTIES:
-            error: Exception = AttributeError(  # a kernel property that failed on None data, not a missing name
-                f"{message}: this {type(owner).__name__} holds no data yet (None); "
-                "a lazy Parameter gets its data at the first forward of its layer"
-            )
-        else:
-            extra = exports.KERNEL_ATTRIBUTES if kind == "variable_methods" else frozenset()
-            error = self._explain(kind, name, message, extra)
+        extra = exports.KERNEL_ATTRIBUTES if kind == "variable_methods" else frozenset()
+        error = self._explain(kind, name, message, extra)
         if isinstance(error, AttributeError):
             error.obj = owner  # Python adds no second "Did you mean" to an error that already has its context
         raise error

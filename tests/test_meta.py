@@ -31,7 +31,7 @@ KERNEL = (
     "errors.py",
     "namespace.py",
 )
-KERNEL_BUDGET = 1530
+KERNEL_BUDGET = 1560
 
 
 def code_lines(path: Path) -> int:

@@ -76,6 +76,28 @@ def test_disable_blocks_a_builtin_and_the_name_says_who_provides_it():
     assert "function 'tanh' is provided by plugin 'math' (builtin), which is blocked by DEZERO_PLUG_DISABLE" in out
 
 
+def test_variable_explains_missing_methods_only_while_a_plugin_is_blocked_or_failed():
+    # Variable.__getattr__ costs every attribute read of every op (CPython 3.11 does not specialize them),
+    # so the plugin manager installs it only while there is something to explain.
+    code = """
+        import numpy as np
+        import dezero_plug as d
+        print("__getattr__" in vars(d.Variable))
+        try:
+            d.Variable(np.ones((2, 2))).dot
+        except AttributeError as e:
+            print(e)
+    """
+    rc, out, err = run(code)
+    assert rc == 0, err
+    assert out.splitlines()[0] == "False"  # the builtins bind dot: nothing to explain
+    rc, out, err = run(code, DEZERO_PLUG_DISABLE="linalg")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "True"
+    assert "'dot' is provided by plugin 'linalg' (builtin), which is blocked by DEZERO_PLUG_DISABLE" in lines[1], out
+
+
 def test_blocking_the_numpy_backend_is_an_error():
     rc, _, err = run("import dezero_plug", DEZERO_PLUG_DISABLE="numpy_backend")
     assert rc != 0 and "plugin 'numpy_backend' is essential and cannot be blocked" in err
