@@ -118,7 +118,7 @@ def compare_with_baseline(ref: str, rounds: int) -> int:
                                 samples.setdefault((row, label), []).append(got[key])
         finally:
             subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(base)], capture_output=True)
-    print(f"dezero_plug at HEAD against {ref}: medians of {rounds} interleaved rounds (each the best of its repeats)")
+    print(f"dezero_plug at HEAD against {ref}: medians of {rounds} interleaved rounds (each the median of its repeats)")
     print(f"{'workload':<40}{'baseline':>12}{'HEAD':>12}{'HEAD/base':>12}")
     for row, _, _ in BASELINE_WORKLOADS:
         if (row, "HEAD") in samples and (row, "baseline") in samples:
@@ -142,24 +142,17 @@ def main() -> int:
     print(f"frameworks: {', '.join(frameworks)} (missing peers are skipped; see benchmarks/README.md)\n")
     results: dict[str, dict] = {f: {} for f in frameworks}
 
-    # Per-op timings: frameworks interleaved over rounds, the best of each kept (the machine is shared).
-    for _ in range(2 if args.quick else 4):
+    # Frameworks interleaved over rounds, each round a fresh process; the median of the rounds' medians.
+    rounds: dict[tuple[str, str], list[dict]] = {}
+    for _ in range(3 if args.quick else 5):
         for f in frameworks:
-            got = workload(pythons[f], f, "chain")
-            best = results[f].setdefault("chain", got)
-            for key in best:
-                best[key] = min(best[key], got[key])
-    for _ in range(2):
-        for f in frameworks:
-            got = workload(pythons[f], f, "conv")
-            best = results[f].setdefault("conv", got)
-            for key in best:
-                best[key] = min(best[key], got[key])
-    for _ in range(2 if args.quick else 3):
-        for f in frameworks:
+            rounds.setdefault((f, "chain"), []).append(workload(pythons[f], f, "chain"))
+            rounds.setdefault((f, "conv"), []).append(workload(pythons[f], f, "conv"))
             for model in ("mlp", "cnn"):
-                got = workload(pythons[f], f, "train", model)["step_ms"]
-                results[f][f"train_{model}"] = min(results[f].get(f"train_{model}", got), got)
+                rounds.setdefault((f, f"train_{model}"), []).append(workload(pythons[f], f, "train", model))
+    for (f, name), got in rounds.items():
+        medians = {key: statistics.median(r[key] for r in got) for key in got[0]}
+        results[f][name] = medians["step_ms"] if name.startswith("train_") else medians
     for f in frameworks:
         results[f]["memory"] = workload(pythons[f], f, "memory")
         points = []
@@ -182,6 +175,10 @@ def main() -> int:
     print(f"{'workload':<38}" + "".join(f"{f:>14}" for f in frameworks))
     row("per op, forward (us)", {f: results[f]["chain"]["forward_us"] for f in frameworks}, ".2f")
     row("per op, forward+backward (us)", {f: results[f]["chain"]["forward_backward_us"] for f in frameworks}, ".2f")
+    row("per op, no_grad forward (us)", {f: results[f]["chain"]["no_grad_us"] for f in frameworks}, ".2f")
+    chain = results["dezero_plug"]["chain"]
+    backward_per_forward = (chain["forward_backward_us"] - chain["forward_us"]) / chain["forward_us"]
+    print(f"{'  dezero_plug backward / forward per op':<38}{backward_per_forward:>14.2f}")
     row("MLP 784-1000-10 train step, batch 100 (ms)", {f: results[f]["train_mlp"] for f in frameworks}, ".2f")
     row("CNN c16-p-c32-p-fc10 step, batch 32 (ms)", {f: results[f]["train_cnn"] for f in frameworks}, ".2f")
     row("conv2d 3x3 fwd+bwd, (32,16,14,14) (ms)", {f: results[f]["conv"]["conv_ms"] for f in frameworks}, ".2f")

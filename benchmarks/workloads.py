@@ -7,7 +7,7 @@ Prints one JSON object. Run through ``run.py``, which compares them.
 
 from __future__ import annotations
 
-import functools
+import gc
 import json
 import os
 import resource
@@ -39,16 +39,18 @@ if os.environ.get("DEZERO_PLUG_BENCH_ROOT"):
     _import_from(os.environ["DEZERO_PLUG_BENCH_ROOT"])
 
 CHAIN_OPS = 2000
-REPEATS = 7
+REPEATS = 11
 
 
 def _timed(fn, repeats=REPEATS):
+    """The median of ``repeats`` timed calls, each after a full collection (as ../shared/bench times)."""
     times = []
     for _ in range(repeats):
+        gc.collect()
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)  # the least disturbed run: this machine is shared
+    return statistics.median(times)
 
 
 # ----------------------------------------------------------------------------- frameworks
@@ -163,6 +165,7 @@ def wide(framework, n):
 
     times = []
     for _ in range(3):
+        gc.collect()  # as w4: the collector starts each build empty
         y = build()
         start = time.perf_counter()
         backward(y)
@@ -203,33 +206,6 @@ def memory(framework):
 CONV_X, CONV_W = (32, 16, 14, 14), (32, 16, 3, 3)
 
 
-def _numpy_im2col(x, k, s, p):
-    n, c, h, w = x.shape
-    oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
-    x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    win = np.lib.stride_tricks.sliding_window_view(x, (k, k), (2, 3))[:, :, ::s, ::s][:, :, :oh, :ow]
-    return win.transpose(0, 1, 4, 5, 2, 3), oh, ow  # N, C, K, K, OH, OW
-
-
-@functools.lru_cache(maxsize=8)
-def _numpy_col2im_index(shape, k, s, p, oh, ow):
-    n, c, h, w = shape
-    hp, wp = h + 2 * p, w + 2 * p
-    rows = np.arange(k)[:, None, None, None] + s * np.arange(oh)[None, None, :, None]
-    cols = np.arange(k)[None, :, None, None] + s * np.arange(ow)[None, None, None, :]
-    return ((np.arange(n * c) * hp * wp).reshape(n, c, 1, 1, 1, 1) + rows * wp + cols).ravel()
-
-
-def _numpy_col2im(col, shape, k, s, p):
-    n, c, h, w = shape
-    hp, wp = h + 2 * p, w + 2 * p
-    img = np.zeros((n, c, hp, wp), dtype=col.dtype)
-    index = _numpy_col2im_index(tuple(shape), k, s, p, *col.shape[4:])
-    flat = img.ravel()
-    np.add.at(flat, index, col.ravel())
-    return flat.reshape(n, c, hp, wp)[:, :, p : p + h, p : p + w]
-
-
 def conv(framework):
     """conv2d (3x3, pad 1) and max pooling (2x2, stride 2): forward+backward times in ms."""
     rng = np.random.default_rng(0)
@@ -237,27 +213,23 @@ def conv(framework):
     w0 = (rng.standard_normal(CONV_W) * 0.1).astype(np.float32)
     b0 = np.zeros(CONV_W[0], np.float32)
     if framework == "numpy":
+        w_gemm = np.ascontiguousarray(w0.transpose(2, 3, 1, 0).reshape(-1, w0.shape[0]))  # laid out once
+        ones = np.ones(x0.shape[0] * x0.shape[2] * x0.shape[3], np.float32)
 
-        def conv_step():  # the same algorithm as dezero_plug's, by hand: matmuls keeping (OH, OW) innermost
+        def conv_step():  # channels-last inside, as the CNN program: nine shifted copies, one GEMM
             n, c, h, w = x0.shape
-            oc = w0.shape[0]
-            col, oh, ow = _numpy_im2col(x0, 3, 1, 1)
-            col = col.reshape(n, c * 9, oh * ow)
-            y = (w0.reshape(oc, -1) @ col).reshape(n, oc, oh, ow) + b0[:, None, None]
-            gy = np.ones_like(y).reshape(n, oc, -1)
-            gw = (gy @ col.transpose(0, 2, 1)).sum(axis=0).reshape(w0.shape)
-            gcol = (w0.reshape(oc, -1).T @ gy).reshape(n, c, 3, 3, oh, ow)
-            gx = _numpy_col2im(gcol, x0.shape, 3, 1, 1)
-            return gx, gw, gy.sum(axis=(0, 2))
+            col = _patches(x0.transpose(0, 2, 3, 1))
+            y = col @ w_gemm
+            y += b0
+            gy = np.ones_like(y)
+            gw, gb = col.T @ gy, ones @ gy
+            gx = _unpatch(gy, w_gemm, (n, h, w, c)).transpose(0, 3, 1, 2)
+            return gx, gw, gb
 
-        def pool_step():
-            col, oh, ow = _numpy_im2col(x0, 2, 2, 0)
-            n, c = x0.shape[:2]
-            col = col.reshape(n, c, 4, oh, ow)
-            idx = col.argmax(axis=2)
-            y = col.max(axis=2)
-            gcol = (np.arange(4).reshape(1, 1, 4, 1, 1) == idx[:, :, None]) * np.ones_like(y)[:, :, None]
-            return _numpy_col2im(gcol.reshape(n, c, 2, 2, oh, ow).astype(np.float32), x0.shape, 2, 2, 0)
+        def pool_step():  # the strided maximum of four views and its first-maximum gradient
+            a = x0.transpose(0, 2, 3, 1)
+            y = _pool(a)
+            return _unpool(a, y, np.ones_like(y)).transpose(0, 3, 1, 2)
 
     else:
         variable, *_ = autograd(framework)
@@ -314,14 +286,16 @@ def _patches(x):
     return col.reshape(n * h * w, 9 * c)
 
 
-def _unpatch(gcol, shape):
-    """The adjoint of ``_patches``: (N*H*W, 9*C) -> (N, H, W, C), overlapping patches summed."""
-    n, h, w, c = shape
-    g = gcol.reshape(n, h, w, 3, 3, c)
-    padded = np.zeros((n, h + 2, w + 2, c), gcol.dtype)
+def _unpatch(gcol, w, shape):
+    """The input gradient of the convolution by ``w`` (9*C, OC): (N*H*W, OC) -> (N, H, W, C), the 3x3
+    pad-1 patches summed back. One GEMM per window position gives contiguous (N*H*W, C) slabs, so the
+    nine adds run over whole rows (a (N*H*W, 9*C) product would be added back in runs of C)."""
+    n, h, w_, c = shape
+    g = np.matmul(gcol, w.reshape(9, c, -1).transpose(0, 2, 1)).reshape(3, 3, n, h, w_, c)
+    padded = np.zeros((n, h + 2, w_ + 2, c), gcol.dtype)
     for i in range(3):
         for j in range(3):
-            padded[:, i : i + h, j : j + w] += g[:, :, :, i, j]
+            padded[:, i : i + h, j : j + w_] += g[i, j]
     return padded[:, 1:-1, 1:-1]
 
 
@@ -377,7 +351,7 @@ def _numpy_cnn(W1, b1, W2, b2, W3, b3, lr):
         ga2 *= a2 > 0
         ga2 = ga2.reshape(-1, 32)
         gw2, gc2 = col2.T @ ga2, ones2 @ ga2  # column sums by GEMV: numpy's axis-0 sum of a narrow array is slow
-        ga1 = _unpool(a1, p1, _unpatch(ga2 @ w2.T, p1.shape))
+        ga1 = _unpool(a1, p1, _unpatch(ga2, w2, p1.shape))
         ga1 *= a1 > 0
         ga1 = ga1.reshape(-1, 16)
         gw1, gc1 = col1.T @ ga1, ones1 @ ga1
