@@ -36,6 +36,7 @@ from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
 from dezero_plug.std.broadcast import broadcast_to
 from dezero_plug.std.broadcast import sum
+from dezero_plug.std.linalg import add_bias
 from dezero_plug.std.linalg import linear
 from dezero_plug.std.reduction import max as max_
 from dezero_plug.std.shape import reshape
@@ -305,16 +306,6 @@ def _weight_rows(W: Any) -> Any:
     return xp.reshape(xp.permute_dims(W, (0, 2, 3, 1)), (W.shape[0], -1))
 
 
-def _add_bias(y: Any, b: Any) -> Any:
-    """``y + b`` for a (rows, OC) product this module made: in place where the backend allows."""
-    if b is None:
-        return y
-    if b.dtype == y.dtype and backend_of(y).mutable_arrays:
-        y += b
-        return y
-    return y + b
-
-
 def _image(rows: Any, n: int, oh: int, ow: int) -> Any:
     """(N·OH·OW, C) -> the (N, C, OH, OW) view."""
     xp = get_array_module(rows)
@@ -333,7 +324,7 @@ class Conv2d(Function):
         xp = get_array_module(x)
         col = _patches(x, geometry)  # N·OH·OW, KH·KW·C
         self.col = col if Config.enable_backprop else None  # the weight gradient reuses the copied patches
-        y = _add_bias(xp.matmul(col, xp.matrix_transpose(_weight_rows(W))), b)
+        y = add_bias(xp.matmul(col, xp.matrix_transpose(_weight_rows(W))), b)
         return _image(y, x.shape[0], *geometry[6:])
 
     def backward(self, gy):

@@ -46,6 +46,20 @@ def _mT(x: Variable) -> Variable:
     return transpose(x, tuple(axes))
 
 
+def add_bias(y: Any, b: Any) -> Any:
+    """``y + b`` for a raw product ``y`` (rows, out) the calling op just made, ``b`` (out,) or None.
+
+    In place where the backend's arrays are mutable and nothing would change dtype or shape:
+    ``y`` is the op's own new array, and the sum then costs no second (rows, out) array.
+    """
+    if b is None:
+        return y
+    if b.dtype == y.dtype and b.shape == y.shape[-1:] and backend_of(y).mutable_arrays:
+        y += b
+        return y
+    return y + b
+
+
 class MatMul(Function):
     name = "matmul"
 
@@ -85,13 +99,7 @@ def matmul(x: VariableLike, W: VariableLike) -> Variable:
 class Linear(Function):
     def forward(self, x, W, b=None):
         _check_matmul("linear", x, W)
-        y = get_array_module(x).matmul(x, W)
-        if b is None:
-            return y
-        if b.dtype == y.dtype and b.shape == y.shape[-1:] and backend_of(y).mutable_arrays:
-            y += b  # y is this op's own new array: adding in place saves a (N, out) copy per call
-            return y
-        return y + b
+        return add_bias(get_array_module(x).matmul(x, W), b)
 
     def backward(self, gy):
         x, W = self.inputs[:2]
