@@ -488,14 +488,12 @@ WORKLOADS = {"chain": chain, "wide": wide, "memory": memory, "conv": conv, "trai
 
 
 def _keep_freed_memory():
-    """For the plain-numpy programs: the malloc thresholds dezero_plug's numpy backend sets (keep_freed_memory),
-    so that the numpy column is not slowed by page faults dezero_plug avoids (~2,600 per CNN step)."""
-    import ctypes
+    """For the plain-numpy programs: the malloc thresholds dezero_plug's numpy backend sets, by the same
+    function, so that the numpy column is not slowed by page faults dezero_plug avoids (~2,600 per CNN step).
+    It only calls malloc's mallopt: nothing of dezero_plug runs in the numpy programs."""
+    from dezero_plug.std.numpy_backend import keep_freed_memory
 
-    libc = ctypes.CDLL(None)
-    if sys.platform.startswith("linux") and hasattr(libc, "gnu_get_libc_version"):
-        libc.mallopt(-3, 32 * 2**20)  # M_MMAP_THRESHOLD
-        libc.mallopt(-1, 2**30)  # M_TRIM_THRESHOLD
+    keep_freed_memory()
 
 
 if __name__ == "__main__":
