@@ -270,6 +270,22 @@ def _softmax_ce_grad(y, t):
     return loss, p
 
 
+_SLAB = np.empty(1 << 16, np.float32)  # the SGD step's scratch: 256 KiB, stays in cache
+
+
+def _sgd(params, grads, lr):
+    """``p -= lr * g`` for each parameter, a slab of rows at a time into one cache-sized scratch array.
+
+    Whole, ``lr * g`` is a parameter-sized temporary written and read back (the 784x1000 weight: ~500 µs
+    against ~330); dezero_plug's SGD updates slab by slab too (without the scratch array).
+    """
+    for p, g in zip(params, grads):
+        rows = max(1, _SLAB.size * len(p) // p.size)
+        for i in range(0, len(p), rows):
+            part = g[i : i + rows]
+            p[i : i + rows] -= np.multiply(part, lr, out=_SLAB[: part.size].reshape(part.shape))
+
+
 # --------------------------------------------------------- the plain-numpy CNN: as strong as we can write it
 # NHWC inside (the channel axis contiguous, so that a 3x3 patch row is one contiguous run), im2col by nine
 # shifted copies into one preallocated array, one GEMM per convolution, 2x2 pooling by the strided maximum of
@@ -355,9 +371,7 @@ def _numpy_cnn(W1, b1, W2, b2, W3, b3, lr):
         ga1 *= a1 > 0
         ga1 = ga1.reshape(-1, 16)
         gw1, gc1 = col1.T @ ga1, ones1 @ ga1
-        grads = (gw1, gc1, gw2, gc2, gw3, gc3)
-        for p, gr in zip(params, grads):
-            p -= lr * gr
+        _sgd(params, (gw1, gc1, gw2, gc2, gw3, gc3), lr)
         return loss
 
     return step
@@ -394,19 +408,20 @@ def train(framework, model, device="cpu"):
         if model == "mlp":
             params = [p.copy() for p in init]
 
+            ones = np.ones(batch, np.float32)
+
             def step(x, t):
                 w1, b1, w2, b2 = params
-                a = x @ w1
-                a += b1
-                h = np.maximum(a, 0)
+                h = x @ w1
+                h += b1
+                np.maximum(h, 0, out=h)  # relu in place; its mask is h > 0
                 logits = h @ w2
                 logits += b2
                 loss, gy = _softmax_ce_grad(logits, t)
-                gw2, gb2 = h.T @ gy, gy.sum(axis=0)
+                gw2, gb2 = h.T @ gy, ones @ gy  # column sums by GEMV (see the CNN program)
                 ga = gy @ w2.T
-                ga *= a > 0
-                for p, g in zip(params, (x.T @ ga, ga.sum(axis=0), gw2, gb2)):
-                    p -= lr * g
+                ga *= h > 0
+                _sgd(params, (x.T @ ga, ones @ ga, gw2, gb2), lr)
                 return loss
 
         else:

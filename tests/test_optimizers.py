@@ -50,6 +50,40 @@ def test_first_update_matches_a_hand_computed_numpy_update(backend, to_numpy, na
     np.testing.assert_allclose(to_numpy(model.W), expected, rtol=1e-10)
 
 
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_a_large_parameter_updated_slab_by_slab_matches_the_whole_update(backend, to_numpy, layout):
+    """SGD and MomentumSGD write a large parameter a slab of rows at a time (on mutable arrays): every row
+    gets the whole update, the last partial slab included, three steps of momentum included."""
+    from dezero_plug.std.optimizers import row_slabs
+
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((700, 500))
+    w0 = np.asfortranarray(w0) if layout == "F" else w0
+    grads = [rng.standard_normal((700, 500)) for _ in range(3)]
+    data = backend.from_numpy(w0.copy(order="K"))
+    slabs = row_slabs(data)
+    if backend.mutable_arrays:  # 131 rows a slab: five whole ones and a last one of 45 rows
+        assert slabs is not None and len(slabs) == 6 and slabs[-1][0] == slice(655, None)
+    else:
+        assert slabs is None  # immutable arrays: the whole update, by rebinding
+    for make, expect in (
+        (lambda: optimizers.SGD(lr=0.1), lambda w, g, v: (w - 0.1 * g, v)),
+        (
+            lambda: optimizers.MomentumSGD(lr=0.1, momentum=0.9),
+            lambda w, g, v: (w + (0.9 * v - 0.1 * g), 0.9 * v - 0.1 * g),
+        ),
+    ):
+        layer = dezero.Layer()
+        layer.W = Parameter(backend.from_numpy(w0.copy(order="K")))
+        opt = make().setup(layer)
+        w, v = w0.copy(), np.zeros_like(w0)
+        for g in grads:
+            layer.W.grad = Variable(backend.from_numpy(g))
+            opt.update()
+            w, v = expect(w, g, v)
+        np.testing.assert_allclose(to_numpy(layer.W), w, rtol=1e-12, atol=1e-12)
+
+
 def test_weight_decay_works_on_a_read_only_gradient():
     model = model_with(dezero.backends.default_backend())
     model.W.grad.data.flags.writeable = False  # DeZero's in-place += fails here

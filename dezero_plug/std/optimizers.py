@@ -34,6 +34,25 @@ def _number(owner: str, name: str, value: Any, rule: tuple[Any, str]) -> Any:
     return value
 
 
+SLAB = 1 << 16  # elements a slab update touches at a time: 256 KiB of float32, in cache with its temporaries
+
+
+def row_slabs(data: Any) -> list[tuple[slice, Any]] | None:
+    """Indices of slabs of ``data``'s rows (``[i:j, ...]``), ~``SLAB`` elements each; None: update it whole.
+
+    None (update it whole, by augmented assignment) unless ``data`` is large and its
+    backend's arrays mutable. Written whole, ``W -= lr * grad`` makes a
+    parameter-sized temporary and reads it back: for a weight bigger than the cache
+    that is three trips to memory instead of one (a 784x1000 float32 SGD step:
+    ~500 -> ~350 µs). ``W[rows] -= lr * grad[rows]`` keeps each slab's temporary in cache.
+    """
+    if data.ndim == 0 or data.size < 4 * SLAB or not backend_of(data).mutable_arrays:
+        return None
+    n = data.shape[0]
+    rows = max(1, SLAB * n // data.size)
+    return [(slice(i, i + rows if i + rows < n else None), ...) for i in range(0, n, rows)]  # stops within n
+
+
 def _zeros(param: Parameter, *names: str) -> dict[str, Any]:
     """State arrays ``names``, each zeros like the parameter, on its backend and device."""
     xp = backend_of(param.data).xp
@@ -48,7 +67,13 @@ class SGD(Optimizer):
         self.lr = _number("SGD", "lr", lr, NON_NEGATIVE)
 
     def update_one(self, param: Parameter) -> None:
-        param.data -= self.lr * param.grad.data
+        grad, slabs = param.grad.data, row_slabs(param.data)
+        if slabs is None:
+            param.data -= self.lr * grad
+            return
+        data = param.data
+        for rows in slabs:
+            data[rows] -= self.lr * grad[rows]
 
 
 class MomentumSGD(Optimizer):
@@ -63,10 +88,17 @@ class MomentumSGD(Optimizer):
         return _zeros(param, "v")
 
     def update_one(self, param: Parameter) -> None:
-        s = self.state(param)
-        s.v *= self.momentum
-        s.v -= self.lr * param.grad.data
-        param.data += s.v
+        s, grad, slabs = self.state(param), param.grad.data, row_slabs(param.data)
+        if slabs is None:
+            s.v *= self.momentum
+            s.v -= self.lr * grad
+            param.data += s.v
+            return
+        data, v = param.data, s.v  # mutable arrays (row_slabs says): the aliases write into the state
+        for rows in slabs:
+            v[rows] *= self.momentum
+            v[rows] -= self.lr * grad[rows]
+            data[rows] += v[rows]
 
 
 class AdaGrad(Optimizer):
