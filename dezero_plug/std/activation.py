@@ -13,6 +13,7 @@ from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import as_input
+from dezero_plug.extend import backend_of
 from dezero_plug.extend import composite
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -62,8 +63,11 @@ class ReLU(Function):
         return ReLUGrad(x.data > 0)(gy)
 
     def backward_arrays(self, gy):
-        x = self.inputs[0].data
-        return gy * get_array_module(gy).astype(x > 0, gy.dtype)
+        mask = get_array_module(gy).astype(self.inputs[0].data > 0, gy.dtype)  # this op's own new array
+        if backend_of(mask).mutable_arrays:
+            mask *= gy  # the product written over the mask: one (N, ...) array less to write, cache-cold
+            return mask
+        return gy * mask
 
 
 class ReLUGrad(Function):
