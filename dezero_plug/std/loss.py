@@ -21,7 +21,6 @@ from dezero_plug.extend import composite
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
 from dezero_plug.extend import raw_input
-from dezero_plug.std.activation import logsumexp
 from dezero_plug.std.activation import sigmoid
 from dezero_plug.std.activation import softmax
 from dezero_plug.std.broadcast import sum
@@ -99,14 +98,18 @@ def _check_labels(op: str, x: Any, t: Any) -> Any:
 
 
 class SoftmaxCrossEntropy(Function):
-    log_p = None  # (N, C), kept by forward for a plain backward; a backend kernel's forward may not keep it
+    # Kept by forward for a plain backward, whose softmax is their quotient: exp(x - max) (N, C) and its
+    # row sums (N, 1). A backend kernel's forward may keep neither; backward_arrays recomputes them then.
+    exp_scores = exp_sums = None
 
     def forward(self, x, t):
         xp = get_array_module(x)
-        log_p = x - logsumexp(x, axis=1)
-        self.log_p = log_p
-        picked = xp.take_along_axis(log_p, t[:, None], axis=1)
-        return -xp.sum(picked) / x.shape[0]
+        z = x - xp.max(x, axis=1, keepdims=True)  # each row's largest score 0: exp cannot overflow
+        e = xp.exp(z)
+        s = xp.sum(e, axis=1, keepdims=True)
+        self.exp_scores, self.exp_sums = e, s
+        picked = xp.take_along_axis(z, t[:, None], axis=1)  # (N, 1): -log p[t] = log s - z[t]
+        return xp.sum(xp.log(s) - picked) / x.shape[0]
 
     def _onehot(self) -> Any:
         x, t = self.inputs[0].data, self.inputs[1].data
@@ -120,8 +123,12 @@ class SoftmaxCrossEntropy(Function):
 
     def backward_arrays(self, gy):
         x = self.inputs[0].data
-        log_p = self.log_p if self.log_p is not None else x - logsumexp(x, axis=1)  # a kernel may keep none
-        return (get_array_module(x).exp(log_p) - self._onehot()) * (gy / x.shape[0]), None
+        e, s = self.exp_scores, self.exp_sums
+        if e is None:  # a kernel's forward ran
+            xp = get_array_module(x)
+            e = xp.exp(x - xp.max(x, axis=1, keepdims=True))
+            s = xp.sum(e, axis=1, keepdims=True)
+        return (e / s - self._onehot()) * (gy / x.shape[0]), None
 
 
 def softmax_cross_entropy(x: VariableLike, t: Any) -> Variable:
