@@ -102,6 +102,7 @@ CASES["matmul-inner"] = (lambda a: F.matmul(v(a, 2, 3), v(a, 4, 4)), ValueError,
 CASES["matmul-0d"] = (lambda a: F.matmul(v(a), v(a, 2, 2)), ValueError, ["matmul:", "()"])
 CASES["linear-W"] = (lambda a: F.linear(v(a, 2, 3), v(a, 4, 5)), ValueError, ["linear:", "(2, 3)", "(4, 5)"])
 CASES["linear-bias"] = (lambda a: F.linear(v(a, 2, 3), v(a, 3, 4), v(a, 5)), ValueError, ["linear:", "(5,)"])
+CASES["linear-batch"] = (lambda a: F.linear(v(a, 5, 2, 3), v(a, 3, 4)), ValueError, ["linear:", "(5, 2, 3)", "matmul"])
 CASES["where-shapes"] = (
     lambda a: F.where(a(np.ones((2, 3), dtype=bool)), v(a, 2, 3), v(a, 4)),
     ValueError,

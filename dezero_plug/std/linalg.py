@@ -60,6 +60,16 @@ def add_bias(y: Any, b: Any) -> Any:
     return y + b
 
 
+def sum_rows(rows: Any) -> Any:
+    """The column sums of (P, out) rows (a bias gradient), as one matrix-vector product.
+
+    numpy sums axis 0 of a narrow array several times slower (an inner loop of ``out``
+    elements per row); its axis-0 sum is sequential anyway, so the product is as accurate.
+    """
+    xp = get_array_module(rows)
+    return xp.matmul(xp.ones((rows.shape[0],), dtype=rows.dtype, device=rows.device), rows)
+
+
 class MatMul(Function):
     name = "matmul"
 
@@ -98,6 +108,11 @@ def matmul(x: VariableLike, W: VariableLike) -> Variable:
 
 class Linear(Function):
     def forward(self, x, W, b=None):
+        if x.ndim != 2 or W.ndim != 2:  # backward transposes them with .T: batches of matrices are matmul's
+            raise ValueError(
+                f"linear: expected x (N, in) and W (in, out); got shapes {tuple(x.shape)} and {tuple(W.shape)} "
+                "(for batches of matrices use matmul, then add the bias)"
+            )
         _check_matmul("linear", x, W)
         return add_bias(get_array_module(x).matmul(x, W), b)
 
@@ -111,15 +126,15 @@ class Linear(Function):
         gb = sum_to(gy, self.inputs[2].shape) if needs[2] else None
         return gx, gW, gb
 
-    def backward_arrays(self, gy):
+    def backward_arrays(self, gy):  # x (N, in), W (in, out), gy (N, out): 2-D, as backward's .T assumes
         x, W = self.inputs[0].data, self.inputs[1].data
         needs = self.needs_input_grad
         xp = get_array_module(gy)
-        gx = xp.matmul(gy, xp.matrix_transpose(W)) if needs[0] else None
-        gW = xp.matmul(xp.matrix_transpose(x), gy) if needs[1] else None
+        gx = xp.matmul(gy, W.T) if needs[0] else None
+        gW = xp.matmul(x.T, gy) if needs[1] else None
         if len(self.inputs) == 2:
             return gx, gW
-        return gx, gW, sum_to_array(gy, self.inputs[2].shape) if needs[2] else None
+        return gx, gW, sum_rows(gy) if needs[2] else None
 
 
 def linear(x: VariableLike, W: VariableLike, b: VariableLike | None = None) -> Variable:
