@@ -499,6 +499,9 @@ def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...]
                 if type(xs[0]) is not type(xs[1]):
                     constants.check_same_backend(f, xs)
                 return inputs, xs, _NEEDED_2, x0.generation if x0.generation > x1.generation else x1.generation
+            if type(x1) is type(x0.data):  # a raw array of the same class (labels, a mask): a constant
+                c = _Constant(constants.constant_array(f, 1, x1, x0.data))
+                return (x0, c), (x0.data, c.data), _NEEDED_FIRST, x0.generation
         elif isinstance(x1, Variable) and type(x0) in constants.SCALAR_RANKS:
             c = constants.scalar_input(x0, x1.data, _Constant)
             return (c, x1), (c.data, x1.data), _NEEDED_SECOND, x1.generation
@@ -512,17 +515,21 @@ def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...]
             if _REGISTRY.owner(type(x)) is not None:
                 ref = x
                 break
-    wrapped, arrays, needs, generation = [], [], [], 0
+    wrapped, arrays, needs, generation, mixed = [], [], [], 0, False
     for i, x in enumerate(inputs):
         if isinstance(x, Variable):
             needs.append(True)
-            generation = max(generation, x.generation)
+            if x.generation > generation:
+                generation = x.generation
         else:
             x = _Constant(constants.constant_array(f, i, x, ref))
             needs.append(False)
         wrapped.append(x)
-        arrays.append(x.data)
-    if len(set(map(type, arrays))) > 1:
+        data = x.data
+        if type(data) is not type(ref):
+            mixed = True
+        arrays.append(data)
+    if mixed:
         constants.check_same_backend(f, tuple(arrays))
     needed = tuple(needs)
     return tuple(wrapped), tuple(arrays), (needed if True in needed else None), generation

@@ -26,6 +26,15 @@ from dezero_plug.errors import WeightsFileError
 from dezero_plug.namespace import accessors as _accessors
 
 
+def _weak_variables(values: tuple[Any, ...]) -> list[weakref.ref[Variable]]:
+    """Weak references to the Variables among a call's inputs or outputs (a plain loop: no comprehension frame)."""
+    refs = []
+    for value in values:
+        if isinstance(value, Variable):
+            refs.append(weakref.ref(value))
+    return refs
+
+
 class Layer:
     """Base class of layers: assign Parameters and Layers as attributes, write ``forward``."""
 
@@ -41,10 +50,11 @@ class Layer:
 
     def __call__(self, *inputs: Any) -> Any:
         outputs = self.forward(*inputs)
+        self.inputs = _weak_variables(inputs)
         if not isinstance(outputs, tuple):
-            outputs = (outputs,)
-        self.inputs = [weakref.ref(x) for x in inputs if isinstance(x, Variable)]
-        self.outputs = [weakref.ref(y) for y in outputs if isinstance(y, Variable)]
+            self.outputs = _weak_variables((outputs,))
+            return outputs
+        self.outputs = _weak_variables(outputs)
         return outputs if len(outputs) > 1 else outputs[0]
 
     def forward(self, *inputs: Any) -> Any:
