@@ -142,8 +142,8 @@ def dezero_plug_kernels() -> KernelTable:
     The op's ``backward`` stays the same, so double backprop keeps working;
     whatever that backward reads from the op, the kernel sets on ``function``
     as the forward would (``Add.shapes`` when inputs broadcast), unless the
-    backward does without it (SoftmaxCrossEntropy recomputes its cached
-    log-probabilities). The key ``("module.ClassName", backend)`` still works
+    backward does without it (SoftmaxCrossEntropy recomputes the softmax
+    its forward keeps). The key ``("module.ClassName", backend)`` still works
     for this release and warns (``DeprecationWarning``).
 
     Conflicts: two kernels for one (class, backend) are a conflict unless one

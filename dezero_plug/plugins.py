@@ -57,6 +57,7 @@ BUILTIN_PLUGINS = (
     "linalg",
     "activation",
     "loss",
+    "numpy_kernels",
     "evaluation",
     "noise",
     "norm",

@@ -18,7 +18,9 @@ from dezero_plug import PluginValidationError
 from dezero_plug import Variable
 from dezero_plug import hookimpl
 from dezero_plug import plugin_manager
+from dezero_plug.registry import REGISTRY
 from dezero_plug.std.loss import SoftmaxCrossEntropy
+from dezero_plug.std.numpy_kernels import softmax_cross_entropy_forward
 
 
 # ---------------------------------------------------------------- builtins and the real third-party plugin
@@ -304,7 +306,8 @@ def test_a_backend_kernel_replaces_the_forward_and_the_ops_backward_still_works(
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         return -log_p[np.arange(len(t)), t].mean()
 
-    kernel = {(SoftmaxCrossEntropy, "numpy"): fused_forward}
+    # numpy has a builtin kernel for this op (numpy_kernels): replacing it is declared, never by order
+    kernel = {(SoftmaxCrossEntropy, "numpy"): dezero_plug.override(fused_forward, replaces="numpy_kernels")}
     x, t = np.random.default_rng(0).standard_normal((4, 3)), np.array([2, 0, 1, 2])
     plain = Variable(x.copy())
     expected = F.softmax_cross_entropy(plain, t)
@@ -322,7 +325,8 @@ def test_a_backend_kernel_replaces_the_forward_and_the_ops_backward_still_works(
     finally:
         plugin_manager.unregister("scekernel")
     F.softmax_cross_entropy(Variable(x), t)
-    assert len(calls) == 2  # unregistered: the op's own forward again
+    assert len(calls) == 2  # unregistered: not called again; numpy's builtin kernel is back
+    assert REGISTRY.kernels[SoftmaxCrossEntropy]["numpy"] is softmax_cross_entropy_forward
 
 
 def test_runtime_registration_failure_raises_and_registers_nothing():

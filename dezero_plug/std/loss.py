@@ -89,12 +89,19 @@ def _check_labels(op: str, x: Any, t: Any) -> Any:
             f"{op}: labels must have shape (N,) = ({x.shape[0]},) for scores of shape {tuple(x.shape)}; "
             f"got {tuple(t.shape)} (flatten them: t.reshape(-1))"
         )
-    xp = get_array_module(t)
-    if t.shape[0] and (int(xp.min(t)) < 0 or int(xp.max(t)) >= x.shape[1]):
-        raise ValueError(
-            f"{op}: labels must be class ids in [0, {x.shape[1]}); got values from {int(xp.min(t))} to {int(xp.max(t))}"
-        )
+    if t.shape[0]:
+        low, high = _label_range(t)
+        if low < 0 or high >= x.shape[1]:
+            raise ValueError(f"{op}: labels must be class ids in [0, {x.shape[1]}); got values from {low} to {high}")
     return t
+
+
+def _label_range(t: Any) -> tuple[int, int]:
+    """The smallest and largest label; numpy's by its methods (np.min and np.max are Python-level wrappers)."""
+    if type(t) is np.ndarray:
+        return int(t.min()), int(t.max())
+    xp = get_array_module(t)
+    return int(xp.min(t)), int(xp.max(t))
 
 
 class SoftmaxCrossEntropy(Function):

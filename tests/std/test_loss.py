@@ -51,3 +51,28 @@ def test_targets_of_another_size_are_refused(asarray):
         ValueError, match=r"^sigmoid_cross_entropy: targets of shape \(3,\) do not match scores of shape \(4, 1\)"
     ):
         F.sigmoid_cross_entropy(Variable(asarray(np.zeros((4, 1)))), asarray(np.array([1, 0, 1])))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_numpy_kernel_of_softmax_cross_entropy_agrees_with_the_array_api_forward(dtype):
+    """numpy runs its kernel (numpy_kernels); the op's own forward is what every other backend runs."""
+    from dezero_plug.registry import REGISTRY
+    from dezero_plug.std.loss import SoftmaxCrossEntropy
+    from dezero_plug.std.numpy_kernels import softmax_cross_entropy_forward
+
+    assert REGISTRY.kernels[SoftmaxCrossEntropy]["numpy"] is softmax_cross_entropy_forward
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((7, 5)) * 30).astype(dtype)  # large scores: the shift by the row max matters
+    t = rng.integers(0, 5, 7)
+    by_kernel, by_forward = SoftmaxCrossEntropy(), SoftmaxCrossEntropy()
+    kernel_loss, forward_loss = softmax_cross_entropy_forward(by_kernel, x, t), by_forward.forward(x, t)
+    assert np.asarray(kernel_loss).dtype == dtype
+    np.testing.assert_allclose(kernel_loss, forward_loss, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    for name in ("exp_scores", "exp_sums"):  # what the plain backward reads
+        np.testing.assert_allclose(getattr(by_kernel, name), getattr(by_forward, name), rtol=1e-6)
+    xv = Variable(x)
+    F.softmax_cross_entropy(xv, t).backward()
+    p = np.exp(x - x.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(7), t] -= 1
+    np.testing.assert_allclose(xv.grad.data, p / 7, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)

@@ -1,7 +1,7 @@
 """CuPy-only fast paths, registered for the ``cupy`` backend through the kernels hook.
 
 The op's backward is unchanged, so double backprop keeps working; a kernel keeps no state
-on the op (SoftmaxCrossEntropy's plain backward recomputes log-probabilities without it).
+on the op (SoftmaxCrossEntropy's plain backward recomputes its softmax without it).
 """
 
 from __future__ import annotations
