@@ -210,8 +210,9 @@ class Variable:
         at the end. Gradients of intermediate variables are dropped unless
         ``retain_grad``.
         """
-        if self.grad is None:
-            self.grad = Variable(backends.backend_of(self.data).xp.ones_like(self.data))
+        if self.grad is None:  # the seed: ones (a 0-d loss's by asarray, a C call where ones_like is Python)
+            data, backend = self.data, backends.backend_of(self.data)
+            self.grad = Variable(backend.asarray(1, data.dtype, data) if data.ndim == 0 else backend.xp.ones_like(data))
         else:
             _check_seed(self)
         if self.creator is None:
@@ -274,8 +275,11 @@ class Variable:
         finally:
             _enable_backprop.reset(token)
             for x in raw:  # the same variable may be listed more than once: wrap once
-                if x.grad is not None and not isinstance(x.grad, Variable):
-                    x.grad = Variable(constants.as_output(x.creator or self.creator, x.grad, (x.grad,)))
+                g = x.grad
+                if g is not None and not isinstance(g, Variable):
+                    if type(g) not in _REGISTRY.by_type:  # a numpy scalar from an op's backward: a 0-d array
+                        g = constants.as_output(x.creator or self.creator, g, (g,))
+                    x.grad = Variable(g)
 
 
 class Parameter(Variable):
