@@ -302,9 +302,16 @@ def _window_weights(W: Any) -> Any:
 
 
 def _channels_last_rows(y: Any) -> Any:
-    """(N, C, H, W) -> (N·H·W, C): free when ``y`` is a view of channels-last memory (a conv's output)."""
+    """(N, C, H, W) -> (N·H·W, C): free when ``y`` is a view of channels-last memory (a conv's output).
+
+    A numpy view that stays strided (a broadcast gradient, from ``sum``) is copied: numpy's matmul
+    of a zero-strided operand takes its non-BLAS loop (~2x the whole conv2d backward).
+    """
     xp = get_array_module(y)
-    return xp.reshape(xp.permute_dims(y, (0, 2, 3, 1)), (-1, y.shape[1]))
+    rows = xp.reshape(xp.permute_dims(y, (0, 2, 3, 1)), (-1, y.shape[1]))
+    if type(rows) is np.ndarray and not rows.flags.c_contiguous:
+        rows = np.ascontiguousarray(rows)
+    return rows
 
 
 def _weight_rows(W: Any) -> Any:
