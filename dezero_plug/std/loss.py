@@ -104,6 +104,14 @@ def _label_range(t: Any) -> tuple[int, int]:
     return int(xp.min(t)), int(xp.max(t))
 
 
+def _shifted_exp(x: Any) -> tuple[Any, Any, Any]:
+    """``z = x - max`` per row (N, C), its ``exp`` (N, C) and their row sums (N, 1): softmax is exp / sums."""
+    xp = get_array_module(x)
+    z = x - xp.max(x, axis=1, keepdims=True)  # each row's largest score 0: exp cannot overflow
+    e = xp.exp(z)
+    return z, e, xp.sum(e, axis=1, keepdims=True)
+
+
 class SoftmaxCrossEntropy(Function):
     # Kept by forward for a plain backward, whose softmax is their quotient: exp(x - max) (N, C) and its
     # row sums (N, 1). A backend kernel's forward may keep neither; backward_arrays recomputes them then.
@@ -111,12 +119,9 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, x, t):
         xp = get_array_module(x)
-        z = x - xp.max(x, axis=1, keepdims=True)  # each row's largest score 0: exp cannot overflow
-        e = xp.exp(z)
-        s = xp.sum(e, axis=1, keepdims=True)
-        self.exp_scores, self.exp_sums = e, s
+        z, self.exp_scores, self.exp_sums = _shifted_exp(x)
         picked = xp.take_along_axis(z, t[:, None], axis=1)  # (N, 1): -log p[t] = log s - z[t]
-        return xp.sum(xp.log(s) - picked) / x.shape[0]
+        return xp.sum(xp.log(self.exp_sums) - picked) / x.shape[0]
 
     def _onehot(self) -> Any:
         x, t = self.inputs[0].data, self.inputs[1].data
@@ -132,9 +137,7 @@ class SoftmaxCrossEntropy(Function):
         x = self.inputs[0].data
         e, s = self.exp_scores, self.exp_sums
         if e is None:  # a kernel's forward ran
-            xp = get_array_module(x)
-            e = xp.exp(x - xp.max(x, axis=1, keepdims=True))
-            s = xp.sum(e, axis=1, keepdims=True)
+            _, e, s = _shifted_exp(x)
         return (e / s - self._onehot()) * (gy / x.shape[0]), None
 
 
