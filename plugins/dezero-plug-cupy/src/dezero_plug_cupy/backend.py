@@ -33,6 +33,10 @@ class CupyNamespace:
         with self._on(device):
             return self._cp.zeros(shape, dtype=dtype or np.float64)
 
+    def empty(self, shape: Any, dtype: Any = None, device: Any = None) -> Any:
+        with self._on(device):
+            return self._cp.empty(shape, dtype=dtype or np.float64)
+
     def ones(self, shape: Any, dtype: Any = None, device: Any = None) -> Any:
         with self._on(device):
             return self._cp.ones(shape, dtype=dtype or np.float64)
