@@ -13,7 +13,6 @@ from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import as_input
-from dezero_plug.extend import backend_of
 from dezero_plug.extend import composite
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -21,6 +20,7 @@ from dezero_plug.extend import normalize_axis
 from dezero_plug.std.broadcast import sum
 from dezero_plug.std.math import exp
 from dezero_plug.std.math import mask_like
+from dezero_plug.std.math import masked_array
 
 dezero_plug_requires = ("broadcast", "arithmetic", "math")
 
@@ -63,11 +63,7 @@ class ReLU(Function):
         return ReLUGrad(x.data > 0)(gy)
 
     def backward_arrays(self, gy):
-        mask = get_array_module(gy).astype(self.inputs[0].data > 0, gy.dtype)  # this op's own new array
-        if backend_of(mask).mutable_arrays:
-            mask *= gy  # the product written over the mask: one (N, ...) array less to write, cache-cold
-            return mask
-        return gy * mask
+        return masked_array(gy, self.inputs[0].data > 0)
 
 
 class ReLUGrad(Function):

@@ -39,11 +39,12 @@ from dezero_plug.std.broadcast import sum
 from dezero_plug.std.linalg import add_bias
 from dezero_plug.std.linalg import linear
 from dezero_plug.std.linalg import sum_rows
+from dezero_plug.std.math import masked_array
 from dezero_plug.std.reduction import max as max_
 from dezero_plug.std.shape import reshape
 from dezero_plug.std.shape import transpose
 
-dezero_plug_requires = ("shape", "broadcast", "reduction", "arithmetic", "linalg")
+dezero_plug_requires = ("shape", "broadcast", "reduction", "arithmetic", "math", "linalg")
 
 VariableLike = Any
 Pair = int | tuple[int, int]
@@ -551,12 +552,10 @@ class PoolingGrad(Function):
             gx = xp.zeros_like(self.pool.inputs[0].data, dtype=gy.dtype)  # x's memory order (numpy); shares in place
             for k, mask in enumerate(self.pool.masks()):
                 i, j = divmod(k, kw)
-                share = xp.astype(mask, gy.dtype)
-                share *= gy  # into the cast mask: one temporary per window position, not two
-                gx[:, :, i::kh, j::kw] = share
+                gx[:, :, i::kh, j::kw] = masked_array(gy, mask)
             return gx
         if _tiles(self.pool, self.input_shape) is not None:  # immutable arrays: laid back out by one copy
-            shares = xp.stack([gy * xp.astype(mask, gy.dtype) for mask in self.pool.masks()])
+            shares = xp.stack([masked_array(gy, mask) for mask in self.pool.masks()])
             shares = xp.permute_dims(xp.reshape(shares, (kh, kw, n, c, oh, ow)), (2, 3, 4, 0, 5, 1))
             return xp.reshape(shares, self.input_shape)
         gcol = _argmax_onehot(self.pool.indexes, kh * kw, gy.dtype) * xp.expand_dims(gy, axis=2)

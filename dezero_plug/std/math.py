@@ -170,6 +170,20 @@ def mask_like(condition: Any, like: Any) -> Variable:
     return Variable(get_array_module(like).astype(condition, like.dtype))
 
 
+def masked_array(values: Any, condition: Any) -> Any:
+    """``values`` where the bool array ``condition`` (of their shape) holds, else 0: raw arrays.
+
+    The plain backward of a piecewise-linear op (relu, max pooling). On a backend with mutable
+    arrays the product is written over the cast condition, this function's own array: one array of
+    the values' size to write instead of two (they are cache-cold at that size).
+    """
+    out = get_array_module(values).astype(condition, values.dtype)
+    if out.shape == values.shape and backend_of(out).mutable_arrays:
+        out *= values
+        return out
+    return values * out
+
+
 class Clip(Function):
     def __init__(self, x_min: float, x_max: float) -> None:
         self.x_min = x_min
