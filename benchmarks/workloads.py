@@ -46,7 +46,7 @@ def _timed(fn, repeats=REPEATS):
     """The median of ``repeats`` timed calls, each after a full collection (as ../shared/bench times).
 
     What ``fn`` returns is dropped after the clock stops: freeing a graph is not part of building it or of
-    its backward (../shared/bench's w1 times the teardown on its own, as ``chain`` does here)."""
+    its backward (../shared/bench's w1 excludes it the same way and reports it apart)."""
     times = []
     for _ in range(repeats):
         gc.collect()
