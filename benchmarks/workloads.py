@@ -383,12 +383,12 @@ def _numpy_cnn(W1, b1, W2, b2, W3, b3, lr):
     return step
 
 
-def train(framework, model, device="cpu"):
-    """One SGD training step in ms, as ../shared/bench's w2 (MLP 784-1000-10, relu, batch 100) and w3 (CNN
-    conv3x3 1->16, relu, pool, conv3x3 16->32, relu, pool, linear 10; batch 32, 28x28): float32, weights
-    randn * sqrt(1/fan_in), zero biases, softmax cross entropy, SGD lr 0.01, 10 synthetic batches cycled;
-    the median over 50 steps after 10 warm-up steps. ``device`` "gpu": dezero_plug on its cupy backend or
-    torch on CUDA (synchronised before the clock stops)."""
+def train_step(framework, model, device="cpu"):
+    """``(step, xs, ts)``: one SGD training step of ``framework`` as ../shared/bench's w2 (MLP 784-1000-10,
+    relu, batch 100) or w3 (CNN conv3x3 1->16, relu, pool, conv3x3 16->32, relu, pool, linear 10; batch 32,
+    28x28), and its 10 synthetic batches: float32, weights randn * sqrt(1/fan_in), zero biases, softmax cross
+    entropy, SGD lr 0.01. ``device`` "gpu": dezero_plug on its cupy backend or torch on CUDA (synchronised
+    before ``step`` returns)."""
     rng = np.random.default_rng(0)
     if model == "mlp":
         batch, shape = 100, (784,)
@@ -496,6 +496,13 @@ def train(framework, model, device="cpu"):
             optimizer.update()
             sync()
 
+    return step, xs, ts
+
+
+def train(framework, model, device="cpu"):
+    """One SGD training step in ms (see ``train_step``): the median over 50 steps after 10 warm-up steps, the
+    10 batches cycled."""
+    step, xs, ts = train_step(framework, model, device)
     times = []
     for i in range(60):
         start = time.perf_counter()
