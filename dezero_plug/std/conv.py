@@ -526,12 +526,20 @@ class Pooling(Function):
         """For tiling windows: per window position k, where the window's first maximum sits (bool, (N, C, OH, OW))."""
         if self.window_masks is None:
             x, (kh, kw) = self.inputs[0].data, pair(self.kernel_size)
-            taken, masks = None, []
+            in_place = backend_of(x).mutable_arrays  # each hit is this method's own array, taken from k = 2 on
+            taken, masks, last = None, [], kh * kw - 1
             for k in range(kh * kw):
                 hit = _tile(x, k, kh, kw) == self.best
-                if taken is not None:
-                    hit = hit & ~taken  # a tie goes to the first, as argmax would
-                taken = hit if taken is None else taken | hit
+                if taken is not None:  # a tie goes to the first, as argmax would
+                    if in_place:
+                        hit &= ~taken
+                    else:
+                        hit = hit & ~taken
+                if k < last:
+                    if in_place and k >= 2:
+                        taken |= hit
+                    else:
+                        taken = hit if taken is None else taken | hit
                 masks.append(hit)
             self.window_masks = masks
         return self.window_masks

@@ -106,6 +106,26 @@ def test_tiling_pooling_takes_the_strided_path_and_agrees_with_the_patch_path(as
     assert conv._tiles(F.pooling(Variable(asarray(x_values)), 3, 2).creator, x_values.shape) is None
 
 
+@pytest.mark.parametrize("k", [2, 3])
+def test_tiling_pooling_routes_a_tied_window_gradient_to_its_first_maximum_only(asarray, to_numpy, k):
+    # Small integers: most windows hold ties, some at every position. The strided path must send each
+    # window's gradient to one element, the first maximum in row-major order, as the patch path's argmax
+    # (taken for an input one row and column larger, which the windows do not reach, so they do not tile).
+    from dezero_plug.std import conv
+
+    x_values = np.random.default_rng(0).integers(0, 3, size=(2, 3, 3 * k, 2 * k)).astype(np.float64)
+    fast, slow = Variable(asarray(x_values)), Variable(asarray(np.pad(x_values, ((0, 0), (0, 0), (0, 1), (0, 1)))))
+    gy = np.arange(1.0, 1.0 + 2 * 3 * 3 * 2).reshape(2, 3, 3, 2)
+    y_fast, y_slow = F.pooling(fast, k, k), F.pooling(slow, k, k)
+    assert conv._tiles(y_slow.creator, slow.shape) is None
+    F.sum(y_fast * asarray(gy)).backward()
+    F.sum(y_slow * asarray(gy)).backward()
+    gx = to_numpy(fast.grad.data)
+    np.testing.assert_array_equal(gx, to_numpy(slow.grad.data)[:, :, :-1, :-1])
+    windows = gx.reshape(2, 3, 3, k, 2, k)
+    np.testing.assert_array_equal((windows != 0).sum(axis=(3, 5)), np.ones((2, 3, 3, 2)))
+
+
 def _channels_last(a):
     return a.transpose(0, 2, 3, 1).flags.c_contiguous
 
