@@ -153,6 +153,9 @@ def main() -> int:
     for (f, name), got in rounds.items():
         medians = {key: statistics.median(r[key] for r in got) for key in got[0]}
         results[f][name] = medians["step_ms"] if name.startswith("train_") else medians
+    if "numpy" in frameworks:  # dezero_plug against numpy, block by block in one process (see workloads.paired)
+        for model in ("mlp", "cnn"):
+            results["dezero_plug"][f"paired_{model}"] = workload(pythons["numpy"], "dezero_plug", "paired", model)
     for f in frameworks:
         results[f]["memory"] = workload(pythons[f], f, "memory")
         points = []
@@ -181,6 +184,14 @@ def main() -> int:
     print(f"{'  dezero_plug backward / forward per op':<38}{backward_per_forward:>14.2f}")
     row("MLP 784-1000-10 train step, batch 100 (ms)", {f: results[f]["train_mlp"] for f in frameworks}, ".2f")
     row("CNN c16-p-c32-p-fc10 step, batch 32 (ms)", {f: results[f]["train_cnn"] for f in frameworks}, ".2f")
+    for model, label in (("mlp", "MLP"), ("cnn", "CNN")):
+        got = results["dezero_plug"].get(f"paired_{model}")
+        if got:
+            print(
+                f"{'  ' + label + ' step, paired in one process':<38}dezero_plug {got['dezero_plug_ms']:.2f} ms, numpy "
+                f"{got['numpy_ms']:.2f}: {got['ratio']:.3f}x numpy (block ratios' quartiles {got['ratio_q1']:.3f}-"
+                f"{got['ratio_q3']:.3f})"
+            )
     row("conv2d 3x3 fwd+bwd, (32,16,14,14) (ms)", {f: results[f]["conv"]["conv_ms"] for f in frameworks}, ".2f")
     row("max pooling 2x2 fwd+bwd (ms)", {f: results[f]["conv"]["pool_ms"] for f in frameworks}, ".2f")
     common = max(n for n, _ in results["dezero_plug"]["wide"] if all(n in dict(results[f]["wide"]) for f in frameworks))

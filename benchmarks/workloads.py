@@ -512,7 +512,39 @@ def train(framework, model, device="cpu"):
     return {"step_ms": statistics.median(times) * 1e3}
 
 
-WORKLOADS = {"chain": chain, "wide": wide, "memory": memory, "conv": conv, "train": train}
+def paired(framework, model, blocks=30, steps=10):
+    """dezero_plug's and the plain-numpy program's training steps in one process, alternating in blocks of
+    ``steps`` steps: the median of the per-block ratios of medians (ratio_q1 and ratio_q3 its quartiles), and
+    each side's median block. On a shared machine whose speed drifts over seconds this pairs every
+    dezero_plug block with a numpy block measured just before it; the price is that each block starts with
+    the cache holding the other program's arrays (both sides alike). ``framework`` must be dezero_plug."""
+    assert framework == "dezero_plug", "paired runs dezero_plug against numpy in one process"
+    _keep_freed_memory()
+    sides = {side: train_step(side, model) for side in ("numpy", "dezero_plug")}
+    medians = {side: [] for side in sides}
+    for i in range(10):
+        for step, xs, ts in sides.values():
+            step(xs[i % 10], ts[i % 10])
+    for _ in range(int(blocks)):
+        for side, (step, xs, ts) in sides.items():
+            times = []
+            for i in range(int(steps)):
+                start = time.perf_counter()
+                step(xs[i % 10], ts[i % 10])
+                times.append(time.perf_counter() - start)
+            medians[side].append(statistics.median(times) * 1e3)
+    ratios = sorted(ours / plain for ours, plain in zip(medians["dezero_plug"], medians["numpy"]))
+    quartiles = statistics.quantiles(ratios, n=4)
+    return {
+        "ratio": statistics.median(ratios),
+        "ratio_q1": quartiles[0],
+        "ratio_q3": quartiles[2],
+        "dezero_plug_ms": statistics.median(medians["dezero_plug"]),
+        "numpy_ms": statistics.median(medians["numpy"]),
+    }
+
+
+WORKLOADS = {"chain": chain, "wide": wide, "memory": memory, "conv": conv, "train": train, "paired": paired}
 
 
 def _keep_freed_memory():
