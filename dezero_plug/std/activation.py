@@ -65,7 +65,7 @@ class ReLU(Function):
     def backward_arrays(self, gy):
         # The output is positive exactly where the input is (NaN stays NaN), and the next op's backward has
         # just read it (a linear's weight gradient, a pooling's window masks): the mask is made from memory
-        # in cache, not from the input, untouched since the forward (CNN relu1: 0.27 -> 0.20 ms in situ).
+        # in cache, not from the input, untouched since the forward (cachegrind: ~8K fewer LL misses a CNN step).
         y = self.outputs[0]()
         kept = y.data if y is not None and y.data is not None else self.inputs[0].data
         return masked_array(gy, kept > 0)
