@@ -209,6 +209,12 @@ class Variable:
         gradients are accumulated as raw arrays, each wrapped in a Variable once,
         at the end. Gradients of intermediate variables are dropped unless
         ``retain_grad``.
+
+        A raw gradient is *private* when this pass made it (a sum) or an op that
+        ``returns_new_grads`` did, nothing else holds it and it is dropped after
+        its creator's backward (no ``retain_grad``, no debugging hook): an op that
+        ``overwrites_gys`` finds in ``self.private_gys`` which of its gys it may
+        write its result into (relu: one array written instead of two).
         """
         if self.grad is None:  # the seed: ones (a 0-d loss's by asarray, a C call where ones_like is Python)
             data, backend = self.data, backends.backend_of(self.data)
@@ -222,6 +228,7 @@ class Variable:
         seen = {self.creator}
         tie = itertools.count(1)
         raw: list[Variable] = []  # variables whose .grad this pass left as a raw array: wrapped at the end
+        private: set[Variable] = set()  # variables whose raw .grad is private (see above)
         token = _enable_backprop.set(create_graph)
         try:
             while heap:
@@ -236,6 +243,8 @@ class Variable:
                     elif g is not None and not isinstance(g, Variable):  # raw, from an op before: wrap it
                         g = Variable(constants.as_output(f, g, (g,)))
                     gys.append(g)
+                if on_arrays is not None and type(f).overwrites_gys:
+                    f.private_gys = tuple(ref() in private for ref in f.outputs)
                 try:
                     if hook is None:
                         gxs = on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
@@ -262,6 +271,8 @@ class Variable:
                     else:
                         old = x.grad
                         x.grad = g if old is None else (old.data if isinstance(old, Variable) else old) + g
+                        if (old is not None or type(f).returns_new_grads) and not retain_grad and hook is None:
+                            private.add(x)  # (an x whose .grad is None was never private: none is cleared twice)
                         raw.append(x)
                     c = x.creator
                     if c is not None and c not in seen:
@@ -378,6 +389,11 @@ class Function:
         generation: the highest generation among the inputs; backward visits higher first.
         backward_arrays: optional, a method ``(self, *gys) -> gxs`` on raw arrays, run
             instead of ``backward`` when ``create_graph=False``; must agree with it (the kit checks).
+        returns_new_grads: True when ``backward_arrays`` returns only arrays nothing else holds
+            (ones it made or a private gy it wrote into; no input's or attribute's array, no two
+            sharing memory), so that the next op may overwrite them (the kit checks).
+        overwrites_gys: True when ``backward_arrays`` reads ``private_gys`` (set before each
+            call, one bool per output) and may write into the gys it marks True.
         op_name: the name used in messages (the class name in snake_case).
 
     Nothing is recorded under ``no_grad()`` or when no input is a Variable; then
@@ -388,6 +404,9 @@ class Function:
     inputs: tuple[Variable, ...] = ()
     outputs: list[weakref.ref[Variable]] = []
     needs_input_grad: tuple[bool, ...] = ()
+    returns_new_grads = False
+    overwrites_gys = False
+    private_gys: tuple[bool, ...] = ()
 
     def __call__(self, *inputs: Any) -> Any:
         # Fast paths for the commonest calls, a unary op on a Variable and a Variable with a scalar

@@ -143,3 +143,48 @@ def test_grad_of_a_gradient_graph_is_recorded_only_with_create_graph(asarray):
     x.cleargrad()
     (x**3).backward(create_graph=True)
     assert x.grad.creator is not None
+
+
+class _Probe(dezero.Function):
+    """An identity that says it overwrites its gy, and records which gys the traversal marked private."""
+
+    overwrites_gys = True
+    seen = None
+
+    def forward(self, x):
+        return x * 1
+
+    def backward(self, gy):
+        return gy
+
+    def backward_arrays(self, gy):
+        self.seen = self.private_gys
+        return gy * 1
+
+
+def _private_after(asarray, build, **backward):
+    probe = _Probe()
+    x, w = Variable(asarray(np.ones((2, 3)))), Variable(asarray(np.full((3, 4), 0.5)))
+    build(probe(x), w).backward(**backward)
+    assert value(F.sum(x.grad)) != 0  # the probe's backward ran and passed a gradient on
+    return probe.seen
+
+
+@pytest.mark.parametrize(
+    "case, build, private",
+    [
+        ("from linear (new arrays)", lambda h, w: F.sum(F.linear(h, w)), (True,)),
+        ("summed by the traversal", lambda h, w: F.sum(h * h), (True,)),
+        ("from add (may pass one array on twice)", lambda h, w: F.sum(F.linear(h + 1.0 * h.data, w)), (False,)),
+        ("the seed", lambda h, w: F.sum(h), (False,)),
+    ],
+)
+def test_an_op_that_overwrites_gys_is_told_which_gys_nothing_else_holds(asarray, case, build, private):
+    assert _private_after(asarray, build) == private, case
+
+
+def test_no_gy_is_private_when_the_user_keeps_gradients_or_a_hook_watches(asarray):
+    linear = lambda h, w: F.sum(F.linear(h, w))  # noqa: E731
+    assert _private_after(asarray, linear, retain_grad=True) == (False,)
+    with dezero.function_hooks.TimerHook():
+        assert _private_after(asarray, linear) == (False,)

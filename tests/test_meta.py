@@ -31,7 +31,7 @@ KERNEL = (
     "errors.py",
     "namespace.py",
 )
-KERNEL_BUDGET = 1560
+KERNEL_BUDGET = 1570  # 1,560 until 2026-12-03; +10 for the plain backward's private gradients
 
 
 def code_lines(path: Path) -> int:

@@ -404,3 +404,113 @@ def test_the_kit_derives_0d_and_empty_cases_for_elementwise_and_reduction_ops(py
     result.stdout.fnmatch_lines(["*total (0-empty): output 0 holds ?nan?: a silent wrong answer*"])
     result.stdout.fnmatch_lines(["*test_edge_case?edgy:total:0-0-d? PASSED*"])
     assert result.ret != 0
+
+
+OWNERS = '''
+from dezero_plug import Function, hookimpl
+from dezero_plug.testing import OpSample
+
+
+class _Double(Function):
+    def forward(self, x):
+        return x * 2
+
+    def backward(self, gy):
+        return gy * 2
+
+
+class Double(_Double):
+    returns_new_grads = True
+
+    def backward_arrays(self, gy):
+        return gy * 2                   # a new array: the promise holds
+
+
+class KeptDouble(_Double):
+    returns_new_grads = True
+
+    def backward_arrays(self, gy):
+        self.kept = gy * 2              # the planted bug: returns an array it keeps (as a cache would)
+        return self.kept
+
+
+class WritingDouble(_Double):
+    overwrites_gys = True
+
+    def backward_arrays(self, gy):
+        gy *= 2                         # the planted bug: writes into gy without reading private_gys
+        return gy
+
+
+class Identity(Function):
+    returns_new_grads = True
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
+
+    def backward_arrays(self, gy):
+        return gy                       # the planted bug: passes gy on, while declaring new arrays
+
+
+def double(x):
+    """2 x."""
+    return Double()(x)
+
+
+def kept_double(x):
+    """2 x, whose plain backward returns an array it keeps."""
+    return KeptDouble()(x)
+
+
+def writing_double(x):
+    """2 x, whose plain backward writes into any gy."""
+    return WritingDouble()(x)
+
+
+def identity(x):
+    """x, whose plain backward passes its gy on as new."""
+    return Identity()(x)
+
+
+@hookimpl
+def dezero_plug_functions():
+    return [double, kept_double, writing_double, identity]
+
+
+@hookimpl
+def dezero_plug_op_samples():
+    samples = {name: [OpSample((2, 3))] for name in ("double", "kept_double", "identity")}
+    # writing_double's gy from a product (writable, as from most ops), not the read-only view sum's backward gives
+    samples["writing_double"] = [OpSample((2, 3), call=lambda x: writing_double(x) * 3.0)]
+    return samples
+'''
+
+
+def test_a_plain_backward_that_breaks_its_ownership_promise_fails_the_conformance_tests(pytester, monkeypatch):
+    # Each planted bug gives the right gradient: only the ownership check sees it (on numpy: mutable arrays).
+    monkeypatch.setenv("DEZERO_PLUG_BACKEND", "numpy")
+    pytester.makepyfile(owners=OWNERS)
+    pytester.makeconftest("import dezero_plug, owners\ndezero_plug.plugin_manager.register(owners)\n")
+    result = pytester.runpytest_subprocess(
+        "--dezero-plug-conformance", "--dezero-plug-conformance-plugins=owners", "-k", "plain_and", "-v"
+    )
+    for op, outcome in [
+        ("double", "PASSED"),
+        ("kept_double", "FAILED"),
+        ("writing_double", "FAILED"),
+        ("identity", "FAILED"),
+    ]:
+        result.stdout.fnmatch_lines([f"*test_plain_and_differentiable_backward_agree?owners:{op}:0? {outcome}*"])
+    result.stdout.fnmatch_lines(
+        ["*Identity.backward_arrays declares returns_new_grads, but its gradient of input 0 shares memory with gy 0*"]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*KeptDouble.backward_arrays declares returns_new_grads, but its gradient of input 0 "
+            "shares memory with attribute 'kept'*"
+        ]
+    )
+    result.stdout.fnmatch_lines(["*WritingDouble.backward_arrays wrote into gy 0, which was not marked private*"])

@@ -72,6 +72,7 @@ def sum_rows(rows: Any) -> Any:
 
 class MatMul(Function):
     name = "matmul"
+    returns_new_grads = True  # backward_arrays: two products (or their sums)
 
     def forward(self, x, W):
         _check_matmul("matmul", x, W)
@@ -107,6 +108,8 @@ def matmul(x: VariableLike, W: VariableLike) -> Variable:
 
 
 class Linear(Function):
+    returns_new_grads = True  # backward_arrays: two products and a column sum
+
     def forward(self, x, W, b=None):
         if x.ndim != 2 or W.ndim != 2:  # backward transposes them with .T: batches of matrices are matmul's
             raise ValueError(

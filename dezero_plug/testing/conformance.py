@@ -117,7 +117,7 @@ def test_plain_and_differentiable_backward_agree(
     _skip_without_float64(sample, backend)
     if not sample.grad:
         pytest.skip("no input of the sample takes a gradient")
-    _, plain_inputs = _run(op, sample, backend)
+    plain_outputs, plain_inputs = _run(op, sample, backend)
     _, graph_inputs = _run(op, sample, backend, create_graph=True)
     atol, rtol, _ = TOLERANCES.get(sample.dtype, TOLERANCES["float64"])
     for i in sample.grad:
@@ -126,6 +126,78 @@ def test_plain_and_differentiable_backward_agree(
         if plain is not None:
             label = f"plain and differentiable backward of {op} disagree: gradient of input {i}"
             compare(label, backend.to_numpy(graph.data), backend.to_numpy(plain.data), atol, rtol, ("graph", "plain"))
+    _check_gradient_ownership(op, plain_outputs, backend)
+
+
+def _check_gradient_ownership(op: str, outputs: list[Any], backend: Any) -> None:
+    """The plain-backward promises of every function in the graph (see ``Function``): one that
+    ``returns_new_grads`` returns arrays that share no memory with its gys, its inputs' or outputs' data,
+    its attributes, one another or a second call's results; none writes into a gy not marked private.
+
+    Only on a backend with mutable arrays and numpy's ``may_share_memory`` (numpy, cupy): an immutable
+    array cannot be overwritten, so there the promise costs nothing to break.
+    """
+    shares = getattr(backend.xp, "may_share_memory", None)
+    if not backend.mutable_arrays or shares is None:
+        return
+    for f in _functions(outputs):
+        cls = type(f)
+        ys = [ref() for ref in f.outputs]
+        if cls.backward_arrays is None or not (cls.returns_new_grads or cls.overwrites_gys):
+            continue
+        if any(y is None or y.data is None for y in ys):
+            continue  # an output that is gone (or released by a composite): no gradient to make up for it
+        gys = [backend.xp.ones_like(y.data) for y in ys]
+        f.private_gys = (False,) * len(gys)
+        first = _as_tuple(cls.backward_arrays(f, *gys))
+        kept = _attribute_arrays(f)  # before the second call, which may replace them
+        again = _as_tuple(cls.backward_arrays(f, *gys))
+        name = f"{op}: {cls.__name__}.backward_arrays"
+        for k, gy in enumerate(gys):
+            assert (backend.to_numpy(gy) == 1).all(), f"{name} wrote into gy {k}, which was not marked private"
+        if not cls.returns_new_grads:
+            continue
+        held = [(f"gy {k}", gy) for k, gy in enumerate(gys)]
+        held += [(f"input {k}'s data", x.data) for k, x in enumerate(f.inputs)]
+        held += [(f"output {k}'s data", y.data) for k, y in enumerate(ys)]
+        held += [(f"attribute {key!r}", a) for key, a in kept]
+        held += [(f"the gradient of input {k} of a second call", g) for k, g in enumerate(again) if g is not None]
+        for i, gx in enumerate(first):
+            if gx is None:
+                continue
+            others = held + [(f"the gradient of input {k}", g) for k, g in enumerate(first) if k != i and g is not None]
+            for label, array in others:
+                assert type(array) is not type(gx) or not shares(gx, array), (
+                    f"{name} declares returns_new_grads, but its gradient of input {i} shares memory with {label}: "
+                    "the next op may write into it. Return a new array, or drop returns_new_grads"
+                )
+
+
+def _functions(outputs: list[Any]) -> list[Any]:
+    """Every Function of the graph behind ``outputs``."""
+    stack = [y.creator for y in outputs if isinstance(y, Variable) and y.creator is not None]
+    seen: list[Any] = []
+    while stack:
+        f = stack.pop()
+        if any(f is g for g in seen):
+            continue
+        seen.append(f)
+        stack += [x.creator for x in f.inputs if x.creator is not None]
+    return seen
+
+
+def _as_tuple(gxs: Any) -> tuple[Any, ...]:
+    return gxs if isinstance(gxs, tuple) else (gxs,)
+
+
+def _attribute_arrays(f: Any) -> list[tuple[str, Any]]:
+    """The arrays a Function keeps in its attributes (directly or in a list or tuple)."""
+    found = []
+    for key, value in vars(f).items():
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if hasattr(item, "shape") and hasattr(item, "dtype") and not isinstance(item, Variable):
+                found.append((key, item))
+    return found
 
 
 def test_backends_agree(op_case: tuple[str, str, str, OpSample], dezero_plug_backend: Any) -> None:

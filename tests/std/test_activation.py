@@ -4,6 +4,8 @@ import numpy as np
 
 import dezero_plug.functions as F
 from dezero_plug import Variable
+from dezero_plug.std.activation import ReLU
+from dezero_plug.std.math import mask_in_place
 
 # zeros and negative zeros get no gradient (relu'(0) = 0, as the book, PyTorch and Chainer); NaN neither
 VALUES = np.array([[-2.0, -0.0, 0.0, 1e-30], [3.0, np.nan, -1e-30, 0.5]])
@@ -33,3 +35,38 @@ def test_relu_plain_and_differentiable_backwards_agree(asarray, to_numpy):
     F.sum(F.relu(plain) * 2.0).backward()
     F.sum(F.relu(graph) * 2.0).backward(create_graph=True)
     np.testing.assert_array_equal(to_numpy(plain.grad.data), to_numpy(graph.grad.data))
+
+
+class _WatchedReLU(ReLU):
+    def backward_arrays(self, gy):
+        self.given, self.returned = gy, super().backward_arrays(gy)
+        return self.returned
+
+
+class _CarelessReLU(ReLU):
+    def backward_arrays(self, gy):  # the planted bug: masks gy in place whether or not it is private
+        return mask_in_place(gy, self.outputs[0]().data > 0)
+
+
+def test_relu_masks_a_private_gy_in_place(asarray, to_numpy, backend):
+    x, w = Variable(asarray(VALUES)), Variable(asarray(np.full((4, 2), 0.5)))
+    relu = _WatchedReLU()
+    F.sum(F.linear(relu(x), w)).backward()  # linear's backward makes relu's gy: nothing else holds it
+    np.testing.assert_array_equal(to_numpy(x.grad.data), EXPECTED)
+    assert (relu.returned is relu.given) == backend.mutable_arrays
+
+
+def _shared_gy_after(asarray, to_numpy, relu):
+    # add hands one array to both its inputs: relu's gy is c's gradient too, and must stay unmasked
+    x, c = Variable(asarray(VALUES)), Variable(asarray(np.zeros_like(VALUES)))
+    F.sum((relu(x) + c) * 3.0).backward()
+    return to_numpy(x.grad.data), to_numpy(c.grad.data)
+
+
+def test_relu_leaves_a_gy_that_another_gradient_holds(asarray, to_numpy, backend):
+    gx, gc = _shared_gy_after(asarray, to_numpy, ReLU())
+    np.testing.assert_array_equal(gx, 3.0 * EXPECTED)
+    np.testing.assert_array_equal(gc, np.full(VALUES.shape, 3.0))
+    if backend.mutable_arrays:  # the test sees the bug it guards against
+        _, careless = _shared_gy_after(asarray, to_numpy, _CarelessReLU())
+        assert not (careless == 3.0).all()
