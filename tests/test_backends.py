@@ -203,11 +203,12 @@ def readonly_without_float64(readonly_backend):
     return Narrow()
 
 
-def test_pad_matches_numpy_and_leaves_its_input_alone(backend, asarray, to_numpy):
+@pytest.mark.parametrize("widths", [((0, 0), (1, 2), (2, 0)), ((1, 1), (0, 2), (3, 1))])  # every corner too
+def test_pad_matches_numpy_and_leaves_its_input_alone(backend, asarray, to_numpy, widths):
     x = np.arange(6.0).reshape(1, 2, 3)
     a = asarray(x)
-    got = backend.pad(a, ((0, 0), (1, 2), (2, 0)), -1.0)
-    np.testing.assert_array_equal(to_numpy(got), np.pad(x, ((0, 0), (1, 2), (2, 0)), constant_values=-1.0))
+    got = backend.pad(a, widths, -1.0)
+    np.testing.assert_array_equal(to_numpy(got), np.pad(x, widths, constant_values=-1.0))
     np.testing.assert_array_equal(to_numpy(a), x)
 
 

@@ -67,10 +67,17 @@ class NumpyBackend(Backend):
         return np.lib.stride_tricks.sliding_window_view(array, window_shape, axis)
 
     def pad(self, array: np.ndarray, pad_width: Any, value: Any = 0) -> np.ndarray:
-        # A new array filled, then the input copied into its middle: twice as fast as np.pad for conv inputs.
+        # The input copied into the middle of a new array, then only the border filled: each element written
+        # once (np.full first wrote the middle twice; np.pad is twice as slow again for conv inputs).
         shape = tuple(n + before + after for n, (before, after) in zip(array.shape, pad_width))
-        out = np.full(shape, value, dtype=array.dtype)
+        out = np.empty(shape, dtype=array.dtype)
         out[tuple(slice(before, before + n) for n, (before, _) in zip(array.shape, pad_width))] = array
+        for axis, (before, after) in enumerate(pad_width):
+            whole = (slice(None),) * axis
+            if before:
+                out[whole + (slice(0, before),)] = value
+            if after:
+                out[whole + (slice(shape[axis] - after, None),)] = value
         return out
 
     def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None, device: Any = None) -> np.ndarray:
