@@ -6,6 +6,7 @@ Shape conventions: ``x`` is ``(N, in)`` (or a batch of matrices), ``W`` is
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,24 @@ def sum_rows(rows: Any) -> Any:
     elements per row); its axis-0 sum is sequential anyway, so the product is as accurate.
     """
     xp = get_array_module(rows)
-    return xp.matmul(xp.ones((rows.shape[0],), dtype=rows.dtype, device=rows.device), rows)
+    if not backend_of(rows).mutable_arrays:  # see _ones
+        return xp.matmul(xp.ones((rows.shape[0],), dtype=rows.dtype, device=rows.device), rows)
+    return xp.matmul(_ones(xp, rows.shape[0], rows.dtype, rows.device), rows)
+
+
+@functools.lru_cache(maxsize=16)
+def _ones(xp: Any, n: int, dtype: Any, device: Any) -> Any:
+    """A ones vector of ``n`` for ``sum_rows``, made once per (module, size, dtype, device).
+
+    A conv bias gradient's has N·OH·OW elements (25,088 for benchmarks/' 28x28 CNN, batch 32), and
+    numpy fills a new one element by element each step, as the plain-numpy program does not. Only for
+    backends with mutable, so concrete, arrays (an immutable backend's may be a tracer, as under
+    ``jax.jit``). Never written: read-only on numpy, so that a slip raises instead of summing wrong.
+    """
+    ones = xp.ones((n,), dtype=dtype, device=device)
+    if isinstance(ones, np.ndarray):
+        ones.flags.writeable = False
+    return ones
 
 
 class MatMul(Function):
