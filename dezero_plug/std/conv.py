@@ -561,8 +561,9 @@ class PoolingGrad(Function):
         n, c, oh, ow = gy.shape
         kh, kw = pair(self.pool.kernel_size)
         if _tiles(self.pool, self.input_shape) is not None and backend_of(gy).mutable_arrays:
+            masks = self.pool.masks()  # first: they read all of x, which would push a zeroed gx out of cache
             gx = xp.zeros_like(self.pool.inputs[0].data, dtype=gy.dtype)  # x's memory order (numpy); shares in place
-            for k, mask in enumerate(self.pool.masks()):
+            for k, mask in enumerate(masks):
                 i, j = divmod(k, kw)
                 gx[:, :, i::kh, j::kw] = masked_array(gy, mask)
             return gx
