@@ -229,6 +229,7 @@ class Variable:
         tie = itertools.count(1)
         raw: list[Variable] = []  # variables whose .grad this pass left as a raw array: wrapped at the end
         private: set[Variable] = set()  # variables whose raw .grad is private (see above)
+        owned = not retain_grad and hook is None  # whether any gradient can be private in this pass
         token = _enable_backprop.set(create_graph)
         try:
             while heap:
@@ -243,7 +244,7 @@ class Variable:
                     elif g is not None and not isinstance(g, Variable):  # raw, from an op before: wrap it
                         g = Variable(constants.as_output(f, g, (g,)))
                     gys.append(g)
-                if on_arrays is not None and type(f).overwrites_gys:
+                if on_arrays is not None and f.overwrites_gys:
                     f.private_gys = tuple(ref() in private for ref in f.outputs)
                 try:
                     if hook is None:
@@ -271,7 +272,7 @@ class Variable:
                     else:
                         old = x.grad
                         x.grad = g if old is None else (old.data if isinstance(old, Variable) else old) + g
-                        if (old is not None or type(f).returns_new_grads) and not retain_grad and hook is None:
+                        if owned and (old is not None or f.returns_new_grads):
                             private.add(x)  # (an x whose .grad is None was never private: none is cleared twice)
                         raw.append(x)
                     c = x.creator
