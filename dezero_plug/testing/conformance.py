@@ -142,9 +142,9 @@ def _check_gradient_ownership(op: str, outputs: list[Any], backend: Any) -> None
         return
     for f in _functions(outputs):
         cls = type(f)
-        ys = [ref() for ref in f.outputs]
         if cls.backward_arrays is None or not (cls.returns_new_grads or cls.overwrites_gys):
             continue
+        ys = [ref() for ref in f.outputs]
         if any(y is None or y.data is None for y in ys):
             continue  # an output that is gone (or released by a composite): no gradient to make up for it
         gys = [backend.xp.ones_like(y.data) for y in ys]
@@ -176,14 +176,13 @@ def _check_gradient_ownership(op: str, outputs: list[Any], backend: Any) -> None
 def _functions(outputs: list[Any]) -> list[Any]:
     """Every Function of the graph behind ``outputs``."""
     stack = [y.creator for y in outputs if isinstance(y, Variable) and y.creator is not None]
-    seen: list[Any] = []
+    seen: set[Any] = set()
     while stack:
         f = stack.pop()
-        if any(f is g for g in seen):
-            continue
-        seen.append(f)
-        stack += [x.creator for x in f.inputs if x.creator is not None]
-    return seen
+        if f not in seen:
+            seen.add(f)
+            stack += [x.creator for x in f.inputs if x.creator is not None]
+    return list(seen)
 
 
 def _as_tuple(gxs: Any) -> tuple[Any, ...]:
