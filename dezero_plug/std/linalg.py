@@ -68,9 +68,10 @@ def sum_rows(rows: Any) -> Any:
     elements per row); its axis-0 sum is sequential anyway, so the product is as accurate.
     """
     xp = get_array_module(rows)
-    if not backend_of(rows).mutable_arrays:  # see _ones
-        return xp.matmul(xp.ones((rows.shape[0],), dtype=rows.dtype, device=rows.device), rows)
-    return xp.matmul(_ones(xp, rows.shape[0], rows.dtype, rows.device), rows)
+    n, dtype, device = rows.shape[0], rows.dtype, rows.device
+    mutable = backend_of(rows).mutable_arrays  # see _ones
+    ones = _ones(xp, n, dtype, device) if mutable else xp.ones((n,), dtype=dtype, device=device)
+    return xp.matmul(ones, rows)
 
 
 @functools.lru_cache(maxsize=16)
