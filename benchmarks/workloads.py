@@ -482,6 +482,7 @@ def train_step(framework, model, device="cpu"):
         optimizer.setup(holder)
 
         def step(x, t):
+            holder.cleargrads()  # first, as ../shared/bench's w2 and w3 (and the torch step) clear them
             if model == "mlp":
                 w1, b1, w2, b2 = params
                 y = F.linear(F.relu(F.linear(x, w1, b1)), w2, b2)
@@ -491,7 +492,6 @@ def train_step(framework, model, device="cpu"):
                 h = F.pooling(F.relu(F.conv2d(h, w2, b2, 1, 1)), 2, 2)
                 y = F.linear(F.reshape(h, (len(x), -1)), w3, b3)
             loss = F.softmax_cross_entropy(y, t)
-            holder.cleargrads()
             loss.backward()
             optimizer.update()
             sync()
