@@ -31,8 +31,9 @@ SCALAR_RANKS = {bool: 0, int: 1, float: 2, complex: 3}
 _SCALAR_DTYPES: dict[tuple[Any, Any, type], tuple[Any, Any, bool]] = {}
 # (scalar key, value, device) -> the constant array, for backends whose arrays are immutable, and numpy's
 _SHARED_CONSTANTS: dict[tuple[Any, Any, Any], Any] = {}
-# (value, its type, dtype) -> the constant op input (wrapper and array) for a numpy array of that dtype
-_NUMPY_INPUTS: dict[tuple[Any, type, Any], Any] = {}
+# (value, its type, array type, dtype) -> the constant op input (wrapper and array) for an array of that type and
+# dtype; numpy's only (one device, so the key needs none). Function.__call__ reads it before calling scalar_input.
+SHARED_INPUTS: dict[tuple[Any, type, type, Any], Any] = {}
 _MAX_SHARED = 1024  # distinct values kept before a cache starts over (a loop over many scalars must not grow it)
 # output type that is not an array (numpy's scalars: np.sin of a 0-d array is np.float64) -> its converter
 OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
@@ -46,14 +47,14 @@ def scalar_input(value: Any, ref: Any, wrap: Callable[[Any], Any]) -> Any:
     One dict lookup, keyed without the device (numpy has one).
     """
     if type(ref) is np.ndarray:
-        key = (value, type(value), ref.dtype)
-        found = _NUMPY_INPUTS.get(key)
+        key = (value, type(value), np.ndarray, ref.dtype)
+        found = SHARED_INPUTS.get(key)
         if found is not None:
             return found
         if value:  # zeros are not shared: 0.0 == -0.0, and the key cannot tell the signs apart
-            if len(_NUMPY_INPUTS) >= _MAX_SHARED:
-                _NUMPY_INPUTS.clear()
-            found = _NUMPY_INPUTS[key] = wrap(scalar_constant(value, ref))
+            if len(SHARED_INPUTS) >= _MAX_SHARED:
+                SHARED_INPUTS.clear()
+            found = SHARED_INPUTS[key] = wrap(scalar_constant(value, ref))
             return found
     return wrap(scalar_constant(value, ref))
 

@@ -383,7 +383,7 @@ class Function:
     Attributes (set by the call, when the graph is recorded; read them in ``backward``):
         inputs: the inputs as Variables (held strongly: the graph keeps them alive);
             a constant input (a scalar or array) is wrapped in a Variable too.
-        outputs: weak references to the outputs (``self.outputs[0]()``), so that an op
+        outputs: a tuple of weak references to the outputs (``self.outputs[0]()``), so that an op
             does not keep its output alive; a dereference gives None once the caller
             dropped that output — recompute it from ``inputs`` then.
         needs_input_grad: per input, whether its gradient is wanted (False for constants).
@@ -403,7 +403,7 @@ class Function:
 
     generation = 0
     inputs: tuple[Variable, ...] = ()
-    outputs: list[weakref.ref[Variable]] = []
+    outputs: tuple[weakref.ref[Variable], ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
     returns_new_grads = False
     overwrites_gys = False
@@ -418,14 +418,26 @@ class Function:
             generation = inputs[0].generation
         elif len(inputs) == 2 and type(inputs[1]) in constants.SCALAR_RANKS and isinstance(inputs[0], Variable):
             x0 = inputs[0]  # x * 2.0, the commonest binary call: its constant input is shared (numpy's)
-            c = constants.scalar_input(inputs[1], x0.data, _Constant)
-            inputs, xs, needs, generation = (x0, c), (x0.data, c.data), _NEEDED_FIRST, x0.generation
+            data = x0.data
+            # One dict lookup for the constant numpy's arrays share (constants.SHARED_INPUTS); getattr, since
+            # data may be None or no array at all (scalar_input names what it is)
+            c = _SHARED_INPUTS.get((inputs[1], type(inputs[1]), type(data), getattr(data, "dtype", None)))
+            if c is None:
+                c = constants.scalar_input(inputs[1], data, _Constant)
+            inputs, xs, needs, generation = (x0, c), (data, c.data), _NEEDED_FIRST, x0.generation
         else:
             inputs, xs, needs, generation = _prepare(self, inputs)
         try:  # free in Python 3.11+ unless an exception is raised
             kernels = _REGISTRY.kernels.get(type(self))  # None unless a plugin gave this op a kernel
             kernel = kernels.get(backends.backend_of(xs[0]).name) if kernels else None
-            ys = kernel(self, *xs) if kernel is not None else self.forward(*xs)
+            if kernel is not None:
+                ys = kernel(self, *xs)
+            elif len(xs) == 2:  # positional calls for the common arities: a star-call costs a tuple unpacking
+                ys = self.forward(xs[0], xs[1])
+            elif len(xs) == 1:
+                ys = self.forward(xs[0])
+            else:
+                ys = self.forward(*xs)
         except (ValueError, TypeError, AttributeError) as exc:
             constants.refuse_junk(self, xs)
             named = op_error(self.op_name, "forward", exc, xs)
@@ -439,7 +451,9 @@ class Function:
             if t not in _REGISTRY.by_type:
                 convert = constants.OUTPUT_COERCE.get(t)
                 ys = convert(ys) if convert is not None else constants.as_output(self, ys, xs)
-            outputs = Variable(ys)
+            # Variable(ys) without __init__'s frame and its check of ys, just made: what __init__ sets, in order
+            outputs = _new_object(Variable)  # (tests/test_core.py compares the two)
+            outputs.data, outputs.name, outputs.grad, outputs.creator, outputs.generation = ys, None, None, None, 0
         if needs is not None and _enable_backprop.get():
             self.generation = generation
             self.inputs = inputs
@@ -447,10 +461,10 @@ class Function:
             if type(outputs) is list:
                 for y in outputs:
                     y.creator, y.generation = self, generation + 1
-                self.outputs = [weakref.ref(y) for y in outputs]
+                self.outputs = tuple([weakref.ref(y) for y in outputs])
             else:  # one output, no list built for it: the per-op chain measures this
                 outputs.creator, outputs.generation = self, generation + 1
-                self.outputs = [weakref.ref(outputs)]
+                self.outputs = (weakref.ref(outputs),)  # a tuple: one allocation where a list takes two
         return outputs[0] if type(outputs) is list and len(outputs) == 1 else outputs
 
     def forward(self, *xs: Any) -> Any:
@@ -481,6 +495,8 @@ class Function:
 
 
 PLAIN_FUNCTION_CALL = Function.__call__
+_new_object = object.__new__
+_SHARED_INPUTS = constants.SHARED_INPUTS
 # What Variable.backward runs each op's backward through while a debugging hook is on; None when off.
 _backward_hook: Callable[[Function, Any, list[Any]], Any] | None = None
 

@@ -57,6 +57,37 @@ def test_outputs_are_weak_references(asarray):
     assert y.generation == x.generation + 1 == 1
 
 
+def test_outputs_are_a_tuple_of_weak_references_for_one_output_or_several():
+    x = Variable(np.arange(4.0))
+    halves = F.split(x, 2)
+    for f, n in ((F.sin(x).creator, 1), (halves[0].creator, 2)):
+        assert type(f.outputs) is tuple and len(f.outputs) == n and all(isinstance(r, weakref.ref) for r in f.outputs)
+    assert all(ref() is half for ref, half in zip(halves[0].creator.outputs, halves, strict=True))
+
+
+@pytest.mark.parametrize("call", [lambda x: x * 2.0, lambda x: F.sin(x), lambda x: x + x])
+def test_an_op_output_starts_as_a_new_variable_does(call):
+    """Function.__call__ builds its output without Variable.__init__: every slot must match a fresh one's."""
+    y = call(Variable(np.arange(3.0)))
+    fresh = Variable(y.data)
+    for slot in Variable.__slots__:
+        if slot in ("__weakref__", "__dict__", "creator", "generation"):  # the graph's: set by the call
+            continue
+        assert getattr(y, slot) is getattr(fresh, slot), slot
+    assert type(y) is Variable and vars(y) == vars(fresh) == {}
+    with dezero.no_grad():
+        z = call(Variable(np.arange(3.0)))
+    assert z.creator is None and z.generation == 0 and z.grad is None and z.name is None
+
+
+def test_a_scalar_with_a_variable_holding_no_array_names_what_it_holds():
+    for data in (None, [1.0, 2.0]):
+        x = Variable(np.ones(2))
+        x.data = data
+        with pytest.raises(TypeError, match="holds a"):
+            x * 2.0
+
+
 def test_nothing_is_recorded_under_no_grad(asarray):
     x = Variable(asarray(1.0))
     with dezero.no_grad():
