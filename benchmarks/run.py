@@ -190,7 +190,7 @@ def main() -> int:
             print(
                 f"{'  ' + label + ' step, paired in one process':<38}dezero_plug {got['dezero_plug_ms']:.2f} ms, numpy "
                 f"{got['numpy_ms']:.2f}: {got['ratio']:.3f}x numpy (block ratios' quartiles {got['ratio_q1']:.3f}-"
-                f"{got['ratio_q3']:.3f})"
+                f"{got['ratio_q3']:.3f}; numpy against itself {got['control']:.3f}x)"
             )
     row("conv2d 3x3 fwd+bwd, (32,16,14,14) (ms)", {f: results[f]["conv"]["conv_ms"] for f in frameworks}, ".2f")
     row("max pooling 2x2 fwd+bwd (ms)", {f: results[f]["conv"]["pool_ms"] for f in frameworks}, ".2f")

@@ -517,10 +517,14 @@ def paired(framework, model, blocks=30, steps=10):
     ``steps`` steps: the median of the per-block ratios of medians (ratio_q1 and ratio_q3 its quartiles), and
     each side's median block. On a shared machine whose speed drifts over seconds this pairs every
     dezero_plug block with a numpy block measured just before it; the price is that each block starts with
-    the cache holding the other program's arrays (both sides alike). ``framework`` must be dezero_plug."""
+    the cache holding the other program's arrays, and that the programs share one malloc heap.
+
+    A second copy of the numpy program runs as a third side, its own arrays and all: ``control`` is its ratio
+    to the first, measured as dezero_plug's is. It would be 1 in a fair harness; how far it is from 1 is the
+    resolution of ``ratio``. ``framework`` must be dezero_plug."""
     assert framework == "dezero_plug", "paired runs dezero_plug against numpy in one process"
     _keep_freed_memory()
-    sides = {side: train_step(side, model) for side in ("numpy", "dezero_plug")}
+    sides = {side: train_step(side.split()[0], model) for side in ("numpy", "dezero_plug", "numpy control")}
     medians = {side: [] for side in sides}
     for i in range(10):
         for step, xs, ts in sides.values():
@@ -535,8 +539,10 @@ def paired(framework, model, blocks=30, steps=10):
             medians[side].append(statistics.median(times) * 1e3)
     ratios = sorted(ours / plain for ours, plain in zip(medians["dezero_plug"], medians["numpy"]))
     quartiles = statistics.quantiles(ratios, n=4)
+    control = statistics.median(again / plain for again, plain in zip(medians["numpy control"], medians["numpy"]))
     return {
         "ratio": statistics.median(ratios),
+        "control": control,
         "ratio_q1": quartiles[0],
         "ratio_q3": quartiles[2],
         "dezero_plug_ms": statistics.median(medians["dezero_plug"]),
