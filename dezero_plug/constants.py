@@ -42,15 +42,13 @@ OUTPUT_COERCE: dict[type, Callable[[Any], Any]] = {}
 def scalar_input(value: Any, ref: Any, wrap: Callable[[Any], Any]) -> Any:
     """A Python scalar as a constant op input meeting the array ``ref``: ``wrap(scalar_constant(value, ref))``.
 
-    On numpy the input, wrapper included, is made once per value and dtype and then shared by
-    every op call: the per-op chain ``y * 1.0001 + 0.0001`` allocates nothing for its constants.
-    One dict lookup, keyed without the device (numpy has one).
+    On numpy the input, wrapper included, is made once per value and dtype and kept in
+    ``SHARED_INPUTS``, keyed without the device (numpy has one), where Function.__call__ looks
+    it up before it calls this: the per-op chain ``y * 1.0001 + 0.0001`` allocates nothing for
+    its constants.
     """
     if type(ref) is np.ndarray:
         key = (value, type(value), np.ndarray, ref.dtype)
-        found = SHARED_INPUTS.get(key)
-        if found is not None:
-            return found
         if value:  # zeros are not shared: 0.0 == -0.0, and the key cannot tell the signs apart
             if len(SHARED_INPUTS) >= _MAX_SHARED:
                 SHARED_INPUTS.clear()

@@ -412,19 +412,24 @@ class Function:
     def __call__(self, *inputs: Any) -> Any:
         # Fast paths for the commonest calls, a unary op on a Variable and a Variable with a scalar
         # (measured: the per-op chain of benchmarks/run.py); every other call goes through _prepare.
+        # A scalar on either side costs the same: one dict lookup for the constant numpy's arrays share
+        # (constants.SHARED_INPUTS); getattr, since data may be None or no array (scalar_input names it).
         if len(inputs) == 1 and isinstance(inputs[0], Variable):
             xs: tuple[Any, ...] = (inputs[0].data,)
             needs: tuple[bool, ...] | None = _NEEDED_1
             generation = inputs[0].generation
         elif len(inputs) == 2 and type(inputs[1]) in constants.SCALAR_RANKS and isinstance(inputs[0], Variable):
-            x0 = inputs[0]  # x * 2.0, the commonest binary call: its constant input is shared (numpy's)
-            data = x0.data
-            # One dict lookup for the constant numpy's arrays share (constants.SHARED_INPUTS); getattr, since
-            # data may be None or no array at all (scalar_input names what it is)
+            x0, data = inputs[0], inputs[0].data  # x * 2.0
             c = _SHARED_INPUTS.get((inputs[1], type(inputs[1]), type(data), getattr(data, "dtype", None)))
             if c is None:
                 c = constants.scalar_input(inputs[1], data, _Constant)
             inputs, xs, needs, generation = (x0, c), (data, c.data), _NEEDED_FIRST, x0.generation
+        elif len(inputs) == 2 and type(inputs[0]) in constants.SCALAR_RANKS and isinstance(inputs[1], Variable):
+            x1, data = inputs[1], inputs[1].data  # 2.0 - x
+            c = _SHARED_INPUTS.get((inputs[0], type(inputs[0]), type(data), getattr(data, "dtype", None)))
+            if c is None:
+                c = constants.scalar_input(inputs[0], data, _Constant)
+            inputs, xs, needs, generation = (c, x1), (c.data, data), _NEEDED_SECOND, x1.generation
         else:
             inputs, xs, needs, generation = _prepare(self, inputs)
         try:  # free in Python 3.11+ unless an exception is raised
@@ -531,20 +536,16 @@ def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...]
     None when no input needs a gradient, and then nothing is recorded. Written as plain loops:
     comprehensions cost a frame each, and backward passes call this for every binary op.
     """
-    if len(inputs) == 2:  # binary operators (x * 2.0 is Function.__call__'s): without building lists
+    if len(inputs) == 2 and isinstance(inputs[0], Variable):  # binary (with a scalar: Function.__call__'s)
         x0, x1 = inputs
-        if isinstance(x0, Variable):
-            if isinstance(x1, Variable):
-                xs = (x0.data, x1.data)
-                if type(xs[0]) is not type(xs[1]):
-                    constants.check_same_backend(f, xs)
-                return inputs, xs, _NEEDED_2, x0.generation if x0.generation > x1.generation else x1.generation
-            if type(x1) is type(x0.data):  # a raw array of the same class (labels, a mask): a constant
-                c = _Constant(constants.constant_array(f, 1, x1, x0.data))
-                return (x0, c), (x0.data, c.data), _NEEDED_FIRST, x0.generation
-        elif isinstance(x1, Variable) and type(x0) in constants.SCALAR_RANKS:
-            c = constants.scalar_input(x0, x1.data, _Constant)
-            return (c, x1), (c.data, x1.data), _NEEDED_SECOND, x1.generation
+        if isinstance(x1, Variable):
+            xs = (x0.data, x1.data)
+            if type(xs[0]) is not type(xs[1]):
+                constants.check_same_backend(f, xs)
+            return inputs, xs, _NEEDED_2, x0.generation if x0.generation > x1.generation else x1.generation
+        if type(x1) is type(x0.data):  # a raw array of the same class (labels, a mask): a constant
+            c = _Constant(constants.constant_array(f, 1, x1, x0.data))
+            return (x0, c), (x0.data, c.data), _NEEDED_FIRST, x0.generation
     ref = None
     for x in inputs:
         if isinstance(x, Variable):

@@ -214,6 +214,8 @@ def test_a_shared_scalar_input_keeps_its_wrapper_and_never_gets_a_gradient():
     y0, y1 = x * 3.0, 3.0 * x
     c = y0.creator.inputs[1]
     assert c is y1.creator.inputs[1] and y0.creator.needs_input_grad == (True, False)  # one wrapper per value
+    left = F.sub(3.0, x).creator  # a scalar on the left shares the same wrapper
+    assert left.inputs[0] is c and left.needs_input_grad == (False, True)
     (y0 + y1).sum().backward()
     assert c.grad is None and c.creator is None and np.all(x.grad.data == 6.0)
 
