@@ -31,10 +31,10 @@ KERNEL = (
     "errors.py",
     "namespace.py",
 )
-# 1,560 until 2026-12-03; +10 for the plain backward's private gradients; +10 (2026-12-03, later) for the
+# 1,560 until 2026-12-03; +10 for the plain backward's private gradients; +15 (2026-12-03, later) for the
 # per-op path: the output Variable built in place, the shared scalar constant read inline on either side of an
-# operator, positional forward calls
-KERNEL_BUDGET = 1580
+# operator, positional forward calls (+10), a one-output op's weak reference kept bare (+5)
+KERNEL_BUDGET = 1585
 
 
 def code_lines(path: Path) -> int:
