@@ -107,6 +107,24 @@ def test_a_scalar_with_a_variable_holding_no_array_names_what_it_holds():
             x * 2.0
 
 
+def test_no_grad_keeps_nothing_beyond_the_last_output():
+    """A no_grad chain retains no graph: 2,000 ops leave one output, not 2,000 ops' worth of memory."""
+    import tracemalloc
+
+    x = Variable(np.ones(4))
+    with dezero.no_grad():
+        y = x * 1.0001 + 0.0001  # the shared constants made
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(1000):
+                y = y * 1.0001 + 0.0001
+            kept = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+    assert y.creator is None and kept < 4096, f"{kept} bytes kept by 2,000 no_grad ops"
+
+
 def test_nothing_is_recorded_under_no_grad(asarray):
     x = Variable(asarray(1.0))
     with dezero.no_grad():
