@@ -174,13 +174,13 @@ def _check_gradient_ownership(op: str, outputs: list[Any], backend: Any) -> None
 
 
 def _functions(outputs: list[Any]) -> list[Any]:
-    """Every Function of the graph behind ``outputs``."""
+    """Every Function of the graph behind ``outputs``, in the order the walk meets them (the kit's reports are too)."""
     stack = [y.creator for y in outputs if isinstance(y, Variable) and y.creator is not None]
-    seen: set[Any] = set()
+    seen: dict[Any, None] = {}  # an ordered set: a set's order follows the objects' addresses
     while stack:
         f = stack.pop()
         if f not in seen:
-            seen.add(f)
+            seen[f] = None
             stack += [x.creator for x in f.inputs if x.creator is not None]
     return list(seen)
 
