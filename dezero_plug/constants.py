@@ -47,13 +47,12 @@ def scalar_input(value: Any, ref: Any, wrap: Callable[[Any], Any]) -> Any:
     it up before it calls this: the per-op chain ``y * 1.0001 + 0.0001`` allocates nothing for
     its constants.
     """
-    if type(ref) is np.ndarray:
-        key = (value, type(value), np.ndarray, ref.dtype)
-        if value:  # zeros are not shared: 0.0 == -0.0, and the key cannot tell the signs apart
-            if len(SHARED_INPUTS) >= _MAX_SHARED:
-                SHARED_INPUTS.clear()
-            found = SHARED_INPUTS[key] = wrap(scalar_constant(value, ref))
-            return found
+    if type(ref) is np.ndarray and value:  # zeros are not shared: 0.0 == -0.0, and a key cannot tell the signs apart
+        if len(SHARED_INPUTS) >= _MAX_SHARED:
+            SHARED_INPUTS.clear()
+        key = (value, type(value), np.ndarray, ref.dtype)  # the key Function.__call__ builds
+        found = SHARED_INPUTS[key] = wrap(scalar_constant(value, ref))
+        return found
     return wrap(scalar_constant(value, ref))
 
 
