@@ -524,7 +524,11 @@ def paired(framework, model, blocks=30, steps=10):
     resolution of ``ratio``. ``framework`` must be dezero_plug."""
     assert framework == "dezero_plug", "paired runs dezero_plug against numpy in one process"
     _keep_freed_memory()
-    sides = {side: train_step(side.split()[0], model) for side in ("numpy", "dezero_plug", "numpy control")}
+    sides = {
+        "numpy": train_step("numpy", model),
+        "dezero_plug": train_step("dezero_plug", model),
+        "numpy control": train_step("numpy", model),
+    }
     medians = {side: [] for side in sides}
     for i in range(10):
         for step, xs, ts in sides.values():
