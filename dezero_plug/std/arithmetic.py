@@ -23,6 +23,23 @@ dezero_plug_requires = ("broadcast",)
 VariableLike = Any  # a Variable, an array of a registered backend, or a Python scalar
 
 
+def _ufunc_returns_arrays() -> bool:
+    """Whether numpy's ufuncs take ``out=...`` (numpy 2.3+): then a 0-d result is returned as an array."""
+    try:
+        return type(np.add(np.zeros(()), 0.0, out=...)) is np.ndarray
+    except TypeError:
+        return False
+
+
+# numpy gives a 0-d result as a numpy scalar, which Function.__call__ then turns back into a 0-d array
+# (np.asarray: a tenth of a scalar op's time); a ufunc called with out=... returns the 0-d array itself,
+# at the operator's cost. Scalar code runs these operators by the thousand (the book's first steps, the
+# per-op benchmark). Other backends' arrays (numpy subclasses too) and numpy before 2.3 (out=None, the
+# default) take the plain operator; Function.__call__ wraps what it returns.
+_NDARRAY = np.ndarray
+_ARRAY_OUT = ... if _ufunc_returns_arrays() else None
+
+
 def _unbroadcast(gx: Variable, shape: tuple[int, ...]) -> Variable:
     return gx if gx.shape == shape else sum_to(gx, shape)
 
@@ -37,6 +54,8 @@ class Add(Function):
     def forward(self, x0, x1):
         if x0.shape != x1.shape:  # kept, so that backward needs no input data (linear_simple frees it)
             self.shapes = (x0.shape, x1.shape)
+        if type(x0) is _NDARRAY:
+            return np.add(x0, x1, out=_ARRAY_OUT)
         return x0 + x1
 
     def backward(self, gy):
@@ -68,6 +87,8 @@ def add(x0: VariableLike, x1: VariableLike) -> Variable:
 
 class Sub(Function):
     def forward(self, x0, x1):
+        if type(x0) is _NDARRAY:
+            return np.subtract(x0, x1, out=_ARRAY_OUT)
         return x0 - x1
 
     def backward(self, gy):
@@ -94,6 +115,8 @@ def rsub(x0: VariableLike, x1: VariableLike) -> Variable:
 
 class Mul(Function):
     def forward(self, x0, x1):
+        if type(x0) is _NDARRAY:
+            return np.multiply(x0, x1, out=_ARRAY_OUT)
         return x0 * x1
 
     def backward(self, gy):
@@ -125,6 +148,8 @@ def mul(x0: VariableLike, x1: VariableLike) -> Variable:
 
 class Div(Function):
     def forward(self, x0, x1):
+        if type(x0) is _NDARRAY:
+            return np.divide(x0, x1, out=_ARRAY_OUT)
         return x0 / x1
 
     def backward(self, gy):
@@ -154,6 +179,8 @@ def rdiv(x0: VariableLike, x1: VariableLike) -> Variable:
 
 class Neg(Function):
     def forward(self, x):
+        if type(x) is _NDARRAY:
+            return np.negative(x, out=_ARRAY_OUT)
         return -x
 
     def backward(self, gy):
