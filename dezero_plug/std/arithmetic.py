@@ -27,7 +27,7 @@ def _ufunc_returns_arrays() -> bool:
     """Whether numpy's ufuncs take ``out=...`` (numpy 2.3+): then a 0-d result is returned as an array."""
     try:
         return type(np.add(np.zeros(()), 0.0, out=...)) is np.ndarray
-    except TypeError:
+    except TypeError:  # numpy before 2.3: "return arrays must be of ArrayType"
         return False
 
 
