@@ -44,27 +44,39 @@ def test_rsub_and_rdiv_swap_their_operands(asarray, to_numpy):
     assert float(to_numpy(F.rsub(a, b))) == -3.0 and float(to_numpy(F.rdiv(a, b))) == 0.5
 
 
+ZERO_D_FORWARDS = {  # op -> (forward on the 0-d arrays 3.0 and 2.0, expected)
+    "add": (lambda a, b: arithmetic.Add().forward(a, b), 5.0),
+    "sub": (lambda a, b: arithmetic.Sub().forward(a, b), 1.0),
+    "mul": (lambda a, b: arithmetic.Mul().forward(a, b), 6.0),
+    "div": (lambda a, b: arithmetic.Div().forward(a, b), 1.5),
+    "neg": (lambda a, b: arithmetic.Neg().forward(a), -3.0),
+}
+
+
 @pytest.mark.backend("numpy")
 @pytest.mark.skipif(not arithmetic._ufunc_returns_arrays(), reason="numpy before 2.3 has no ufunc out=...")
-@pytest.mark.parametrize("op", [arithmetic.Add, arithmetic.Sub, arithmetic.Mul, arithmetic.Div])
-def test_a_0d_operator_on_numpy_gives_an_array_itself(op):
+@pytest.mark.parametrize("name", sorted(ZERO_D_FORWARDS))
+def test_a_0d_operator_on_numpy_gives_an_array_itself(name):
     # The forward, not Function.__call__, makes the 0-d array (out=...): no numpy scalar to convert per op.
     # Planted: forward back to the plain operator returns an np.float64 and fails here.
-    a, b = np.array(3.0), np.array(2.0)
-    y = op().forward(a, b)
-    assert type(y) is np.ndarray and y.shape == ()
-    assert float(y) == {"Add": 5.0, "Sub": 1.0, "Mul": 6.0, "Div": 1.5}[op.__name__]
-    assert type(arithmetic.Neg().forward(a)) is np.ndarray
+    forward, expected = ZERO_D_FORWARDS[name]
+    y = forward(np.array(3.0), np.array(2.0))
+    assert type(y) is np.ndarray and y.shape == () and float(y) == expected
 
 
 @pytest.mark.backend("numpy")
-def test_numpy_operators_keep_the_operator_dtypes_and_broadcasting():
-    # np.add(..., out=...) in place of +: the same result dtype and shape as the operator gives
+def test_numpy_ufunc_forwards_give_what_the_operators_give():
+    # np.add(..., out=...) in place of +: the operator's values, dtype and broadcast shape
     rows, column = np.arange(6, dtype=np.float32).reshape(2, 3), np.array([[2], [4]], dtype=np.int64)
-    for op, plain in ((arithmetic.Add, np.add), (arithmetic.Sub, np.subtract), (arithmetic.Mul, np.multiply)):
-        y = op().forward(rows, column)
-        expected = plain(rows, column)
-        assert y.dtype == expected.dtype and y.shape == expected.shape
-        np.testing.assert_array_equal(y, expected)
-    y = arithmetic.Div().forward(column, np.array(2, dtype=np.int64))
-    assert y.dtype == np.float64 and y.shape == (2, 1)
+    pairs = [(rows, column), (column, np.array(2, dtype=np.int64)), (np.array(3.0), np.array(2.0, np.float32))]
+    for op, operator in (
+        (arithmetic.Add, lambda a, b: a + b),
+        (arithmetic.Sub, lambda a, b: a - b),
+        (arithmetic.Mul, lambda a, b: a * b),
+        (arithmetic.Div, lambda a, b: a / b),
+    ):
+        for a, b in pairs:
+            y, expected = op().forward(a, b), np.asarray(operator(a, b))
+            assert y.dtype == expected.dtype and y.shape == expected.shape, (op.__name__, a.dtype, b.dtype)
+            np.testing.assert_array_equal(y, expected)
+    np.testing.assert_array_equal(arithmetic.Neg().forward(rows), -rows)
