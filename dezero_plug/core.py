@@ -235,10 +235,10 @@ class Variable:
             while heap:
                 f = heapq.heappop(heap)[2]
                 on_arrays = None if create_graph else type(f).backward_arrays
-                outputs = (f._output,) if f._output is not None else f._outputs  # as Function.outputs gives
+                out = f._output  # the outputs, as Function.outputs gives them (None: one nobody holds any more)
+                ys = (out(),) if out is not None else tuple([ref() for ref in f._outputs])
                 gys = []
-                for ref in outputs:
-                    y = ref()
+                for y in ys:
                     g = None if y is None else y.grad  # an output nobody holds any more: no gradient
                     if on_arrays is not None:
                         g = g.data if isinstance(g, Variable) else g
@@ -246,7 +246,7 @@ class Variable:
                         g = Variable(constants.as_output(f, g, (g,)))
                     gys.append(g)
                 if on_arrays is not None and f.overwrites_gys:
-                    f.private_gys = tuple(ref() in private for ref in outputs)
+                    f.private_gys = tuple([y in private for y in ys])
                 try:
                     if hook is None:
                         gxs = on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
@@ -281,8 +281,7 @@ class Variable:
                         seen.add(c)
                         heapq.heappush(heap, (-c.generation, next(tie), c))
                 if not retain_grad:
-                    for ref in outputs:
-                        y = ref()
+                    for y in ys:
                         if y is not None:
                             y.grad = None
         finally:
