@@ -67,11 +67,11 @@ def sum_rows(rows: Any) -> Any:
     numpy sums axis 0 of a narrow array several times slower (an inner loop of ``out``
     elements per row); its axis-0 sum is sequential anyway, so the product is as accurate.
     """
-    xp = get_array_module(rows)
+    backend = backend_of(rows)
     n, dtype, device = rows.shape[0], rows.dtype, rows.device
-    mutable = backend_of(rows).mutable_arrays  # see _ones
-    ones = _ones(xp, n, dtype, device) if mutable else xp.ones((n,), dtype=dtype, device=device)
-    return xp.matmul(ones, rows)
+    if backend.mutable_arrays:  # see _ones
+        return _ones(backend.xp, n, dtype, device) @ rows
+    return backend.xp.ones((n,), dtype=dtype, device=device) @ rows
 
 
 @functools.lru_cache(maxsize=16)
@@ -136,7 +136,7 @@ class Linear(Function):
                 "(for batches of matrices use matmul, then add the bias)"
             )
         _check_matmul("linear", x, W)
-        return add_bias(get_array_module(x).matmul(x, W), b)
+        return add_bias(x @ W, b)  # the standard's operator: no namespace lookup (a training step runs it cold)
 
     def backward(self, gy):
         x, W = self.inputs[:2]
@@ -151,9 +151,8 @@ class Linear(Function):
     def backward_arrays(self, gy):  # x (N, in), W (in, out), gy (N, out): 2-D, as backward's .T assumes
         x, W = self.inputs[0].data, self.inputs[1].data
         needs = self.needs_input_grad
-        xp = get_array_module(gy)
-        gx = xp.matmul(gy, W.T) if needs[0] else None
-        gW = xp.matmul(x.T, gy) if needs[1] else None
+        gx = gy @ W.T if needs[0] else None
+        gW = x.T @ gy if needs[1] else None
         if len(self.inputs) == 2:
             return gx, gW
         return gx, gW, sum_rows(gy) if needs[2] else None
