@@ -76,3 +76,28 @@ def test_the_numpy_kernel_of_softmax_cross_entropy_agrees_with_the_array_api_for
     p /= p.sum(axis=1, keepdims=True)
     p[np.arange(7), t] -= 1
     np.testing.assert_allclose(xv.grad.data, p / 7, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)
+
+
+def test_softmax_cross_entropy_backward_twice_on_one_graph_gives_the_same_gradient(asarray, to_numpy):
+    """numpy's plain backward writes its result into the forward's exp array: a second pass must recompute it.
+
+    Repeated labels too (the one-hot is subtracted by indexing, ``e[rows, t] -= 1``), and a loss scaled
+    by 2 (the incoming gradient multiplies the result).
+    """
+    rng = np.random.default_rng(2)
+    x = Variable(asarray(rng.standard_normal((6, 4))))
+    t = asarray(np.array([1, 1, 3, 0, 1, 2]))
+    loss = F.softmax_cross_entropy(x, t)
+    loss.backward()
+    first = to_numpy(x.grad.data).copy()
+    x.cleargrad()
+    loss.backward()
+    np.testing.assert_array_equal(to_numpy(x.grad.data), first)
+    data = to_numpy(x.data)
+    p = np.exp(data - data.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(6), [1, 1, 3, 0, 1, 2]] -= 1
+    np.testing.assert_allclose(first, p / 6, rtol=1e-12, atol=1e-15)
+    x.cleargrad()
+    (2.0 * F.softmax_cross_entropy(x, t)).backward()
+    np.testing.assert_allclose(to_numpy(x.grad.data), 2 * first, rtol=1e-12)
