@@ -395,6 +395,9 @@ class Function:
             sharing memory), so that the next op may overwrite them (the kit checks).
         overwrites_gys: True when ``backward_arrays`` reads ``private_gys`` (set before each
             call, one bool per output) and may write into the gys it marks True.
+        reads_outputs: False when neither backward reads the outputs' data (their gradients come
+            from the inputs alone), so that the next op may take an output's array as its own
+            (relu in place: see dezero_plug.temporaries; the kit checks).
         op_name: the name used in messages (the class name in snake_case).
 
     Nothing is recorded under ``no_grad()`` or when no input is a Variable; then
@@ -411,6 +414,7 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
     returns_new_grads = False
     overwrites_gys = False
+    reads_outputs = True
     private_gys: tuple[bool, ...] = ()
 
     def __call__(self, *inputs: Any) -> Any:

@@ -59,6 +59,7 @@ from dezero_plug.models import Model
 from dezero_plug.optimizers import Optimizer
 from dezero_plug.optimizers import OptimizerState
 from dezero_plug.plugins import hookimpl
+from dezero_plug.temporaries import takes_array
 from dezero_plug.testing import OpSample
 from dezero_plug.testing import distinct_values
 
@@ -95,4 +96,5 @@ __all__ = [
     "raw_input",
     "sum_backward_shape",
     "sum_to_array",
+    "takes_array",
 ]

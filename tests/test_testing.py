@@ -421,6 +421,7 @@ class _Double(Function):
 
 class Double(_Double):
     returns_new_grads = True
+    reads_outputs = False               # its gradient is 2 gy: the promise holds
 
     def backward_arrays(self, gy):
         return gy * 2                   # a new array: the promise holds
@@ -440,6 +441,20 @@ class WritingDouble(_Double):
     def backward_arrays(self, gy):
         gy *= 2                         # the planted bug: writes into gy without reading private_gys
         return gy
+
+
+class SquareFromOutput(Function):
+    reads_outputs = False
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, gy):
+        return gy * 2 * self.inputs[0]
+
+    def backward_arrays(self, gy):
+        y = self.outputs[0]()           # the planted bug: reads its output (here only as 0 * y), declaring it does not
+        return gy * 2 * self.inputs[0].data + 0 * y.data
 
 
 class Identity(Function):
@@ -470,6 +485,11 @@ def writing_double(x):
     return WritingDouble()(x)
 
 
+def square_from_output(x):
+    """x * x, whose plain backward reads its output while declaring it does not."""
+    return SquareFromOutput()(x)
+
+
 def identity(x):
     """x, whose plain backward passes its gy on as new."""
     return Identity()(x)
@@ -477,12 +497,12 @@ def identity(x):
 
 @hookimpl
 def dezero_plug_functions():
-    return [double, kept_double, writing_double, identity]
+    return [double, kept_double, writing_double, identity, square_from_output]
 
 
 @hookimpl
 def dezero_plug_op_samples():
-    samples = {name: [OpSample((2, 3))] for name in ("double", "kept_double", "identity")}
+    samples = {name: [OpSample((2, 3))] for name in ("double", "kept_double", "identity", "square_from_output")}
     # writing_double's gy from a product (writable, as from most ops), not the read-only view sum's backward gives
     samples["writing_double"] = [OpSample((2, 3), call=lambda x: writing_double(x) * 3.0)]
     return samples
@@ -502,6 +522,7 @@ def test_a_plain_backward_that_breaks_its_ownership_promise_fails_the_conformanc
         ("kept_double", "FAILED"),
         ("writing_double", "FAILED"),
         ("identity", "FAILED"),
+        ("square_from_output", "FAILED"),
     ]:
         result.stdout.fnmatch_lines([f"*test_plain_and_differentiable_backward_agree?owners:{op}:0? {outcome}*"])
     result.stdout.fnmatch_lines(
@@ -514,3 +535,6 @@ def test_a_plain_backward_that_breaks_its_ownership_promise_fails_the_conformanc
         ]
     )
     result.stdout.fnmatch_lines(["*WritingDouble.backward_arrays wrote into gy 0, which was not marked private*"])
+    result.stdout.fnmatch_lines(
+        ["*square_from_output: SquareFromOutput declares reads_outputs = False, but its plain gradient of input 0*"]
+    )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
@@ -18,6 +20,7 @@ from dezero_plug.extend import composite
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
 from dezero_plug.extend import normalize_axis
+from dezero_plug.extend import takes_array
 from dezero_plug.std.broadcast import sum
 from dezero_plug.std.math import exp
 from dezero_plug.std.math import mask_in_place
@@ -59,7 +62,11 @@ class ReLU(Function):
     overwrites_gys = True  # the plain backward masks a private gy in place
     returns_new_grads = True
 
+    in_place = False  # relu() sets it when its input's array is a temporary (dezero_plug.temporaries)
+
     def forward(self, x):
+        if self.in_place:
+            return np.maximum(x, 0.0, out=x)
         return get_array_module(x).maximum(x, 0.0)  # a Python scalar: no zeros array, x's dtype kept
 
     def backward(self, gy):
@@ -93,8 +100,15 @@ class ReLUGrad(Function):
 
 
 def relu(x: VariableLike) -> Variable:
-    """Elementwise ``max(x, 0)``; gradient 1 where ``x > 0``, else 0."""
-    return ReLU()(x)
+    """Elementwise ``max(x, 0)``; gradient 1 where ``x > 0``, else 0.
+
+    Written into ``x``'s array when nothing but this call can see it (``F.relu(F.linear(...))``:
+    see dezero_plug.temporaries); otherwise into a new one.
+    """
+    f = ReLU()
+    if takes_array(x):
+        f.in_place = True
+    return f(x)
 
 
 class LeakyReLU(Function):

@@ -127,6 +127,39 @@ def test_plain_and_differentiable_backward_agree(
             label = f"plain and differentiable backward of {op} disagree: gradient of input {i}"
             compare(label, backend.to_numpy(graph.data), backend.to_numpy(plain.data), atol, rtol, ("graph", "plain"))
     _check_gradient_ownership(op, plain_outputs, backend)
+    _check_reads_no_outputs(op, plain_outputs, backend)
+
+
+def _check_reads_no_outputs(op: str, outputs: list[Any], backend: Any) -> None:
+    """A function that declares ``reads_outputs = False`` gives the same plain gradients with its outputs'
+    data replaced by NaN: the next op may have written its own result into them (dezero_plug.temporaries)."""
+    for f in _functions(outputs):
+        cls = type(f)
+        if cls.reads_outputs or cls.backward_arrays is None:
+            continue
+        ys = [ref() for ref in f.outputs]
+        if any(y is None or y.data is None or backend.dtype_kind(y.data.dtype) not in "fc" for y in ys):
+            continue  # an output that is gone, or one that cannot hold a NaN
+        gys = [backend.xp.ones_like(y.data) for y in ys]
+        f.private_gys = (False,) * len(gys)
+        kept = [y.data for y in ys]
+        expected = _as_tuple(cls.backward_arrays(f, *gys))
+        try:
+            for y in ys:
+                y.data = backend.xp.full_like(y.data, float("nan"))
+            got = _as_tuple(cls.backward_arrays(f, *gys))
+        finally:
+            for y, data in zip(ys, kept):
+                y.data = data
+        for i, (want, have) in enumerate(zip(expected, got)):
+            if want is not None:
+                assert have is not None and np.array_equal(
+                    backend.to_numpy(want), backend.to_numpy(have), equal_nan=True
+                ), (
+                    f"{op}: {cls.__name__} declares reads_outputs = False, but its plain gradient of input {i} "
+                    "changed when its outputs' data were replaced: the next op may overwrite them. Compute the "
+                    "gradients from the inputs, or drop reads_outputs = False"
+                )
 
 
 def _check_gradient_ownership(op: str, outputs: list[Any], backend: Any) -> None:
