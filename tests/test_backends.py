@@ -45,6 +45,21 @@ def test_mixing_numpy_and_strict_names_the_op_and_both_backends():
         F.mul(b, np.ones(3))
 
 
+def test_a_three_input_op_with_inputs_of_two_backends_names_the_op_and_both():
+    """Three inputs (a layer's op): each position of the odd one out is named, a raw batch x too."""
+    strict = backends.get_backend("array_api_strict")
+    if strict.unavailable_reason():
+        pytest.skip(strict.unavailable_reason())
+    W, b = Variable(np.ones((3, 2))), Variable(np.ones(2))
+    for x, bias, where in [
+        (Variable(strict.from_numpy(np.ones((4, 3)))), b, r"array_api_strict \(input 0\) and numpy \(input 1\)"),
+        (Variable(np.ones((4, 3))), Variable(strict.from_numpy(np.ones(2))), r"numpy \(input 0\) and array_api_strict"),
+        (np.ones((4, 3)), Variable(strict.from_numpy(np.ones(2))), r"numpy \(input 0\) and array_api_strict"),
+    ]:
+        with pytest.raises(BackendMismatchError, match=r"^linear: inputs come from different backends: " + where):
+            F.linear(x, W, bias)
+
+
 def test_scatter_add_accumulates_repeated_indices(backend, asarray, to_numpy):
     out = backend.scatter_add(asarray(np.zeros(4)), asarray(np.array([0, 2, 0, 0])), asarray([1.0, 2.0, 3.0, 4.0]))
     np.testing.assert_array_equal(to_numpy(out), [8.0, 0.0, 2.0, 0.0])

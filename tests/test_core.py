@@ -265,3 +265,31 @@ def test_signed_zero_constants_keep_their_sign(asarray, to_numpy, op):
             got = op(x, c).data
             want = op(np.array([-0.0, 1.0]), c)
         assert np.array_equal(np.signbit(to_numpy(got)), np.signbit(want)), (c, got, want)
+
+
+@pytest.mark.parametrize("x_kind", ["variable", "raw array"])
+def test_a_three_input_op_records_generation_needs_and_constants(x_kind):
+    """A layer's op, linear(x, W, b), with x a Variable or a raw array of W's class (a constant, by
+    constant_array's rule): the generation is the inputs' highest, the needs and constants recorded."""
+    from dezero_plug.core import _Constant
+
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((4, 3)).astype(np.float32)
+    W, b = Variable(rng.standard_normal((3, 2))), Variable(rng.standard_normal(2))
+    W.generation, b.generation = 2, 7
+    x = Variable(data) if x_kind == "variable" else data
+    if x_kind == "variable":
+        x.generation = 9
+    y = F.linear(x, W, b)
+    f = y.creator
+    assert f.generation == (9 if x_kind == "variable" else 7) and y.generation == f.generation + 1
+    assert f.needs_input_grad == ((True, True, True) if x_kind == "variable" else (False, True, True))
+    assert f.inputs[1] is W and f.inputs[2] is b
+    if x_kind == "variable":
+        assert f.inputs[0] is x
+    else:
+        assert type(f.inputs[0]) is _Constant
+        assert f.inputs[0].data.dtype == np.float64  # a float32 constant meets float64 W: the general rule casts it
+    np.testing.assert_allclose(y.data, data.astype(np.float64) @ W.data + b.data, rtol=1e-6)
+    y.backward()
+    assert W.grad.shape == (3, 2) and b.grad.shape == (2,)
