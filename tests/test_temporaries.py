@@ -80,6 +80,14 @@ def test_an_array_held_elsewhere_a_view_or_a_read_only_array_is_left_alone():
     assert not _relu_ran_in_place(y)
 
 
+@pytest.mark.parametrize("data", [np.array([1, -2, 3]), np.array([True, False])], ids=["int64", "bool"])
+def test_a_temporary_of_integers_or_bools_gets_relu_s_float64_result_in_a_new_array(data):
+    y = F.relu(Variable(data) + 0)  # a sum nothing holds, but max(x, 0.0) does not fit in it
+    assert not _relu_ran_in_place(y)
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y.data, np.maximum(data + 0, 0.0))
+
+
 def test_the_output_of_an_op_that_reads_its_outputs_is_left_alone():
     # exp's backward is exp's output times gy: overwritten by relu's result, exp's gradient would change
     x = Variable(np.array([-1.0, 0.5, 2.0]))

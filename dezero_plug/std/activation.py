@@ -106,7 +106,7 @@ def relu(x: VariableLike) -> Variable:
     see dezero_plug.temporaries); otherwise into a new one.
     """
     f = ReLU()
-    if takes_array(x):
+    if takes_array(x) and x.data.dtype.kind == "f":  # max(x, 0.0) of integers or bools is float64: a new array
         f.in_place = True
     return f(x)
 
