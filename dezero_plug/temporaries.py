@@ -70,6 +70,7 @@ def takes_array(x: Any) -> bool:
 
     Call it directly from the op's function with that function's own parameter (``def relu(x): ...
     takes_array(x)``): the count it expects is that of a value nobody but that parameter holds.
+    Whether the op's result fits in ``x.data`` (its dtype, its shape) is the op's to check.
     """
     if not (COUNTS_ARE_EXACT and enabled) or type(x) is not core.Variable or sys.getrefcount(x) != _TEMPORARY:
         return False
