@@ -42,15 +42,28 @@ def test_a_temporary_from_linear_is_overwritten_with_the_same_values_and_gradien
     np.testing.assert_allclose(got[1], b.grad.data, rtol=1e-12)
 
 
-def test_double_backprop_through_an_in_place_relu(weights):
+def test_double_backprop_through_an_in_place_relu_matches_the_out_of_place_one(weights):
     x, W, b = weights
-    check_backward(lambda W: F.relu(F.linear(x, W, b)) ** 2, [W.data])
-    y = F.sum(F.relu(F.linear(x, W, b)) ** 2)
-    y.backward(create_graph=True)
-    g = W.grad
-    W.cleargrad()
-    F.sum(g * g).backward()  # second derivatives exist (relu's own is 0 but the square's is not)
-    assert W.grad is not None and np.isfinite(W.grad.data).all()
+    check_backward(lambda W: F.relu(F.linear(x, W, b)) ** 2, [W.data])  # against numerical gradients
+
+    def second_derivative(enabled):
+        temporaries.enabled = enabled
+        try:
+            W.cleargrad()
+            y = F.relu(F.linear(x, W, b))
+            ran = _relu_ran_in_place(y)
+            F.sum(y**2).backward(create_graph=True)
+            g = W.grad
+            W.cleargrad()
+            F.sum(g * g).backward()
+            return ran, W.grad.data.copy()
+        finally:
+            temporaries.enabled = True
+
+    (in_place, got), (out_of_place, want) = second_derivative(True), second_derivative(False)
+    assert in_place and not out_of_place
+    assert np.abs(want).sum() > 0  # relu's own second derivative is 0, the square's is not
+    np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 def test_a_variable_the_caller_holds_is_left_alone(weights):
