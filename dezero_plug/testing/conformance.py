@@ -137,11 +137,10 @@ def _check_reads_no_outputs(op: str, outputs: list[Any], backend: Any) -> None:
         cls = type(f)
         if cls.reads_outputs or cls.backward_arrays is None:
             continue
-        ys = [ref() for ref in f.outputs]
-        if any(y is None or y.data is None or backend.dtype_kind(y.data.dtype) not in "fc" for y in ys):
+        called = _plain_backward_call(f, backend)
+        if called is None or any(backend.dtype_kind(y.data.dtype) not in "fc" for y in called[0]):
             continue  # an output that is gone, or one that cannot hold a NaN
-        gys = [backend.xp.ones_like(y.data) for y in ys]
-        f.private_gys = (False,) * len(gys)
+        ys, gys = called
         kept = [y.data for y in ys]
         expected = _as_tuple(cls.backward_arrays(f, *gys))
         try:
@@ -177,11 +176,10 @@ def _check_gradient_ownership(op: str, outputs: list[Any], backend: Any) -> None
         cls = type(f)
         if cls.backward_arrays is None or not (cls.returns_new_grads or cls.overwrites_gys):
             continue
-        ys = [ref() for ref in f.outputs]
-        if any(y is None or y.data is None for y in ys):
-            continue  # an output that is gone (or released by a composite): no gradient to make up for it
-        gys = [backend.xp.ones_like(y.data) for y in ys]
-        f.private_gys = (False,) * len(gys)
+        called = _plain_backward_call(f, backend)
+        if called is None:
+            continue
+        ys, gys = called
         first = _as_tuple(cls.backward_arrays(f, *gys))
         kept = _attribute_arrays(f)  # before the second call, which may replace them
         again = _as_tuple(cls.backward_arrays(f, *gys))
@@ -204,6 +202,17 @@ def _check_gradient_ownership(op: str, outputs: list[Any], backend: Any) -> None
                     f"{name} declares returns_new_grads, but its gradient of input {i} shares memory with {label}: "
                     "the next op may write into it. Return a new array, or drop returns_new_grads"
                 )
+
+
+def _plain_backward_call(f: Any, backend: Any) -> tuple[list[Any], list[Any]] | None:
+    """``f``'s outputs and a gy of ones for each, ``private_gys`` all False (no gy may be written), for calling
+    its ``backward_arrays`` by hand; None when an output is gone (or released by a composite): no gradient
+    to make up for it."""
+    ys = [ref() for ref in f.outputs]
+    if any(y is None or y.data is None for y in ys):
+        return None
+    f.private_gys = (False,) * len(ys)
+    return ys, [backend.xp.ones_like(y.data) for y in ys]
 
 
 def _functions(outputs: list[Any]) -> list[Any]:
