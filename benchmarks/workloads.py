@@ -558,16 +558,21 @@ WORKLOADS = {"chain": chain, "wide": wide, "memory": memory, "conv": conv, "trai
 
 
 def _keep_freed_memory():
-    """For the plain-numpy programs: the malloc thresholds dezero_plug's numpy backend sets, by the same
-    function, so that the numpy column is not slowed by page faults dezero_plug avoids (~2,600 per CNN step).
-    It only calls malloc's mallopt: nothing of dezero_plug runs in the numpy programs."""
-    from dezero_plug.std.numpy_backend import keep_freed_memory
+    """Every framework's process gets the same malloc thresholds (dezero_plug.memory.keep_freed_memory, as
+    ../shared/bench gives every implementation): the programs compare without page faults. It only calls
+    malloc's mallopt: the module is loaded by its path, so nothing else of dezero_plug is imported."""
+    import importlib.util
 
-    keep_freed_memory()
+    root = os.environ.get("DEZERO_PLUG_BENCH_ROOT") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    spec = importlib.util.spec_from_file_location("_memory", os.path.join(root, "dezero_plug", "memory.py"))
+    if spec is None or not os.path.exists(spec.origin):  # a baseline tree from before memory.py: it set them itself
+        return
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.keep_freed_memory()
 
 
 if __name__ == "__main__":
     framework, workload, *args = sys.argv[1:]
-    if framework == "numpy":
-        _keep_freed_memory()
+    _keep_freed_memory()
     print(json.dumps(WORKLOADS[workload](framework, *args)))

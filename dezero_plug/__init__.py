@@ -33,8 +33,10 @@ from dezero_plug.errors import PluginConflictWarning
 from dezero_plug.errors import PluginError
 from dezero_plug.errors import PluginLoadWarning
 from dezero_plug.errors import PluginValidationError
-from dezero_plug.exports import override
+from dezero_plug.kinds import override
 from dezero_plug.layers import Layer
+from dezero_plug.memory import keep_freed_memory
+from dezero_plug.memory import keep_if_asked
 from dezero_plug.models import Model
 from dezero_plug.optimizers import Optimizer
 from dezero_plug.plugins import hookimpl
@@ -70,9 +72,11 @@ __all__ = [
     "core_simple",
     "cuda",
     "datasets",
+    "distributed",
     "function_hooks",
     "functions",
     "hookimpl",
+    "keep_freed_memory",
     "layers",
     "models",
     "no_grad",
@@ -90,6 +94,7 @@ __all__ = [
 
 from dezero_plug import dataloaders  # noqa: E402
 from dezero_plug import datasets  # noqa: E402
+from dezero_plug import distributed  # noqa: E402
 from dezero_plug import function_hooks  # noqa: E402
 from dezero_plug import functions  # noqa: E402
 from dezero_plug import layers  # noqa: E402
@@ -97,6 +102,7 @@ from dezero_plug import models  # noqa: E402
 from dezero_plug import optimizers  # noqa: E402
 from dezero_plug import transforms  # noqa: E402
 
+keep_if_asked()  # DEZERO_PLUG_KEEP_FREED_MEMORY=1; otherwise malloc is left as it is
 plugin_manager.load()
 
 from dezero_plug import utils  # noqa: E402  (imports std families: after the plugins are loaded)

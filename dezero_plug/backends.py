@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug.hostcopy import HostCopyPrimitives
 from dezero_plug.registry import REGISTRY
 
 DEFAULT_BACKEND = "numpy"
@@ -42,7 +41,7 @@ def type_name(array_type: type) -> str:
     return f"{array_type.__module__}.{array_type.__qualname__}"
 
 
-class Backend(HostCopyPrimitives):
+class Backend:
     """Base class of array backends; subclass it and return an instance from the backends hook.
 
     Must provide: ``name``; ``array_types``, the classes it owns (classes, or
@@ -61,8 +60,9 @@ class Backend(HostCopyPrimitives):
     The owner of an array is the backend whose declared class comes first in
     ``type(x).__mro__``, so a backend for a numpy subclass owns its arrays
     while numpy keeps plain ndarrays. The primitives below have portable
-    defaults (a round trip through numpy, from ``HostCopyPrimitives``, or Array
-    API calls); a fast backend overrides what matters to it.
+    defaults (a round trip through numpy on the host, or Array API calls): they
+    cost two copies, so a fast backend overrides what matters to it (scatter-add,
+    sliding windows, random numbers from its own generator).
     """
 
     name: str = ""
@@ -112,6 +112,44 @@ class Backend(HostCopyPrimitives):
             if xp.isdtype(dtype, family):
                 return kind
         return "c"
+
+    def freeze(self, array: Any) -> bool:
+        """Make a constant array read-only where this backend can; True when nobody can write into it now.
+
+        The kernel then shares the constant of a Python scalar between op calls (``x * 2.0`` makes no
+        new array per call). By default only immutable arrays are shared.
+        """
+        return not self.mutable_arrays
+
+    def scatter_add(self, array: Any, indices: Any, values: Any) -> Any:
+        """A new array: ``array`` with ``values`` added at ``indices`` (numpy indexing; repeats accumulate,
+        as ``np.add.at``). ``array`` is left unchanged."""
+        out = self.to_numpy(array).copy()
+        np.add.at(out, self._index(indices), self.to_numpy(values))
+        return self.from_numpy(out, device=array.device)
+
+    def getitem(self, array: Any, index: Any) -> Any:
+        """``array[index]`` with numpy's indexing rules (integer arrays, mixed with slices)."""
+        return self.from_numpy(np.ascontiguousarray(self.to_numpy(array)[self._index(index)]), device=array.device)
+
+    def sliding_window_view(self, array: Any, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> Any:
+        """Windows of ``window_shape`` over ``axis``, appended as trailing dimensions (numpy's rule)."""
+        view = np.lib.stride_tricks.sliding_window_view(self.to_numpy(array), window_shape, axis)
+        return self.from_numpy(np.ascontiguousarray(view), device=array.device)
+
+    def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None, device: Any = None) -> Any:
+        """Samples of ``distribution`` ("uniform" in [0, 1) or "normal") from numpy's global generator."""
+        drawn = np.random.rand(*shape) if distribution == "uniform" else np.random.randn(*shape)
+        out = self.from_numpy(np.asarray(drawn), device)  # shape (): numpy draws a Python float
+        return out if dtype is None else self.xp.astype(out, dtype)
+
+    def _index(self, index: Any) -> Any:
+        """An index with this backend's arrays replaced by numpy arrays."""
+        if isinstance(index, tuple):
+            return tuple(self._index(i) for i in index)
+        if index is None or isinstance(index, (int, slice, type(Ellipsis), np.ndarray, list)):
+            return index
+        return self.to_numpy(index)
 
     def seed(self, seed: int) -> None:
         """Seed the generator ``random`` draws from (numpy's global one unless ``own_generator``)."""

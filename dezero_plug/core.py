@@ -104,31 +104,19 @@ class Variable:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        try:
-            return self.data.shape
-        except AttributeError:
-            raise _no_data(self, "shape") from None
+        return _data_of(self, "shape").shape
 
     @property
     def ndim(self) -> int:
-        try:
-            return self.data.ndim
-        except AttributeError:
-            raise _no_data(self, "ndim") from None
+        return _data_of(self, "ndim").ndim
 
     @property
     def size(self) -> int:
-        try:
-            return self.data.size
-        except AttributeError:
-            raise _no_data(self, "size") from None
+        return _data_of(self, "size").size
 
     @property
     def dtype(self) -> Any:
-        try:
-            return self.data.dtype
-        except AttributeError:
-            raise _no_data(self, "dtype") from None
+        return _data_of(self, "dtype").dtype
 
     def __len__(self) -> int:
         if not self.data.shape:
@@ -201,114 +189,83 @@ class Variable:
     def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(x) into ``x.grad`` for every variable x this one depends on.
 
-        Functions are visited from the highest generation down (a heap, so a
-        wide graph costs n log n). With ``create_graph=True`` the backward pass
-        is itself recorded (each op's differentiable ``backward``), so
-        ``x.grad.backward()`` gives second derivatives. Without it, an op that
-        has a ``backward_arrays`` runs that instead, on raw arrays, and
-        gradients are accumulated as raw arrays, each wrapped in a Variable once,
-        at the end. Gradients of intermediate variables are dropped unless
-        ``retain_grad``.
+        Functions are visited from the highest generation down (a heap, so a wide
+        graph costs n log n). Gradients accumulate in one of two ways:
 
-        A raw gradient is *private* when this pass made it (a sum) or an op that
-        ``returns_new_grads`` did, nothing else holds it and it is dropped after
-        its creator's backward (no ``retain_grad``, no debugging hook): an op that
-        ``overwrites_gys`` finds in ``self.private_gys`` which of its gys it may
-        write its result into (relu: one array written instead of two).
+        * ``create_graph=True``: as Variables, through each op's differentiable
+          ``backward``, and the pass is itself recorded, so ``x.grad.backward()``
+          gives second derivatives;
+        * otherwise as raw arrays: an op with a ``backward_arrays`` runs that on
+          raw arrays, any other its ``backward`` (recording nothing), and each
+          gradient is wrapped in a Variable once, at the end.
+
+        Gradients of intermediate variables are dropped unless ``retain_grad``.
         """
-        if self.grad is None:  # the seed: ones (a 0-d loss's by asarray, a C call where ones_like is Python)
-            data, backend = self.data, backends.backend_of(self.data)
-            self.grad = Variable(backend.asarray(1, data.dtype, data) if data.ndim == 0 else backend.xp.ones_like(data))
+        if self.grad is None:
+            self.grad = Variable(backends.backend_of(self.data).xp.ones_like(self.data))
         else:
             _check_seed(self)
         if self.creator is None:
             return
-        hook = _backward_hook  # None unless a debugging hook is on: read once per pass, not per op
-        heap = [(-self.creator.generation, 0, self.creator)]
-        seen = {self.creator}
-        tie = itertools.count(1)
-        raw: list[Variable] = []  # variables whose .grad this pass left as a raw array: wrapped at the end
-        private: set[Variable] = set()  # variables whose raw .grad is private (see above)
-        owned = not retain_grad and hook is None  # whether any gradient can be private in this pass
+        heap, seen, tie = [(-self.creator.generation, 0, self.creator)], {self.creator}, itertools.count(1)
+        raw: list[Variable] = []  # variables whose .grad is a raw array until the end of this pass
         token = _enable_backprop.set(create_graph)
         try:
             while heap:
                 f = heapq.heappop(heap)[2]
                 on_arrays = None if create_graph else type(f).backward_arrays
-                out = f._output  # the outputs, as Function.outputs gives them (None: one nobody holds any more)
-                ys = (out(),) if out is not None else tuple([ref() for ref in f._outputs])
-                gys = []
-                for y in ys:
-                    g = None if y is None else y.grad  # an output nobody holds any more: no gradient
-                    if on_arrays is not None:
-                        g = g.data if isinstance(g, Variable) else g
-                    elif g is not None and not isinstance(g, Variable):  # raw, from an op before: wrap it
-                        g = Variable(constants.as_output(f, g, (g,)))
-                    gys.append(g)
-                if on_arrays is not None and f.overwrites_gys:
-                    f.private_gys = tuple([y in private for y in ys])
-                try:
-                    if hook is None:
-                        gxs = on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
-                    else:  # a debugging hook is on (dezero_plug.function_hooks): it runs the same call
-                        gxs = hook(f, on_arrays, gys)
-                except (ValueError, TypeError) as exc:
-                    named = op_error(f.op_name, "backward", exc, tuple(x.data for x in f.inputs))
-                    if named is None:
-                        raise
-                    raise named from exc
-                if type(gxs) is not tuple:
-                    gxs = (gxs,)
-                for x, gx, needed in zip(f.inputs, gxs, f.needs_input_grad):
+                ys, gys = [], []
+                for ref in f.outputs:
+                    ys.append(ref())  # None for an output nobody holds any more: it has no gradient
+                    gys.append(None if ys[-1] is None else _grad_of(ys[-1], on_arrays is not None))
+                gxs = _run_backward(f, on_arrays, gys)
+                for x, gx, needed in zip(f.inputs, gxs if type(gxs) is tuple else (gxs,), f.needs_input_grad):
                     if gx is None or not needed:
                         continue
-                    g = gx.data if isinstance(gx, Variable) else gx
-                    data = x.data
-                    if data is not None and g.shape != data.shape:  # written inline: runs once per gradient
-                        _blame_grad_shape(f, x, g)
-                    if create_graph:
-                        if not isinstance(gx, Variable):
-                            gx = Variable(gx)
-                        x.grad = gx if x.grad is None else x.grad + gx  # "+" is a plugin's
+                    if x.data is not None and gx.shape != x.data.shape:
+                        _blame_grad_shape(f, x, gx)
+                    if create_graph:  # "+" of two Variables is a plugin's op, recorded
+                        gx = gx if isinstance(gx, Variable) else Variable(gx)
+                        x.grad = gx if x.grad is None else x.grad + gx
                     else:
-                        old = x.grad
-                        x.grad = g if old is None else (old.data if isinstance(old, Variable) else old) + g
-                        if owned and (old is not None or f.returns_new_grads):
-                            private.add(x)  # (an x whose .grad is None was never private: none is cleared twice)
+                        gx = gx.data if isinstance(gx, Variable) else gx
+                        x.grad = gx if x.grad is None else _grad_of(x, True) + gx
                         raw.append(x)
-                    c = x.creator
-                    if c is not None and c not in seen:
-                        seen.add(c)
-                        heapq.heappush(heap, (-c.generation, next(tie), c))
+                    if x.creator is not None and x.creator not in seen:
+                        seen.add(x.creator)
+                        heapq.heappush(heap, (-x.creator.generation, next(tie), x.creator))
                 if not retain_grad:
                     for y in ys:
                         if y is not None:
                             y.grad = None
         finally:
             _enable_backprop.reset(token)
-            for x in raw:  # the same variable may be listed more than once: wrap once
-                g = x.grad
-                if g is not None and not isinstance(g, Variable):
-                    if type(g) not in _REGISTRY.by_type:  # a numpy scalar from an op's backward: a 0-d array
-                        g = constants.as_output(x.creator or self.creator, g, (g,))
-                    x.grad = Variable(g)
+            for x in raw:  # listed once per gradient it received: wrapped once
+                if x.grad is not None and not isinstance(x.grad, Variable):
+                    x.grad = Variable(x.grad)
 
 
 class Parameter(Variable):
     """A Variable that layers collect as a trainable parameter."""
 
 
-def _no_data(v: Variable, name: str) -> AttributeError:
-    """The error for a data property (``shape`` ...) of a Variable whose data is None or no array."""
+_REGISTRY.serve("variable_methods", Variable)  # plugins bind operators and methods onto Variable
+
+
+def _data_of(v: Variable, name: str) -> Any:
+    """``v.data`` for one of its properties (``shape`` ...); an AttributeError when it holds no array."""
+    if v.data is not None and hasattr(v.data, name):
+        return v.data
     if v.data is None:
-        error = AttributeError(
+        message = (
             f"{type(v).__name__!r} object has no attribute {name!r}: this {type(v).__name__} holds no data "
             "yet (None); a lazy Parameter gets its data at the first forward of its layer"
         )
     else:
-        error = AttributeError(constants.junk_data(v.data))
+        message = constants.junk_data(v.data)
+    error = AttributeError(message)
     error.obj = v  # an error with its context set gets no "Did you mean" from Python (here: the name itself)
-    return error
+    raise error
 
 
 def _missing_attribute(v: Variable, name: str) -> Any:
@@ -321,8 +278,8 @@ def explain_missing_attributes(on: bool) -> None:
     The plugin manager puts it in place while it has something to say about a missing method
     (a conflict, a blocked or failed plugin, one not registered yet) and takes it away otherwise:
     in CPython 3.11 a class with ``__getattr__`` gets no specialized attribute reads, so every
-    ``x.data`` of every op would pay (measured: 6 % of an op's instructions). Without it a typo
-    is Python's own AttributeError, with Python's own "Did you mean" in the traceback.
+    ``x.data`` of every op would pay. Without it a typo is Python's own AttributeError, with
+    Python's own "Did you mean" in the traceback.
     """
     if on:
         Variable.__getattr__ = _missing_attribute  # type: ignore[method-assign]
@@ -331,10 +288,7 @@ def explain_missing_attributes(on: bool) -> None:
 
 
 def _checked_data(data: Any) -> Any:
-    """``data`` for a Variable (off the hot path: only types not seen before get here).
-
-    A numpy scalar (a 0-d result, or ``x.data - lr * g`` on a 0-d Variable) becomes a 0-d array.
-    """
+    """``data`` for a Variable: an array of a registered backend (a numpy scalar becomes a 0-d array)."""
     if isinstance(data, backends.np.generic):
         return backends.np.asarray(data)
     if _REGISTRY.owner(type(data)) is None:
@@ -347,9 +301,7 @@ def _checked_data(data: Any) -> Any:
 
 def setup_variable() -> None:
     """DeZero's ``setup_variable()``: bind the operators plugins provide onto Variable (done at import already)."""
-    from dezero_plug.plugins import plugin_manager  # the plugin manager imports this module: import it late
-
-    plugin_manager.refresh()
+    _REGISTRY.refresh()
 
 
 def as_array(x: Any, array_module: Any = None) -> Any:
@@ -388,16 +340,9 @@ class Function:
             dropped that output — recompute it from ``inputs`` then.
         needs_input_grad: per input, whether its gradient is wanted (False for constants).
         generation: the highest generation among the inputs; backward visits higher first.
-        backward_arrays: optional, a method ``(self, *gys) -> gxs`` on raw arrays, run
-            instead of ``backward`` when ``create_graph=False``; must agree with it (the kit checks).
-        returns_new_grads: True when ``backward_arrays`` returns only arrays nothing else holds
-            (ones it made or a private gy it wrote into; no input's or attribute's array, no two
-            sharing memory), so that the next op may overwrite them (the kit checks).
-        overwrites_gys: True when ``backward_arrays`` reads ``private_gys`` (set before each
-            call, one bool per output) and may write into the gys it marks True.
-        reads_outputs: False when neither backward reads the outputs' data (their gradients come
-            from the inputs alone), so that the next op may take an output's array as its own
-            (relu in place: see dezero_plug.temporaries; the kit checks).
+        backward_arrays: optional, a method ``(self, *gys) -> gxs`` on raw arrays (gys raw arrays
+            or None), run instead of ``backward`` when ``create_graph=False``; must agree with it
+            (the conformance kit checks).
         op_name: the name used in messages (the class name in snake_case).
 
     Nothing is recorded under ``no_grad()`` or when no input is a Variable; then
@@ -406,84 +351,32 @@ class Function:
 
     generation = 0
     inputs: tuple[Variable, ...] = ()
-    # The outputs' weak references (read them as ``outputs``): a one-output op keeps its one bare, several
-    # are a tuple. One object fewer per op for Python's collector to track and walk: its passes over a
-    # recorded graph are a fifth shorter, and a large graph (10,000+ ops) triggers fewer full ones.
-    _output: weakref.ref[Variable] | None = None
-    _outputs: tuple[weakref.ref[Variable], ...] = ()
+    outputs: tuple[weakref.ref[Variable], ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
-    returns_new_grads = False
-    overwrites_gys = False
-    reads_outputs = True
-    private_gys: tuple[bool, ...] = ()
+    backward_arrays: Callable[..., Any] | None = None
+    name: str = ""  # the user-facing name, when the class name in snake_case is not it ("relu", "matmul")
 
     def __call__(self, *inputs: Any) -> Any:
-        # Fast paths for the commonest calls, a unary op on a Variable and a Variable with a scalar
-        # (measured: the per-op chain of benchmarks/run.py); every other call goes through _prepare.
-        # A scalar on either side costs the same: one dict lookup for the constant numpy's arrays share
-        # (constants.SHARED_INPUTS); getattr, since data may be None or no array (scalar_input names it).
-        if len(inputs) == 1 and isinstance(inputs[0], Variable):
-            xs: tuple[Any, ...] = (inputs[0].data,)
-            needs: tuple[bool, ...] | None = _NEEDED_1
-            generation = inputs[0].generation
-        elif len(inputs) == 2 and type(inputs[1]) in constants.SCALAR_RANKS and isinstance(inputs[0], Variable):
-            x0, data = inputs[0], inputs[0].data  # x * 2.0
-            c = _SHARED_INPUTS.get((inputs[1], type(inputs[1]), type(data), getattr(data, "dtype", None)))
-            if c is None:
-                c = constants.scalar_input(inputs[1], data, _Constant)
-            inputs, xs, needs, generation = (x0, c), (data, c.data), _NEEDED_FIRST, x0.generation
-        elif len(inputs) == 2 and type(inputs[0]) in constants.SCALAR_RANKS and isinstance(inputs[1], Variable):
-            x1, data = inputs[1], inputs[1].data  # 2.0 - x
-            c = _SHARED_INPUTS.get((inputs[0], type(inputs[0]), type(data), getattr(data, "dtype", None)))
-            if c is None:
-                c = constants.scalar_input(inputs[0], data, _Constant)
-            inputs, xs, needs, generation = (c, x1), (c.data, data), _NEEDED_SECOND, x1.generation
-        else:
-            inputs, xs, needs, generation = _prepare(self, inputs)
-        try:  # free in Python 3.11+ unless an exception is raised
-            kernels = _REGISTRY.kernels.get(type(self))  # None unless a plugin gave this op a kernel
-            kernel = kernels.get(backends.backend_of(xs[0]).name) if kernels else None
-            if kernel is not None:
-                ys = kernel(self, *xs)
-            elif len(xs) == 2:  # positional calls for the common arities: a star-call costs a tuple unpacking
-                ys = self.forward(xs[0], xs[1])
-            elif len(xs) == 1:
-                ys = self.forward(xs[0])
-            else:
-                ys = self.forward(*xs)
+        inputs, xs, needs, generation = _as_inputs(self, inputs)
+        try:
+            kernels = _REGISTRY.kernels_by_type.get(type(self))  # {array type: forward}: ops a plugin gave kernels
+            kernel = kernels.get(type(xs[0])) if kernels else None
+            ys = self.forward(*xs) if kernel is None else kernel(self, *xs)
+            outputs = tuple(map(Variable, ys)) if type(ys) is tuple else (Variable(ys),)
         except (ValueError, TypeError, AttributeError) as exc:
-            constants.refuse_junk(self, xs)
+            constants.refuse_junk(self.op_name, xs)
             named = op_error(self.op_name, "forward", exc, xs)
             if named is None:
                 raise
             raise named from exc
-        if type(ys) is tuple:
-            outputs: Any = [Variable(constants.as_output(self, y, xs)) for y in ys]
-        else:  # numpy's 0-d results are numpy scalars: made 0-d arrays by one dict lookup (as_output: the rest)
-            t = type(ys)
-            if t not in _REGISTRY.by_type:
-                convert = constants.OUTPUT_COERCE.get(t)
-                ys = convert(ys) if convert is not None else constants.as_output(self, ys, xs)
-            # Variable(ys) without __init__'s frame and its check of ys, just made: what __init__ sets, in order
-            outputs = _new_object(Variable)  # (tests/test_core.py compares the two)
-            outputs.data, outputs.name, outputs.grad, outputs.creator, outputs.generation = ys, None, None, None, 0
-        if needs is not None and _enable_backprop.get():
-            self.generation = generation
-            self.inputs = inputs
-            self.needs_input_grad = needs
-            if type(outputs) is list:
-                for y in outputs:
-                    y.creator, y.generation = self, generation + 1
-                self._outputs = tuple([weakref.ref(y) for y in outputs])
-            else:  # one output, no list built for it: the per-op chain measures this
-                outputs.creator, outputs.generation = self, generation + 1
-                self._output = weakref.ref(outputs)
-        return outputs[0] if type(outputs) is list and len(outputs) == 1 else outputs
-
-    @property
-    def outputs(self) -> tuple[weakref.ref[Variable], ...]:
-        """Weak references to the outputs, one per output (``self.outputs[0]()``); () when nothing was recorded."""
-        return (self._output,) if self._output is not None else self._outputs
+        if needs is not None and _enable_backprop.get():  # some input is a Variable: record the op
+            self.generation, self.inputs, self.needs_input_grad = generation, inputs, needs
+            refs = []
+            for y in outputs:
+                y.creator, y.generation = self, generation + 1
+                refs.append(weakref.ref(y))
+            self.outputs = tuple(refs)
+        return outputs[0] if len(outputs) == 1 else list(outputs)
 
     def forward(self, *xs: Any) -> Any:
         """Compute the outputs from raw arrays (use ``get_array_module(x)``, never ``np.``)."""
@@ -492,14 +385,6 @@ class Function:
     def backward(self, *gys: Any) -> Any:
         """Return the gradient of each input, built from differentiable functions."""
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
-
-    # Optional: the same gradients on raw arrays (``gys`` raw arrays or None; return raw arrays or
-    # None), for a backward that records nothing (create_graph=False). The differentiable
-    # ``backward`` stays the one used for higher-order derivatives; the conformance kit checks
-    # that the two agree.
-    backward_arrays: Callable[..., Any] | None = None
-
-    name: str = ""  # the user-facing name, when the class name in snake_case is not it ("relu", "matmul")
 
     @property
     def op_name(self) -> str:
@@ -513,80 +398,113 @@ class Function:
 
 
 PLAIN_FUNCTION_CALL = Function.__call__
-_new_object = object.__new__
-_SHARED_INPUTS = constants.SHARED_INPUTS
-# What Variable.backward runs each op's backward through while a debugging hook is on; None when off.
-_backward_hook: Callable[[Function, Any, list[Any]], Any] | None = None
 
 
 def install_function_hooks(call: Callable[..., Any] | None, run_backward: Callable[..., Any] | None) -> None:
     """Put the debugging hooks' ``Function.__call__`` and backward runner in place, or (None, None) take them out.
 
-    Only ``dezero_plug.function_hooks`` calls this, when the first hook is entered and
-    after the last one exits: with none on, ops run the plain ``__call__`` and the
-    backward pass reads one local None per op, so the hooks cost nothing when off.
+    Only ``dezero_plug.function_hooks`` calls this, when the first hook is entered and after the
+    last one exits: with none on, ops run the plain ones, so the hooks cost nothing when off.
     """
-    global _backward_hook
+    global _run_backward
     Function.__call__ = call if call is not None else PLAIN_FUNCTION_CALL  # type: ignore[method-assign]
-    _backward_hook = run_backward
+    _run_backward = run_backward if run_backward is not None else run_plain_backward
 
 
 class _Constant(Variable):
     """The wrapper of an op input that was not a Variable: nobody can reach its gradient.
 
-    A scalar's wrapper may be shared by many ops (dezero_plug.constants.scalar_input): backward
-    never writes to an input whose ``needs_input_grad`` is False.
+    A scalar's wrapper may be shared by many ops (see ``_as_inputs``): backward never writes
+    to an input whose ``needs_input_grad`` is False.
     """
 
 
-_NEEDED_1, _NEEDED_2, _NEEDED_FIRST, _NEEDED_SECOND = (True,), (True, True), (True, False), (False, True)
+_NEEDS: dict[tuple[bool, ...], tuple[bool, ...]] = {}  # needs_input_grad, one tuple per pattern
+# (scalar, its type, array type, dtype) -> the shared wrapper of that scalar as a constant (see _constant)
+_CONSTANTS: dict[tuple[Any, ...], _Constant] = {}
 
 
-def _prepare(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...], tuple[Any, ...], Any, int]:
-    """Function.__call__ for any inputs: (inputs as Variables, their arrays, which need a grad, generation).
+def _as_inputs(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ...], tuple[Any, ...], Any, int]:
+    """An op's inputs as Variables, their arrays, which need a gradient (None: none does), and the generation.
 
-    Inputs that are not Variables become constants (see dezero_plug.constants); the needs are
-    None when no input needs a gradient, and then nothing is recorded. Written as plain loops:
-    comprehensions cost a frame each, and backward passes call this for every binary op.
+    An input that is not a Variable becomes a constant meeting the first Variable's array (or,
+    when there is none, the first array): see ``_constant``. All must come from one backend.
+    A Variable alone or with a Python scalar (``x * 2.0``), the commonest calls, take a short path.
     """
-    if len(inputs) == 2 and isinstance(inputs[0], Variable):  # binary (with a scalar: Function.__call__'s)
-        x0, x1 = inputs
-        if isinstance(x1, Variable):
-            xs = (x0.data, x1.data)
-            if type(xs[0]) is not type(xs[1]):
-                constants.check_same_backend(f, xs)
-            return inputs, xs, _NEEDED_2, x0.generation if x0.generation > x1.generation else x1.generation
-        if type(x1) is type(x0.data):  # a raw array of the same class (labels, a mask): a constant
-            c = _Constant(constants.constant_array(f, 1, x1, x0.data))
-            return (x0, c), (x0.data, c.data), _NEEDED_FIRST, x0.generation
+    if len(inputs) == 1 and type(inputs[0]) is Variable:
+        return inputs, (inputs[0].data,), _NEEDED_1, inputs[0].generation
+    if len(inputs) == 2 and type(inputs[0]) is Variable and type(inputs[1]) in _SCALARS:
+        x0, data = inputs[0], inputs[0].data
+        c = _CONSTANTS.get((inputs[1], type(inputs[1]), type(data), getattr(data, "dtype", None)))
+        if c is not None:
+            return (x0, c), (data, c.data), _NEEDED_FIRST, x0.generation
     ref = None
     for x in inputs:
         if isinstance(x, Variable):
             ref = x.data
             break
-    else:  # no Variable: the first raw array decides the backend
-        for x in inputs:
-            if _REGISTRY.owner(type(x)) is not None:
-                ref = x
-                break
-    wrapped, arrays, needs, generation, mixed = [], [], [], 0, False
-    for i, x in enumerate(inputs):
+    variables, xs, needs, generation = [], [], [], 0
+    for x in inputs:
         if isinstance(x, Variable):
-            needs.append(True)
+            if type(x.data) is not type(ref):
+                constants.check_same_backend(f.op_name, [ref, x.data])
             if x.generation > generation:
                 generation = x.generation
         else:
-            x = _Constant(constants.constant_array(f, i, x, ref))
-            needs.append(False)
-        wrapped.append(x)
-        data = x.data
-        if type(data) is not type(ref):
-            mixed = True
-        arrays.append(data)
-    if mixed:
-        constants.check_same_backend(f, tuple(arrays))
-    needed = tuple(needs)
-    return tuple(wrapped), tuple(arrays), (needed if True in needed else None), generation
+            key = (x, type(x), type(ref), getattr(ref, "dtype", None))
+            c = _CONSTANTS.get(key) if type(x) in constants.SCALAR_RANKS else None
+            x = c if c is not None else _constant(f, inputs, x, ref, key)
+        variables.append(x)
+        xs.append(x.data)
+        needs.append(type(x) is not _Constant)
+    needed = _NEEDS.setdefault(tuple(needs), tuple(needs))  # one tuple per pattern: fewer objects to collect
+    return tuple(variables), tuple(xs), (needed if True in needed else None), generation
+
+
+_NEEDED_1, _NEEDED_FIRST, _SCALARS = (True,), (True, False), constants.SCALAR_RANKS
+
+
+def _constant(f: Function, inputs: tuple[Any, ...], x: Any, ref: Any, key: tuple[Any, ...]) -> _Constant:
+    """Input ``x`` of ``f``, not a Variable, as a constant (dezero_plug.constants' weak-typing rule).
+
+    A Python scalar's constant meeting a Variable is kept under ``key`` (its value, type, array
+    type and dtype) and shared, when its backend has one device and made the array read-only
+    (``Backend.freeze``). Zeros are made anew: ``0.0 == -0.0`` and hash alike, so a shared one
+    would lose the sign.
+    """
+    shareable = type(x) in constants.SCALAR_RANKS and x and ref is not None
+    if ref is None:  # no Variable among the inputs: the first raw array decides the backend
+        ref = next((i for i in inputs if _REGISTRY.owner(type(i)) is not None), None)
+    i = next(i for i, v in enumerate(inputs) if v is x)
+    c = _Constant(constants.constant_array(f.op_name, i, x, ref))
+    backend = backends.backend_of(c.data)
+    if shareable and len(backend.devices()) == 1 and backend.freeze(c.data):
+        if len(_CONSTANTS) >= 1024:  # a loop over many scalars must not grow it
+            _CONSTANTS.clear()
+        _CONSTANTS[key] = c
+    return c
+
+
+def _grad_of(y: Variable, raw: bool) -> Any:
+    """``y.grad`` as a raw array (``raw``) or as a Variable, whichever it is now."""
+    g = y.grad
+    if raw:
+        return g.data if isinstance(g, Variable) else g
+    return g if g is None or isinstance(g, Variable) else Variable(g)
+
+
+def run_plain_backward(f: Function, on_arrays: Callable[..., Any] | None, gys: list[Any]) -> Any:
+    """``f``'s backward (on raw arrays when ``on_arrays``), with its errors named after the op."""
+    try:
+        return on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
+    except (ValueError, TypeError) as exc:
+        named = op_error(f.op_name, "backward", exc, tuple(x.data for x in f.inputs))
+        if named is None:
+            raise
+        raise named from exc
+
+
+_run_backward = run_plain_backward  # what Variable.backward runs each op's backward through (see function_hooks)
 
 
 def _check_seed(y: Variable) -> None:
@@ -600,10 +518,10 @@ def _check_seed(y: Variable) -> None:
         )
 
 
-def _blame_grad_shape(f: Function, x: Variable, g: Any) -> None:
+def _blame_grad_shape(f: Function, x: Variable, gx: Any) -> None:
     """Blame the op whose backward returned a gradient of another shape than its input's."""
     i = next(i for i, v in enumerate(f.inputs) if v is x)
     raise ValueError(
         f"Function `{type(f).__name__}` has a bug: backward returned a grad of shape "
-        f"{tuple(g.shape)} for input {i} of shape {tuple(x.data.shape)}"
+        f"{tuple(gx.shape)} for input {i} of shape {tuple(x.data.shape)}"
     )

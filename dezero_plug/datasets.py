@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from dezero_plug.namespace import accessors as _accessors
+from dezero_plug.registry import accessors as _accessors
 
 
 class Dataset:

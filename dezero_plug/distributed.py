@@ -165,6 +165,9 @@ class Communicator:
         return f"<{type(self).__name__} rank {self.rank} of {self.size}>"
 
 
+REGISTRY.serve("communicators", None, base=Communicator)  # the dezero_plug_communicators hook's exports
+
+
 class LocalCommunicator(Communicator):
     """One process alone (size 1): what ``create_communicator()`` gives without a launcher or a plugin."""
 

@@ -50,8 +50,8 @@ from dezero_plug.core import data_of
 from dezero_plug.datasets import Dataset
 from dezero_plug.distributed import Communicator
 from dezero_plug.download import get_file
-from dezero_plug.exports import override
 from dezero_plug.function_hooks import FunctionHook
+from dezero_plug.kinds import override
 from dezero_plug.layers import Layer
 from dezero_plug.layers import init_lazily
 from dezero_plug.layers import normal_weights
@@ -59,7 +59,6 @@ from dezero_plug.models import Model
 from dezero_plug.optimizers import Optimizer
 from dezero_plug.optimizers import OptimizerState
 from dezero_plug.plugins import hookimpl
-from dezero_plug.temporaries import takes_array
 from dezero_plug.testing import OpSample
 from dezero_plug.testing import distinct_values
 
@@ -96,5 +95,4 @@ __all__ = [
     "raw_input",
     "sum_backward_shape",
     "sum_to_array",
-    "takes_array",
 ]

@@ -31,7 +31,7 @@ import threading
 from typing import Any
 
 from dezero_plug import core
-from dezero_plug.namespace import accessors as _accessors
+from dezero_plug.registry import accessors as _accessors
 
 _active: contextvars.ContextVar[tuple[FunctionHook, ...]] = contextvars.ContextVar("function_hooks", default=())
 _lock = threading.Lock()
@@ -108,11 +108,11 @@ def _hooked_backward(function: core.Function, on_arrays: Any, gys: list[Any]) ->
     grad_outputs = tuple(gys)
     for hook in hooks:
         hook.backward_preprocess(function, grad_outputs)
-    gxs = on_arrays(function, *gys) if on_arrays is not None else function.backward(*gys)
+    gxs = core.run_plain_backward(function, on_arrays, gys)
     grad_inputs = gxs if type(gxs) is tuple else (gxs,)
     for hook in reversed(hooks):
         hook.backward_postprocess(function, grad_outputs, grad_inputs)
     return gxs
 
 
-__getattr__, __dir__ = _accessors("function_hooks", __name__)
+__getattr__, __dir__ = _accessors("function_hooks", __name__, base=FunctionHook)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dezero_plug.namespace import accessors as _accessors
 from dezero_plug.registry import REGISTRY as _REGISTRY
+from dezero_plug.registry import accessors as _accessors
 
 _missing, __dir__ = _accessors("functions", __name__)
 

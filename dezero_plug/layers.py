@@ -23,7 +23,7 @@ from dezero_plug.core import Parameter
 from dezero_plug.core import Variable
 from dezero_plug.core import data_of
 from dezero_plug.errors import WeightsFileError
-from dezero_plug.namespace import accessors as _accessors
+from dezero_plug.registry import accessors as _accessors
 
 
 def _weak_variables(values: tuple[Any, ...]) -> list[weakref.ref[Variable]]:
@@ -210,4 +210,4 @@ def _npz_path(path: str | os.PathLike[str]) -> str:
     return path if path.endswith(".npz") else path + ".npz"
 
 
-__getattr__, __dir__ = _accessors("layers", __name__)
+__getattr__, __dir__ = _accessors("layers", __name__, base=Layer)

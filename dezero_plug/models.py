@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dezero_plug.layers import Layer
-from dezero_plug.namespace import accessors as _accessors
+from dezero_plug.registry import accessors as _accessors
 
 
 class Model(Layer):
@@ -19,4 +19,4 @@ class Model(Layer):
         return plot_dot_graph(y, verbose=True, to_file=to_file)
 
 
-__getattr__, __dir__ = _accessors("models", __name__)
+__getattr__, __dir__ = _accessors("models", __name__, base=Layer)  # ResNet's blocks too

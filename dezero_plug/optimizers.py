@@ -22,7 +22,7 @@ from typing import Any
 from dezero_plug import backends
 from dezero_plug.core import Parameter
 from dezero_plug.errors import BackendMismatchError
-from dezero_plug.namespace import accessors as _accessors
+from dezero_plug.registry import accessors as _accessors
 
 
 class OptimizerState:

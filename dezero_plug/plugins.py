@@ -13,7 +13,6 @@ the tables to the registry, so no hook is ever called per op.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import functools
 import importlib
@@ -30,7 +29,6 @@ from typing import Any
 import pluggy
 
 from dezero_plug import core
-from dezero_plug import exports
 from dezero_plug import hookspecs
 from dezero_plug import kinds
 from dezero_plug.errors import PluginConflictError
@@ -38,6 +36,7 @@ from dezero_plug.errors import PluginConflictWarning
 from dezero_plug.errors import PluginError
 from dezero_plug.errors import PluginLoadWarning
 from dezero_plug.errors import PluginValidationError
+from dezero_plug.kinds import PluginRecord
 from dezero_plug.registry import REGISTRY
 from dezero_plug.registry import overlaps
 
@@ -73,30 +72,6 @@ BUILTIN_PLUGINS = (
 ESSENTIAL_PLUGINS = ("numpy_backend",)
 
 
-@dataclasses.dataclass
-class PluginRecord:
-    """What the manager knows of one plugin: where it came from, what it needs, its status and its exports."""
-
-    name: str
-    source: str  # "builtin", "entry point" or "runtime"
-    distribution: str | None = None
-    version: str | None = None
-    module: Any = None
-    status: str = "pending"  # "registered", "blocked", "failed", "deferred"
-    error: str | None = None  # why it failed, or why it is blocked when it was not named in DEZERO_PLUG_DISABLE
-    requires: tuple[str, ...] = ()
-    exports: dict[str, dict[Any, Any]] = dataclasses.field(default_factory=dict)
-
-    @property
-    def origin(self) -> str:
-        """``dezero-plug-x 0.1.0`` for a distribution's plugin, else its source (``builtin``, ``runtime``)."""
-        return f"{self.distribution} {self.version}" if self.distribution else self.source
-
-    def describe(self) -> str:
-        """``plugin 'x' (dezero-plug-x 0.1.0)`` or ``plugin 'math' (builtin)``, for messages."""
-        return f"plugin {self.name!r} ({self.origin})"
-
-
 def requirements(plugin: Any) -> tuple[str, ...]:
     """The plugin names ``plugin`` declares it needs (its ``dezero_plug_requires``), validated."""
     declared = getattr(plugin, REQUIRES_ATTRIBUTE, ())
@@ -125,6 +100,7 @@ class PluginManager:
         self.trace = False
         self._deferred: list[tuple[PluginRecord, EntryPoint]] = []
         REGISTRY.explain_with(self._missing, self.settle)
+        REGISTRY.refresh = self.refresh
 
     # The registry's tables, read-only, for the CLI, the docs and tests.
     @property
@@ -203,9 +179,9 @@ class PluginManager:
         for record in ordered:
             module = modules[record.name]
             if record.status == "blocked":
-                record.exports = exports.peek(module, kinds.REGISTERED)  # our own code: safe to ask
+                record.exports = kinds.peek(module, kinds.REGISTERED)  # our own code: safe to ask
             elif not self._requirements_met(record):
-                record.exports = exports.peek(module, kinds.REGISTERED) if record.source == "builtin" else {}
+                record.exports = kinds.peek(module, kinds.REGISTERED) if record.source == "builtin" else {}
             else:
                 try:
                     self._register(module, record)
@@ -312,7 +288,7 @@ class PluginManager:
                         raise PluginError(
                             f"{record.describe()}: its hook {kind.hook} raised {type(exc).__name__}: {exc}", record.name
                         ) from exc
-                    found[kind.name] = exports.validate(kind, result, record)
+                    found[kind.name] = kinds.validate(kind, result, record)
                     if self.trace:  # DEZERO_PLUG_TRACE=1: one line per hook a plugin implements, naming it
                         names = ", ".join(map(str, found[kind.name])) or "nothing"
                         sys.stderr.write(f"dezero_plug trace: {record.describe()}: {kind.hook} gave {names}\n")
@@ -342,15 +318,15 @@ class PluginManager:
         providers: dict[str, dict[Any, PluginRecord]] = {kind.name: {} for kind in kinds.REGISTERED}
         conflicts: dict[tuple[str, str], Exception] = {}
         for (kind, name), offered in offers.items():
-            winner = exports.winner(offered)
+            winner = kinds.winner(offered)
             if winner is None:
                 records = [r for _, r in offered]
-                hint = exports.override_hint(offered, set(self.records))
+                hint = kinds.override_hint(offered, set(self.records))
                 conflicts[kind, name] = PluginConflictError(
                     kind, name, [r.describe() for r in records], [r.name for r in records], kinds.noun(kind), hint
                 )
                 continue
-            table[kind][name] = exports.unwrap(winner[0])
+            table[kind][name] = kinds.unwrap(winner[0])
             providers[kind][name] = winner[1]
         if conflicts and (self.strict or not at_autoload):
             raise next(iter(conflicts.values()))
@@ -392,7 +368,7 @@ class PluginManager:
             record = self.records[name]
             result = self._call_own(record.module, kind.hook)
             if result is not None:
-                samples[name] = exports.validate(kind, result, record)
+                samples[name] = kinds.validate(kind, result, record)
         return samples
 
     def _missing(self, kind: str, name: str, owner: Any) -> Any:
@@ -408,7 +384,7 @@ class PluginManager:
         self.settle()
         if name in REGISTRY.exports.get(kind, {}):
             return getattr(owner, name) if not isinstance(owner, ModuleType) else REGISTRY.exports[kind][name]
-        extra = exports.KERNEL_ATTRIBUTES if kind == "variable_methods" else frozenset()
+        extra = kinds.KERNEL_ATTRIBUTES if kind == "variable_methods" else frozenset()
         error = self._explain(kind, name, message, extra)
         if isinstance(error, AttributeError):
             error.obj = owner  # Python adds no second "Did you mean" to an error that already has its context

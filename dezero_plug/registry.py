@@ -1,7 +1,8 @@
 """The registry: the tables the kernel reads, and the one place that changes them.
 
 Four tables: backends by name, the backend owning each array type (filled on
-first sight of a type), backend kernels by (Function class, backend name), and
+first sight of a type), backend kernels by Function class and array type (found
+with the type's owner), and
 every exported name of every kind with the plugin that provides it. The plugin
 manager (plugins.py) decides what goes in them; ``install`` puts it there.
 
@@ -13,7 +14,6 @@ tables or the new ones, never a missing backend or a half-emptied namespace.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -61,12 +61,15 @@ class Registry:
         self.by_type: dict[type, Backend] = {}
         self.not_owned: set[type] = set()
         self.kernels: dict[type, dict[str, Callable[..., Any]]] = {}  # Function class -> {backend name: forward}
+        self.kernels_by_type: dict[type, dict[type, Callable[..., Any]]] = {}  # Function class -> {array type: ...}
         self.exports: dict[str, dict[Any, Any]] = {}
         self.providers: dict[str, dict[Any, Any]] = {}
         self.conflicts: dict[tuple[str, str], Exception] = {}
         self._applied: dict[str, frozenset[str]] = {}
         self._explain: Explainer = _no_explainer
         self._settle: Callable[[], None] = lambda: None
+        self.refresh: Callable[[], None] = lambda: None  # the plugin manager's: bind what plugins provide anew
+        self.targets: dict[str, tuple[Any, type | None]] = {}  # kind -> (where its exports go, their base class)
 
     # ------------------------------------------------------------------ reading
     def owner(self, array_type: type) -> Backend | None:
@@ -84,6 +87,9 @@ class Registry:
                 self.not_owned.add(array_type)  # lists, Variables ...: the next miss costs one set lookup
             else:
                 self.by_type[array_type] = backend
+                for function_class, forwards in self.kernels.items():  # its kernels, by this array type too
+                    if backend.name in forwards:
+                        self.kernels_by_type[function_class][array_type] = forwards[backend.name]
         return backend
 
     def _find_owner(self, array_type: type) -> Backend | None:
@@ -109,10 +115,6 @@ class Registry:
             return claimants[0]
         return None
 
-    def kernel(self, function_class: type, backend_name: str) -> Callable[..., Any] | None:
-        """The forward a plugin registered for this op on this backend, or None."""
-        return self.kernels.get(function_class, {}).get(backend_name)
-
     def names(self, kind: str) -> Iterable[str]:
         """The exported names of ``kind``."""
         return self.exports.get(kind, {}).keys()
@@ -120,15 +122,19 @@ class Registry:
     def reserved(self, kind: Kind) -> frozenset[str]:
         """The names ``kind``'s target keeps for itself: every attribute the registry did not put there
         (``layers.Parameter``, ``models.Model``, ``F.__getattr__``; Variable's own attributes)."""
-        if kind.target is None:
-            return frozenset()
-        return frozenset(vars(_resolve(kind.target))) - self._applied.get(kind.name, frozenset())
+        target = self.targets.get(kind.name, (None, None))[0]
+        return frozenset(vars(target) if target is not None else ()) - self._applied.get(kind.name, frozenset())
 
     def missing(self, kind: str, name: str, owner: Any) -> Any:
         """Called for a name ``owner`` (a namespace module or a Variable) lacks: a late name, or an error."""
         return self._explain(kind, name, owner)
 
     # ------------------------------------------------------------------ changing
+    def serve(self, kind: str, target: Any = None, base: type | None = None) -> None:
+        """Make ``target`` (a namespace module, or Variable) where the exports of ``kind`` go, each one a
+        subclass of ``base``. The namespaces call this as they are imported: the host names none of them."""
+        self.targets[kind] = (target, base)
+
     def explain_with(self, explain: Explainer, settle: Callable[[], None]) -> None:
         """Let the plugin manager explain missing names (it knows what blocked or failed plugins offer)
         and register deferred plugins when a lookup misses."""
@@ -163,10 +169,12 @@ class Registry:
         for (function_class, backend_name), forward in exports.get("kernels", {}).items():
             kernels.setdefault(function_class, {})[backend_name] = forward
         self.exports, self.providers, self.conflicts = exports, providers, conflicts
-        self.backends, self.by_type, self.not_owned, self.kernels = backends, {}, set(), kernels
+        self.backends, self.by_type, self.not_owned = backends, {}, set()
+        self.kernels, self.kernels_by_type = kernels, {function_class: {} for function_class in kernels}
         for kind in kinds:
-            if kind.target is not None:
-                self._apply(kind.name, _resolve(kind.target), exports.get(kind.name, {}), kind.lists_all)
+            target = self.targets.get(kind.name, (None, None))[0]
+            if target is not None:
+                self._apply(kind.name, target, exports.get(kind.name, {}), kind.lists_all)
 
     def _apply(self, kind: str, target: Any, names: dict[str, Any], lists_all: bool) -> None:
         applied = self._applied.get(kind, frozenset())
@@ -183,11 +191,18 @@ class Registry:
         self._applied[kind] = frozenset(names)
 
 
-def _resolve(target: str) -> Any:
-    """``"dezero_plug.functions"`` -> the module; ``"dezero_plug.core:Variable"`` -> the class."""
-    module, _, attribute = target.partition(":")
-    obj = importlib.import_module(module)
-    return getattr(obj, attribute) if attribute else obj
+def accessors(kind: str, module: str, base: type | None = None) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """Serve ``kind`` from the namespace module named ``module`` (F, L, models ...: ``__getattr__, __dir__ =
+    accessors(...)``): its ``__getattr__`` explains a missing name, its ``__dir__`` lists the registered ones."""
+    REGISTRY.serve(kind, sys.modules[module], base)
+
+    def __getattr__(name: str) -> Any:
+        return REGISTRY.missing(kind, name, sys.modules[module])
+
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[module])) | set(REGISTRY.names(kind)))
+
+    return __getattr__, __dir__
 
 
 REGISTRY = Registry()

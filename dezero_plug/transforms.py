@@ -6,6 +6,6 @@ Filled by the plugin manager at import; a missing name explains itself
 
 from __future__ import annotations
 
-from dezero_plug.namespace import accessors as _accessors
+from dezero_plug.registry import accessors as _accessors
 
 __getattr__, __dir__ = _accessors("transforms", __name__)

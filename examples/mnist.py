@@ -141,6 +141,7 @@ def main():
     parser.add_argument("--backend", help="train on this backend, by name (jax, array_api_strict ...)")
     parser.add_argument("--distributed", action="store_true", help="data-parallel over the ranks of mpiexec")
     args = parser.parse_args()
+    dezero.keep_freed_memory()  # reuse the memory each step frees (see the README): a choice for this process
     comm = distributed.create_communicator() if args.distributed else None
     try:
         history = run(

@@ -68,6 +68,7 @@ def main():
     parser.add_argument("--bptt", type=int, default=30)
     parser.add_argument("--plot", help="write the prediction of cos(x) to this image (needs matplotlib)")
     args = parser.parse_args()
+    dezero.keep_freed_memory()  # reuse the memory each step frees (see the README): a choice for this process
     history, model = train(args.epochs, args.hidden, args.bptt)
     print(f"final loss: {history[-1]:.5f}")
     if args.plot:

@@ -56,6 +56,7 @@ def main():
     parser.add_argument("--gpu", action="store_true", help="train on the GPU backend (dezero-plug-cupy)")
     parser.add_argument("--backend", help="train on this backend, by name (jax, array_api_strict ...)")
     args = parser.parse_args()
+    dezero.keep_freed_memory()  # reuse the memory each step frees (see the README): a choice for this process
     history = train(args.epochs, args.batch_size, seed=args.seed, gpu=args.gpu, backend=args.backend)
     print(f"final mean epoch loss: {history[-1]:.4f}")
     if args.plot:

@@ -227,34 +227,29 @@ def test_pad_matches_numpy_and_leaves_its_input_alone(backend, asarray, to_numpy
     np.testing.assert_array_equal(to_numpy(a), x)
 
 
-FREE_AND_REALLOCATE = """
-    import resource, numpy as np
-    import dezero_plug
-    from dezero_plug.std.numpy_backend import keep_freed_memory
-    faults = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(3):  # warm up: the first round maps the pages once
-        arrays = [np.ones(3 * 2**20 // 8) for _ in range(4)]  # 12 MiB in 3 MiB arrays (below numpy's hugepages)
-        del arrays
-    before = faults()
-    for _ in range(10):
-        arrays = [np.ones(3 * 2**20 // 8) for _ in range(4)]
-        del arrays
-    print(keep_freed_memory(), (faults() - before) / 10)
+KEPT_AFTER_IMPORT = """
+    import dezero_plug, dezero_plug.functions
+    from dezero_plug import memory
+    print(memory.kept())
 """
 
 
-@pytest.mark.backend("numpy")
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="malloc's thresholds are set on Linux (glibc) only")
-def test_the_numpy_backend_keeps_freed_memory_instead_of_faulting_it_in_again():
+@pytest.mark.parametrize("switch, kept", [(None, "False"), ("1", "True"), ("0", "False")])
+def test_import_leaves_malloc_alone_unless_the_environment_asks(switch, kept):
+    """Keeping freed memory changes malloc for the whole process: only a program's own choice makes it."""
     import ctypes
 
-    if not hasattr(ctypes.CDLL(None), "gnu_get_libc_version"):
-        pytest.skip("not glibc: dezero_plug leaves this malloc alone")
-    rc, out, err = run_fresh(FREE_AND_REALLOCATE)
+    glibc = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
+    env = {} if switch is None else {"DEZERO_PLUG_KEEP_FREED_MEMORY": switch}
+    rc, out, err = run_fresh(KEPT_AFTER_IMPORT, **env)
     assert rc == 0, err
-    kept, faults = out.split()
-    assert kept == "True" and float(faults) < 100, out  # freed blocks reused: no page faults
-    rc, out, err = run_fresh(FREE_AND_REALLOCATE, DEZERO_PLUG_KEEP_MEMORY="0")  # the opt-out: glibc's default
+    assert out.strip() == (kept if glibc else "False")
+
+
+def test_keep_freed_memory_is_an_explicit_call_that_says_whether_malloc_took_it():
+    import ctypes
+
+    glibc = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
+    rc, out, err = run_fresh("import dezero_plug\nprint(dezero_plug.keep_freed_memory(), dezero_plug.memory.kept())\n")
     assert rc == 0, err
-    kept, faults = out.split()
-    assert kept == "False" and float(faults) > 1000, out  # 12 MiB handed back and faulted in each round
+    assert out.split() == ([str(glibc)] * 2)

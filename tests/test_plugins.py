@@ -470,26 +470,22 @@ def test_runtime_registration_needs_its_requirements_and_unregistering_a_require
 
 
 # ---------------------------------------------------------------- kernels keyed by class
-def test_a_kernel_keyed_by_an_import_path_still_works_and_warns_naming_the_plugin_and_the_new_key():
+def test_a_kernel_keyed_by_an_import_path_is_refused_naming_the_plugin_and_the_key():
+    # The import-path key was deprecated before any release and is gone: a class is the key.
     rc, out, err = run(
         """
-        import warnings
-        warnings.simplefilter("default")
         import numpy as np
         import dezero_plug, dezero_plug.functions as F
         import dezero_plug_oldkernel
         F.tanh(dezero_plug.Variable(np.ones((2, 3))))
-        print(dezero_plug_oldkernel.CALLS)
+        print(dezero_plug_oldkernel.CALLS, dezero_plug.plugin_manager.records["oldkernel"].status)
     """,
         "oldkernel",
     )
     assert rc == 0, err
-    assert out.strip() == "[(2, 3)]"
-    assert (
-        "DeprecationWarning: plugin 'oldkernel' (dezero-plug-oldkernel 0.1): hook dezero_plug_kernels keys "
-        "'dezero_plug.std.math.Tanh' by its import path" in err
-    )
-    assert "key it by the class itself: (dezero_plug.std.math.Tanh, 'numpy')" in err
+    assert out.strip() == "[] failed"
+    assert "plugin 'oldkernel' (dezero-plug-oldkernel 0.1)" in err
+    assert "keys a kernel by 'dezero_plug.std.math.Tanh', which is not a dezero_plug Function subclass" in err
 
 
 def test_registration_reaches_the_namespaces_only_through_the_registry_install(monkeypatch):
@@ -678,7 +674,7 @@ def test_a_kernel_for_one_op_costs_other_ops_no_backend_lookup(monkeypatch):
     plugin_manager.register(kernel_plugin)
     try:
         by_backend = REGISTRY.kernels[SoftmaxCrossEntropy]  # (the cupy plugin, when installed, has one too)
-        assert by_backend["array_api_strict"] is REGISTRY.kernel(SoftmaxCrossEntropy, "array_api_strict")
+        assert by_backend["array_api_strict"] is REGISTRY.kernels[SoftmaxCrossEntropy]["array_api_strict"]
         calls = []
         real = backends.backend_of
         monkeypatch.setattr(backends, "backend_of", lambda a: calls.append(a) or real(a))

@@ -15,15 +15,12 @@ from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import as_input
-from dezero_plug.extend import backend_of
 from dezero_plug.extend import composite
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
 from dezero_plug.extend import normalize_axis
-from dezero_plug.extend import takes_array
 from dezero_plug.std.broadcast import sum
 from dezero_plug.std.math import exp
-from dezero_plug.std.math import mask_in_place
 from dezero_plug.std.math import mask_like
 from dezero_plug.std.math import masked_array
 
@@ -59,14 +56,8 @@ def sigmoid_simple(x: VariableLike) -> Variable:
 
 class ReLU(Function):
     name = "relu"
-    overwrites_gys = True  # the plain backward masks a private gy in place
-    returns_new_grads = True
-
-    in_place = False  # relu() sets it when its input's array is a temporary (dezero_plug.temporaries)
 
     def forward(self, x):
-        if self.in_place:
-            return np.maximum(x, 0.0, out=x)
         return get_array_module(x).maximum(x, 0.0)  # a Python scalar: no zeros array, x's dtype kept
 
     def backward(self, gy):
@@ -74,14 +65,7 @@ class ReLU(Function):
         return ReLUGrad(x.data > 0)(gy)
 
     def backward_arrays(self, gy):
-        # The output is positive exactly where the input is (NaN stays NaN), and the next op's backward has
-        # just read it (a linear's weight gradient, a pooling's window masks): the mask is made from memory
-        # in cache, not from the input, untouched since the forward (cachegrind: ~8K fewer LL misses a CNN step).
-        y = self.outputs[0]()
-        kept = y.data if y is not None and y.data is not None else self.inputs[0].data
-        if self.private_gys[0] and backend_of(gy).mutable_arrays:  # nothing else holds gy (see Variable.backward)
-            return mask_in_place(gy, kept > 0)
-        return masked_array(gy, kept > 0)
+        return masked_array(gy, self.inputs[0].data > 0)
 
 
 class ReLUGrad(Function):
@@ -100,15 +84,8 @@ class ReLUGrad(Function):
 
 
 def relu(x: VariableLike) -> Variable:
-    """Elementwise ``max(x, 0)``; gradient 1 where ``x > 0``, else 0.
-
-    Written into ``x``'s array when nothing but this call can see it (``F.relu(F.linear(...))``:
-    see dezero_plug.temporaries); otherwise into a new one.
-    """
-    f = ReLU()
-    if takes_array(x) and x.data.dtype.kind == "f":  # max(x, 0.0) of integers or bools is float64: a new array
-        f.in_place = True
-    return f(x)
+    """Elementwise ``max(x, 0)``; gradient 1 where ``x > 0``, else 0."""
+    return ReLU()(x)
 
 
 class LeakyReLU(Function):
@@ -196,7 +173,6 @@ def dezero_plug_functions():
 
 @hookimpl
 def dezero_plug_op_samples():
-    import numpy as np
 
     away_from_kink = np.array([[-0.9, -0.3, 0.2], [0.5, -0.6, 0.8]])
     return {

@@ -23,23 +23,6 @@ dezero_plug_requires = ("broadcast",)
 VariableLike = Any  # a Variable, an array of a registered backend, or a Python scalar
 
 
-def _ufunc_returns_arrays() -> bool:
-    """Whether numpy's ufuncs take ``out=...`` (numpy 2.3+): then a 0-d result is returned as an array."""
-    try:
-        return type(np.add(np.zeros(()), 0.0, out=...)) is np.ndarray
-    except TypeError:  # numpy before 2.3: "return arrays must be of ArrayType"
-        return False
-
-
-# numpy gives a 0-d result as a numpy scalar, which Function.__call__ then turns back into a 0-d array
-# (np.asarray: a tenth of a scalar op's time); a ufunc called with out=... returns the 0-d array itself,
-# at the operator's cost. Scalar code runs these operators by the thousand (the book's first steps, the
-# per-op benchmark). Other backends' arrays (numpy subclasses too) and numpy before 2.3 (out=None, the
-# default) take the plain operator; Function.__call__ wraps what it returns.
-_NDARRAY = np.ndarray
-_ARRAY_OUT = ... if _ufunc_returns_arrays() else None
-
-
 def _unbroadcast(gx: Variable, shape: tuple[int, ...]) -> Variable:
     return gx if gx.shape == shape else sum_to(gx, shape)
 
@@ -50,14 +33,15 @@ def _unbroadcast_array(gx: Any, shape: tuple[int, ...]) -> Any:
 
 class Add(Function):
     shapes = None
-    reads_outputs = False
 
     def forward(self, x0, x1):
-        if x0.shape != x1.shape:  # kept, so that backward needs no input data (linear_simple frees it)
-            self.shapes = (x0.shape, x1.shape)
-        if type(x0) is _NDARRAY:
-            return np.add(x0, x1, out=_ARRAY_OUT)
+        self.keep_shapes(x0, x1)
         return x0 + x1
+
+    def keep_shapes(self, x0, x1):
+        """Keep the shapes of a broadcasting add: its backward then needs no input data (linear_simple frees it)."""
+        if x0.shape != x1.shape:
+            self.shapes = (x0.shape, x1.shape)
 
     def backward(self, gy):
         if self.shapes is None:
@@ -88,8 +72,6 @@ def add(x0: VariableLike, x1: VariableLike) -> Variable:
 
 class Sub(Function):
     def forward(self, x0, x1):
-        if type(x0) is _NDARRAY:
-            return np.subtract(x0, x1, out=_ARRAY_OUT)
         return x0 - x1
 
     def backward(self, gy):
@@ -116,8 +98,6 @@ def rsub(x0: VariableLike, x1: VariableLike) -> Variable:
 
 class Mul(Function):
     def forward(self, x0, x1):
-        if type(x0) is _NDARRAY:
-            return np.multiply(x0, x1, out=_ARRAY_OUT)
         return x0 * x1
 
     def backward(self, gy):
@@ -149,8 +129,6 @@ def mul(x0: VariableLike, x1: VariableLike) -> Variable:
 
 class Div(Function):
     def forward(self, x0, x1):
-        if type(x0) is _NDARRAY:
-            return np.divide(x0, x1, out=_ARRAY_OUT)
         return x0 / x1
 
     def backward(self, gy):
@@ -180,8 +158,6 @@ def rdiv(x0: VariableLike, x1: VariableLike) -> Variable:
 
 class Neg(Function):
     def forward(self, x):
-        if type(x) is _NDARRAY:
-            return np.negative(x, out=_ARRAY_OUT)
         return -x
 
     def backward(self, gy):

@@ -328,8 +328,6 @@ def _image(rows: Any, n: int, oh: int, ow: int) -> Any:
 
 
 class Conv2d(Function):
-    returns_new_grads = True  # backward_arrays: gx, gW, gb each an array of its own
-
     def __init__(self, stride: Pair = 1, pad: Pair = 0) -> None:
         self.stride = pair(stride)
         self.pad = pair(pad)
@@ -499,8 +497,6 @@ def _tile(x: Any, k: int, kh: int, kw: int) -> Any:
 
 
 class Pooling(Function):
-    returns_new_grads = True  # backward_arrays: PoolingGrad's forward makes gx
-
     def __init__(self, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> None:
         self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
 

@@ -91,8 +91,6 @@ def _ones(xp: Any, n: int, dtype: Any, device: Any) -> Any:
 
 class MatMul(Function):
     name = "matmul"
-    returns_new_grads = True  # backward_arrays: two products (or their sums)
-    reads_outputs = False  # the gradients are products of the inputs with gy
 
     def forward(self, x, W):
         _check_matmul("matmul", x, W)
@@ -128,9 +126,6 @@ def matmul(x: VariableLike, W: VariableLike) -> Variable:
 
 
 class Linear(Function):
-    returns_new_grads = True  # backward_arrays: two products and a column sum
-    reads_outputs = False  # the gradients are products of the inputs with gy: relu may take the output's array
-
     def forward(self, x, W, b=None):
         if x.ndim != 2 or W.ndim != 2:  # backward transposes them with .T: batches of matrices are matmul's
             raise ValueError(

@@ -122,7 +122,6 @@ def _shifted_exp(x: Any) -> tuple[Any, Any, Any]:
 
 
 class SoftmaxCrossEntropy(Function):
-    returns_new_grads = True  # backward_arrays: (softmax - onehot) * gy / N, a new array
     # Kept by forward for a plain backward, whose softmax is their quotient: exp(x - max) (N, C) and its
     # row sums (N, 1). A backend kernel's forward may keep neither; backward_arrays recomputes them then.
     exp_scores = exp_sums = None

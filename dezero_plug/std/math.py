@@ -184,20 +184,6 @@ def masked_array(values: Any, condition: Any) -> Any:
     return values * out
 
 
-def mask_in_place(values: Any, condition: Any) -> Any:
-    """``values`` set to 0 where the bool array ``condition`` (of their shape) does not hold, in place.
-
-    For a backend with mutable arrays, and ``values`` nothing else holds (a private gy: see
-    ``Function``). numpy and cupy multiply by the bool array itself, a quarter of the values' size;
-    a backend that refuses bool arithmetic (the array API's strict one) by its cast.
-    """
-    try:
-        values *= condition
-    except TypeError:
-        values *= get_array_module(values).astype(condition, values.dtype)
-    return values
-
-
 class Clip(Function):
     def __init__(self, x_min: float, x_max: float) -> None:
         self.x_min = x_min

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import os
-import sys
 from typing import Any
 
 import numpy as np
@@ -49,6 +46,10 @@ class NumpyBackend(Backend):
     def asarray(self, value: Any, dtype: Any = None, like: Any = None) -> np.ndarray:
         return np.asarray(value, dtype=dtype)
 
+    def freeze(self, array: np.ndarray) -> bool:
+        array.flags.writeable = False  # a shared constant nobody may write into: numpy raises if an op tries
+        return True
+
     def dtype_kind(self, dtype: Any) -> str:
         kind = np.dtype(dtype).kind
         return "i" if kind == "u" else kind
@@ -85,33 +86,6 @@ class NumpyBackend(Backend):
         return out if dtype is None else out.astype(dtype)
 
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
-_kept_memory: bool | None = None
-
-
-def keep_freed_memory() -> bool:
-    """Keep freed array memory in the process for reuse, as PyTorch's and CuPy's allocators do; once per process.
-
-    glibc's malloc hands freed blocks above its (moving) thresholds back to the system, and every
-    new array of that size then faults its pages in again: the CNN training step of benchmarks/
-    took ~2,600 page faults and a third of its time so. This sets malloc's mmap threshold to its
-    maximum (32 MiB) and its trim threshold to 1 GiB: freed memory is reused, not returned while
-    the process runs (the peak is unchanged). Linux with glibc only; the environment variable
-    ``DEZERO_PLUG_KEEP_MEMORY=0`` leaves malloc alone. Returns whether the thresholds are set.
-    """
-    global _kept_memory
-    if _kept_memory is None:
-        _kept_memory = False
-        if sys.platform.startswith("linux") and os.environ.get("DEZERO_PLUG_KEEP_MEMORY", "1") != "0":
-            libc = ctypes.CDLL(None)  # the C library this process runs on
-            if hasattr(libc, "gnu_get_libc_version"):  # glibc: musl's mallopt does nothing
-                _kept_memory = bool(libc.mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)) and bool(
-                    libc.mallopt(_M_TRIM_THRESHOLD, 2**30)
-                )
-    return _kept_memory
-
-
 @hookimpl
 def dezero_plug_backends() -> list[Backend]:
-    keep_freed_memory()
     return [NumpyBackend()]

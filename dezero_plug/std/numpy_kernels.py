@@ -1,5 +1,11 @@
 """Kernels of the numpy backend: numpy's own calls where an op's Array-API forward pays for generality.
 
+* arithmetic (``+ - * /`` and negation): numpy gives a 0-d result as a numpy scalar, which
+  Function.__call__ must then turn back into a 0-d array; a ufunc called with ``out=...``
+  (numpy 2.3 and later) returns the 0-d array itself. Scalar code (the book's first steps)
+  runs these by the thousand.
+* softmax cross entropy: numpy's methods and integer-array indexing.
+
 Registered through ``dezero_plug_kernels`` as any backend plugin's kernels are (the cupy
 plugin's softmax_cross_entropy is the other example); only arrays of the numpy backend run
 them. A kernel returns what the op's ``forward`` returns and sets what its backward reads.
@@ -12,9 +18,39 @@ from typing import Any
 import numpy as np
 
 from dezero_plug.extend import hookimpl
+from dezero_plug.std.arithmetic import Add
+from dezero_plug.std.arithmetic import Div
+from dezero_plug.std.arithmetic import Mul
+from dezero_plug.std.arithmetic import Neg
+from dezero_plug.std.arithmetic import Sub
 from dezero_plug.std.loss import SoftmaxCrossEntropy
 
-dezero_plug_requires = ("numpy_backend", "loss")
+dezero_plug_requires = ("numpy_backend", "arithmetic", "loss")
+
+
+def _ufunc_returns_arrays() -> bool:
+    """Whether numpy's ufuncs take ``out=...`` (numpy 2.3+): then a 0-d result is returned as an array."""
+    try:
+        return type(np.add(np.zeros(()), 0.0, out=...)) is np.ndarray
+    except TypeError:  # numpy before 2.3: "return arrays must be of ArrayType"
+        return False
+
+
+def add_forward(function: Add, x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
+    function.keep_shapes(x0, x1)
+    return np.add(x0, x1, out=...)
+
+
+def _binary(ufunc: np.ufunc) -> Any:
+    def forward(function: Any, x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
+        return ufunc(x0, x1, out=...)
+
+    forward.__name__ = f"{ufunc.__name__}_forward"
+    return forward
+
+
+def neg_forward(function: Neg, x: np.ndarray) -> np.ndarray:
+    return np.negative(x, out=...)
 
 
 def softmax_cross_entropy_forward(function: SoftmaxCrossEntropy, x: np.ndarray, t: np.ndarray) -> Any:
@@ -34,4 +70,10 @@ def softmax_cross_entropy_forward(function: SoftmaxCrossEntropy, x: np.ndarray, 
 
 @hookimpl
 def dezero_plug_kernels():
-    return {(SoftmaxCrossEntropy, "numpy"): softmax_cross_entropy_forward}
+    kernels: dict[tuple[type, str], Any] = {(SoftmaxCrossEntropy, "numpy"): softmax_cross_entropy_forward}
+    if _ufunc_returns_arrays():
+        kernels[Add, "numpy"] = add_forward
+        kernels[Neg, "numpy"] = neg_forward
+        for op, ufunc in ((Sub, np.subtract), (Mul, np.multiply), (Div, np.divide)):
+            kernels[op, "numpy"] = _binary(ufunc)
+    return kernels

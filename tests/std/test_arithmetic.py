@@ -5,7 +5,9 @@ import pytest
 
 import dezero_plug.functions as F
 from dezero_plug import Variable
+from dezero_plug.registry import REGISTRY
 from dezero_plug.std import arithmetic
+from dezero_plug.std import numpy_kernels
 
 
 def test_pow_with_a_variable_exponent_says_how_to_write_it(asarray):
@@ -44,28 +46,36 @@ def test_rsub_and_rdiv_swap_their_operands(asarray, to_numpy):
     assert float(to_numpy(F.rsub(a, b))) == -3.0 and float(to_numpy(F.rdiv(a, b))) == 0.5
 
 
-ZERO_D_FORWARDS = {  # op -> (forward on the 0-d arrays 3.0 and 2.0, expected)
-    "add": (lambda a, b: arithmetic.Add().forward(a, b), 5.0),
-    "sub": (lambda a, b: arithmetic.Sub().forward(a, b), 1.0),
-    "mul": (lambda a, b: arithmetic.Mul().forward(a, b), 6.0),
-    "div": (lambda a, b: arithmetic.Div().forward(a, b), 1.5),
-    "neg": (lambda a, b: arithmetic.Neg().forward(a), -3.0),
+def _numpy_kernel(op):
+    """The forward the numpy backend registered for ``op`` (dezero_plug.std.numpy_kernels)."""
+    return lambda *xs: REGISTRY.kernels[op]["numpy"](op(), *xs)
+
+
+ZERO_D_FORWARDS = {  # op -> (numpy's kernel on the 0-d arrays 3.0 and 2.0, expected)
+    "add": (arithmetic.Add, 5.0),
+    "sub": (arithmetic.Sub, 1.0),
+    "mul": (arithmetic.Mul, 6.0),
+    "div": (arithmetic.Div, 1.5),
+    "neg": (arithmetic.Neg, -3.0),
 }
 
 
 @pytest.mark.backend("numpy")
-@pytest.mark.skipif(arithmetic._ARRAY_OUT is None, reason="numpy before 2.3 has no ufunc out=...")
+@pytest.mark.skipif(not numpy_kernels._ufunc_returns_arrays(), reason="numpy before 2.3 has no ufunc out=...")
 @pytest.mark.parametrize("name", sorted(ZERO_D_FORWARDS))
 def test_a_0d_operator_on_numpy_gives_an_array_itself(name):
-    # The forward, not Function.__call__, makes the 0-d array (out=...): no numpy scalar to convert per op.
-    # Planted: forward back to the plain operator returns an np.float64 and fails here.
-    forward, expected = ZERO_D_FORWARDS[name]
-    y = forward(np.array(3.0), np.array(2.0))
+    # numpy's kernel, not Function.__call__, makes the 0-d array (out=...): no numpy scalar to convert per op.
+    # Planted: the kernel back to the plain operator returns an np.float64 and fails here.
+    op, expected = ZERO_D_FORWARDS[name]
+    y = _numpy_kernel(op)(*((np.array(3.0), np.array(2.0)) if op is not arithmetic.Neg else (np.array(3.0),)))
     assert type(y) is np.ndarray and y.shape == () and float(y) == expected
+    operands = (Variable(np.array(3.0)), 2.0)[: 1 if op is arithmetic.Neg else 2]
+    assert type(op()(*operands).data) is np.ndarray  # and the call runs it
 
 
 @pytest.mark.backend("numpy")
-def test_numpy_ufunc_forwards_give_what_the_operators_give():
+@pytest.mark.skipif(not numpy_kernels._ufunc_returns_arrays(), reason="numpy before 2.3 has no ufunc out=...")
+def test_numpy_kernels_give_what_the_operators_give():
     # np.add(..., out=...) in place of +: the operator's values, dtype and broadcast shape
     rows, column = np.arange(6, dtype=np.float32).reshape(2, 3), np.array([[2], [4]], dtype=np.int64)
     pairs = [(rows, column), (column, np.array(2, dtype=np.int64)), (np.array(3.0), np.array(2.0, np.float32))]
@@ -76,7 +86,10 @@ def test_numpy_ufunc_forwards_give_what_the_operators_give():
         (arithmetic.Div, lambda a, b: a / b),
     ):
         for a, b in pairs:
-            y, expected = op().forward(a, b), np.asarray(operator(a, b))
+            y, expected = _numpy_kernel(op)(a, b), np.asarray(operator(a, b))
             assert y.dtype == expected.dtype and y.shape == expected.shape, (op.__name__, a.dtype, b.dtype)
             np.testing.assert_array_equal(y, expected)
-    np.testing.assert_array_equal(arithmetic.Neg().forward(rows), -rows)
+    np.testing.assert_array_equal(_numpy_kernel(arithmetic.Neg)(rows), -rows)
+    add = arithmetic.Add()
+    REGISTRY.kernels[arithmetic.Add]["numpy"](add, rows, column)
+    assert add.shapes == ((2, 3), (2, 1))  # what its backward sums the gradients back to
