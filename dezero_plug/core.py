@@ -359,9 +359,7 @@ class Function:
     def __call__(self, *inputs: Any) -> Any:
         inputs, xs, needs, generation = _as_inputs(self, inputs)
         try:
-            kernels = _REGISTRY.kernels_by_type.get(type(self))  # {array type: forward}: ops a plugin gave kernels
-            kernel = kernels.get(type(xs[0])) if kernels else None
-            ys = self.forward(*xs) if kernel is None else kernel(self, *xs)
+            ys = _forward(self, xs)
             outputs = tuple(map(Variable, ys)) if type(ys) is tuple else (Variable(ys),)
         except (ValueError, TypeError, AttributeError) as exc:
             constants.refuse_junk(self.op_name, xs)
@@ -371,11 +369,9 @@ class Function:
             raise named from exc
         if needs is not None and _enable_backprop.get():  # some input is a Variable: record the op
             self.generation, self.inputs, self.needs_input_grad = generation, inputs, needs
-            refs = []
             for y in outputs:
                 y.creator, y.generation = self, generation + 1
-                refs.append(weakref.ref(y))
-            self.outputs = tuple(refs)
+            self.outputs = (weakref.ref(outputs[0]),) if len(outputs) == 1 else tuple(map(weakref.ref, outputs))
         return outputs[0] if len(outputs) == 1 else list(outputs)
 
     def forward(self, *xs: Any) -> Any:
@@ -485,6 +481,17 @@ def _constant(f: Function, inputs: tuple[Any, ...], x: Any, ref: Any, key: tuple
     return c
 
 
+def _forward(f: Function, xs: tuple[Any, ...]) -> Any:
+    """``f``'s outputs for the arrays ``xs``: the kernel a plugin registered for this op on their backend, else
+    ``f.forward``. (Called with positional arguments for one or two inputs: CPython 3.11 runs a star-call
+    in a new interpreter frame of its own.)"""
+    kernels = _REGISTRY.kernels_by_type.get(type(f))  # {array type: forward}, for the ops a plugin gave kernels
+    run = kernels.get(type(xs[0]), type(f).forward) if kernels else type(f).forward
+    if len(xs) == 2:
+        return run(f, xs[0], xs[1])
+    return run(f, xs[0]) if len(xs) == 1 else run(f, *xs)
+
+
 def _grad_of(y: Variable, raw: bool) -> Any:
     """``y.grad`` as a raw array (``raw``) or as a Variable, whichever it is now."""
     g = y.grad
@@ -495,8 +502,9 @@ def _grad_of(y: Variable, raw: bool) -> Any:
 
 def run_plain_backward(f: Function, on_arrays: Callable[..., Any] | None, gys: list[Any]) -> Any:
     """``f``'s backward (on raw arrays when ``on_arrays``), with its errors named after the op."""
+    run = on_arrays if on_arrays is not None else type(f).backward
     try:
-        return on_arrays(f, *gys) if on_arrays is not None else f.backward(*gys)
+        return run(f, gys[0]) if len(gys) == 1 else run(f, *gys)  # positional: see _forward
     except (ValueError, TypeError) as exc:
         named = op_error(f.op_name, "backward", exc, tuple(x.data for x in f.inputs))
         if named is None:
