@@ -151,6 +151,17 @@ class Backend:
             return index
         return self.to_numpy(index)
 
+    def contiguous(self, array: Any) -> Any:
+        """``array`` in one dense block of memory, copied if it is a strided view (a BLAS call over a
+        strided operand may take a slow loop). The Array API has no memory layout: by default, itself."""
+        return array
+
+    def laid_out_like(self, array: Any, like: Any) -> Any:
+        """``array``'s values in ``like``'s memory order (a gradient laid out as its variable, a conv's
+        channels-last output, so that the backward ops before it run over both contiguously). By
+        default ``array`` itself."""
+        return array
+
     def seed(self, seed: int) -> None:
         """Seed the generator ``random`` draws from (numpy's global one unless ``own_generator``)."""
         np.random.seed(seed)

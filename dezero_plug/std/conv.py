@@ -158,7 +158,7 @@ def col2im_array(
     """The adjoint of im2col: sum every patch back into a raw ``(N, C, H, W)`` image.
 
     On a backend with mutable arrays: KH·KW strided adds into a new image (as a hand-written
-    numpy program does; numpy's ``add.at`` is ~10x slower); otherwise one scatter-add.
+    numpy program does; numpy's ``add.at`` is much slower); otherwise one scatter-add.
     """
     n, c, h, w = img_shape
     geometry = _geometry("col2im", img_shape, kernel_size, stride, pad)
@@ -267,7 +267,7 @@ def _patches(x: Any, geometry: tuple[int, ...]) -> Any:
         img = backend_of(x).pad(img, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
     rows, cols = (oh - 1) * sh + 1, (ow - 1) * sw + 1
     shifted = [img[:, i : i + rows : sh, j : j + cols : sw, :] for i in range(kh) for j in range(kw)]
-    if backend_of(x).mutable_arrays:  # copied into place: numpy's stack pays for its generality (~7 %)
+    if backend_of(x).mutable_arrays:  # copied into place: numpy's stack pays for its generality
         col = xp.empty((n, oh, ow, kh * kw, c), dtype=x.dtype, device=x.device)
         for k, window in enumerate(shifted):
             col[:, :, :, k, :] = window
@@ -305,14 +305,11 @@ def _window_weights(W: Any) -> Any:
 def _channels_last_rows(y: Any) -> Any:
     """(N, C, H, W) -> (N·H·W, C): free when ``y`` is a view of channels-last memory (a conv's output).
 
-    A numpy view that stays strided (a broadcast gradient, from ``sum``) is copied: numpy's matmul
-    of a zero-strided operand takes its non-BLAS loop (~2x the whole conv2d backward).
+    A view that stays strided (a broadcast gradient, from ``sum``) is made contiguous by its backend:
+    numpy's matmul of a zero-strided operand takes its non-BLAS loop.
     """
     xp = get_array_module(y)
-    rows = xp.reshape(xp.permute_dims(y, (0, 2, 3, 1)), (-1, y.shape[1]))
-    if type(rows) is np.ndarray and not rows.flags.c_contiguous:
-        rows = np.ascontiguousarray(rows)
-    return rows
+    return backend_of(y).contiguous(xp.reshape(xp.permute_dims(y, (0, 2, 3, 1)), (-1, y.shape[1])))
 
 
 def _weight_rows(W: Any) -> Any:
@@ -372,7 +369,7 @@ def _weight_gradient(x: Any, rows: Any, shape: tuple[int, ...], geometry: tuple[
     if col is None or type(col) is not type(x):  # none kept (or kept on another backend): copy the patches again
         col = _patches(x, geometry)
     oc, c, kh, kw = shape
-    gW = xp.matmul(xp.matrix_transpose(col), rows)  # KH·KW·C, OC: ~1.5x faster than the (OC, KH·KW·C) product
+    gW = xp.matmul(xp.matrix_transpose(col), rows)  # KH·KW·C, OC: BLAS's faster orientation of this product
     return xp.permute_dims(xp.reshape(gW, (kh, kw, c, oc)), (3, 2, 0, 1))
 
 

@@ -81,11 +81,11 @@ def _ones(xp: Any, n: int, dtype: Any, device: Any) -> Any:
     A conv bias gradient's has N·OH·OW elements (25,088 for benchmarks/' 28x28 CNN, batch 32), and
     numpy fills a new one element by element each step, as the plain-numpy program does not. Only for
     backends with mutable, so concrete, arrays (an immutable backend's may be a tracer, as under
-    ``jax.jit``). Never written: read-only on numpy, so that a slip raises instead of summing wrong.
+    ``jax.jit``). Never written: read-only where its backend can make it so (``Backend.freeze``), so
+    that a slip raises instead of summing wrong.
     """
     ones = xp.ones((n,), dtype=dtype, device=device)
-    if isinstance(ones, np.ndarray):
-        ones.flags.writeable = False
+    backend_of(ones).freeze(ones)
     return ones
 
 

@@ -50,6 +50,16 @@ class NumpyBackend(Backend):
         array.flags.writeable = False  # a shared constant nobody may write into: numpy raises if an op tries
         return True
 
+    def contiguous(self, array: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(array)
+
+    def laid_out_like(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
+        if like.flags.c_contiguous or like.ndim < 2 or array.shape != like.shape:
+            return array
+        laid = np.empty_like(like, dtype=array.dtype)  # like's strides, array's dtype
+        laid[...] = array
+        return laid
+
     def dtype_kind(self, dtype: Any) -> str:
         kind = np.dtype(dtype).kind
         return "i" if kind == "u" else kind

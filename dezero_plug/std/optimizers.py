@@ -43,8 +43,8 @@ def row_slabs(data: Any) -> list[tuple[slice, Any]] | None:
     None (update it whole, by augmented assignment) unless ``data`` is large and its
     backend's arrays mutable. Written whole, ``W -= lr * grad`` makes a
     parameter-sized temporary and reads it back: for a weight bigger than the cache
-    that is three trips to memory instead of one (a 784x1000 float32 SGD step:
-    ~500 -> ~350 µs). ``W[rows] -= lr * grad[rows]`` keeps each slab's temporary in cache.
+    that is three trips to memory instead of one. ``W[rows] -= lr * grad[rows]`` keeps each
+    slab's temporary in cache.
     """
     if data.ndim == 0 or data.size < 4 * SLAB or not backend_of(data).mutable_arrays:
         return None

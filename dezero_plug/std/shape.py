@@ -43,14 +43,9 @@ class Reshape(Function):
 
     def backward_arrays(self, gy):
         x = self.inputs[0].data
-        gx = get_array_module(gy).reshape(gy, x.shape)
-        if type(x) is np.ndarray and type(gx) is np.ndarray and not x.flags.c_contiguous and x.ndim > 1:
-            # x is a view of other memory order (a conv's channels-last output): its gradient is laid out
-            # as x is, so that the backward ops before it run over both contiguously (pooling's: ~2x)
-            laid = np.empty_like(x, dtype=gx.dtype)
-            laid[...] = gx
-            return laid
-        return gx
+        # x may be a view of another memory order (a conv's channels-last output): its gradient is laid
+        # out as x is, so that the backward ops before it run over both contiguously
+        return backend_of(gy).laid_out_like(get_array_module(gy).reshape(gy, x.shape), x)
 
 
 def reshape(x: VariableLike, shape: tuple[int, ...]) -> Variable:
