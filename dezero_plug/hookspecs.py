@@ -49,7 +49,6 @@ import pluggy
 if TYPE_CHECKING:
     from dezero_plug.backends import Backend
     from dezero_plug.core import Function
-    from dezero_plug.testing import OpSample
 
 hookspec = pluggy.HookspecMarker("dezero_plug")
 
@@ -57,7 +56,7 @@ hookspec = pluggy.HookspecMarker("dezero_plug")
 Exports: TypeAlias = "Sequence[Any] | Mapping[str, Any]"
 Forward: TypeAlias = "Callable[..., Any]"  # forward(function, *arrays) -> what Function.forward returns
 KernelTable: TypeAlias = "Mapping[tuple[type[Function], str], Forward]"
-OpSamples: TypeAlias = "Mapping[str, Sequence[OpSample]]"
+OpSamples: TypeAlias = "Mapping[str, Sequence[Any]]"  # {op name: [dezero_plug.testing.OpSample, ...]}
 
 
 @hookspec
@@ -135,7 +134,10 @@ def dezero_plug_kernels() -> KernelTable:
 
     Called once, when the plugin registers; afterwards an op of that class
     whose first input is an array of that backend runs the kernel instead of
-    its ``forward`` (one dict lookup per call, only while any kernel exists).
+    its ``forward`` (found by the op's class and the array's type: a kernel is
+    how backend-specific speed stays out of the ops and the kernel). A kernel
+    must compute what ``forward`` computes: test it against the op's forward,
+    as ``tests/std/test_loss.py`` does for numpy's softmax_cross_entropy.
 
     Return a dict ``{(FunctionClass, backend_name): forward}`` where
     ``forward(function, *xs)`` returns what ``FunctionClass.forward`` would.
@@ -143,8 +145,8 @@ def dezero_plug_kernels() -> KernelTable:
     whatever that backward reads from the op, the kernel sets on ``function``
     as the forward would (``Add.shapes`` when inputs broadcast), unless the
     backward does without it (SoftmaxCrossEntropy recomputes the softmax
-    its forward keeps). The key ``("module.ClassName", backend)`` still works
-    for this release and warns (``DeprecationWarning``).
+    its forward keeps). The key is the class itself: an import path
+    (``"module.ClassName"``) is refused, naming the plugin.
 
     Conflicts: two kernels for one (class, backend) are a conflict unless one
     is ``override(forward, replaces="that_plugin")``.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dezero_plug.dot import plot_dot_graph
 from dezero_plug.layers import Layer
 from dezero_plug.registry import accessors as _accessors
 
@@ -13,8 +14,6 @@ class Model(Layer):
 
     def plot(self, *inputs: Any, to_file: str = "model.png") -> Any:
         """Run the model on ``inputs`` and render the graph with Graphviz (see ``utils.plot_dot_graph``)."""
-        from dezero_plug.utils import plot_dot_graph
-
         y = self.forward(*inputs)
         return plot_dot_graph(y, verbose=True, to_file=to_file)
 

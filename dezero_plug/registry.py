@@ -17,12 +17,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 from typing import Any
 
-if TYPE_CHECKING:
-    from dezero_plug.backends import Backend
-    from dezero_plug.kinds import Kind
+# backends.py and kinds.py import this module, so it names their classes only in words (no import cycle).
+Backend = Any  # a dezero_plug.backends.Backend
+Kind = Any  # a dezero_plug.kinds.Kind
 
 # (kind, name, owner) -> the late-found object, or raises an error that explains the missing name
 Explainer = Callable[[str, str, Any], Any]

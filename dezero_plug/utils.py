@@ -6,20 +6,19 @@ not ``F.sum_to``). Each helper is a thin front for the family that owns it.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from dezero_plug import backends
-from dezero_plug.core import Function
 from dezero_plug.core import Variable
 from dezero_plug.core import as_variable
 from dezero_plug.cuda import as_numpy
+from dezero_plug.dot import dot_func
+from dezero_plug.dot import dot_var
+from dezero_plug.dot import get_dot_graph
+from dezero_plug.dot import plot_dot_graph
 from dezero_plug.download import DownloadError
 from dezero_plug.download import get_file
 from dezero_plug.std.activation import logsumexp
@@ -135,68 +134,4 @@ def gradient_check(
     return ok
 
 
-# --------------------------------------------------------------------------- graph drawing
-def _dot_var(v: Variable, verbose: bool) -> str:
-    name = "" if v.name is None else v.name
-    if verbose and v.data is not None:
-        name += (": " if v.name is not None else "") + f"{tuple(v.shape)} {v.dtype}"
-    return f'{id(v)} [label="{name}", color=orange, style=filled]\n'
-
-
-def _dot_func(f: Function) -> str:
-    text = f'{id(f)} [label="{type(f).__name__}", color=lightblue, style=filled, shape=box]\n'
-    text += "".join(f"{id(x)} -> {id(f)}\n" for x in f.inputs)
-    for ref in f.outputs:
-        y = ref()
-        if y is not None:  # an output of a gradient graph may be freed: draw what is alive
-            text += f"{id(f)} -> {id(y)}\n"
-    return text
-
-
-def get_dot_graph(output: Variable, verbose: bool = True) -> str:
-    """The graph that produced ``output`` in Graphviz DOT text (variables orange, functions blue).
-
-    Works on gradients made with ``backward(create_graph=True)`` too: ``get_dot_graph(x.grad)``.
-    """
-    text = _dot_var(output, verbose)
-    funcs = [output.creator] if output.creator is not None else []
-    seen = set(funcs)
-    while funcs:
-        f = funcs.pop()
-        text += _dot_func(f)
-        for x in f.inputs:
-            text += _dot_var(x, verbose)
-            if x.creator is not None and x.creator not in seen:
-                seen.add(x.creator)
-                funcs.append(x.creator)
-    return "digraph g {\n" + text + "}"
-
-
-def plot_dot_graph(output: Variable, verbose: bool = True, to_file: str = "graph.png") -> Any:
-    """Render ``get_dot_graph(output)`` to ``to_file`` (format from its extension) with Graphviz's ``dot``.
-
-    Raises:
-        RuntimeError: when the ``dot`` program is not installed, saying how to install it.
-    """
-    dot = shutil.which("dot")
-    if dot is None:
-        raise RuntimeError(
-            "plot_dot_graph needs the Graphviz 'dot' program, which is not on PATH: install Graphviz "
-            "(apt-get install graphviz, brew install graphviz or conda install graphviz)"
-        )
-    extension = os.path.splitext(to_file)[1][1:] or "png"
-    with tempfile.TemporaryDirectory() as tmp:
-        source = os.path.join(tmp, "graph.dot")
-        with open(source, "w") as f:
-            f.write(get_dot_graph(output, verbose))
-        rendered = os.path.join(tmp, "graph." + extension)
-        done = subprocess.run([dot, source, "-T", extension, "-o", rendered], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"plot_dot_graph: dot failed to render {extension!r}: {done.stderr.strip()}")
-        shutil.move(rendered, to_file)
-    try:  # in a notebook, show it inline as DeZero does
-        from IPython import display  # type: ignore[import-not-found]
-
-        return display.Image(filename=to_file)
-    except ImportError:
-        return None
+_dot_var, _dot_func = dot_var, dot_func  # DeZero's names for them (the book's step 26 calls them)

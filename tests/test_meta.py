@@ -338,3 +338,94 @@ def test_with_any_one_builtin_blocked_every_op_still_registered_runs_forward_and
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- no import cycle of any kind
+def import_graph(package: Path) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports: at the top, inside functions, under TYPE_CHECKING, or by a
+    string naming it (``"dezero_plug.layers:Layer"``, which an importlib call would load)."""
+
+    def name(path: Path) -> str:
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name(p): p for p in package.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(package.name):
+                found.update(
+                    f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                    for a in node.names
+                )
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and " " not in node.value:
+                found.add(node.value.partition(":")[0])
+        graph[module] = {m for m in found if m in modules and m not in (module, package.name)}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+    return cycles
+
+
+def test_no_module_of_the_package_takes_part_in_an_import_cycle():
+    assert import_cycles(import_graph(PACKAGE)) == []
+
+
+def test_the_cycle_check_sees_a_lazy_import_and_a_string_naming_a_module():
+    graph = import_graph(PACKAGE)
+    graph["dezero_plug.core"] = graph["dezero_plug.core"] | {"dezero_plug.plugins"}  # a lazy import back
+    assert any("dezero_plug.core" in cycle and "dezero_plug.plugins" in cycle for cycle in import_cycles(graph))
+    planted = PACKAGE.parent / "tests" / "_planted_package"
+    (planted / "sub").mkdir(parents=True)
+    try:
+        (planted / "__init__.py").write_text("")
+        (planted / "sub" / "__init__.py").write_text("")
+        (planted / "a.py").write_text("def f():\n    from _planted_package import b\n")
+        (planted / "b.py").write_text("TARGET = '_planted_package.a:f'\n")
+        assert import_cycles(import_graph(planted)) == [["_planted_package.a", "_planted_package.b"]]
+    finally:
+        for path in sorted(planted.rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        planted.rmdir()

@@ -37,7 +37,8 @@ def _ufunc_returns_arrays() -> bool:
 
 
 def add_forward(function: Add, x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
-    function.keep_shapes(x0, x1)
+    if x0.shape != x1.shape:  # what Add.keep_shapes keeps, written out: this runs once per + of scalar code
+        function.shapes = (x0.shape, x1.shape)
     return np.add(x0, x1, out=...)
 
 
