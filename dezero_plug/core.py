@@ -351,7 +351,9 @@ class Function:
 
     generation = 0
     inputs: tuple[Variable, ...] = ()
-    outputs: tuple[weakref.ref[Variable], ...] = ()
+    # The outputs' weak references: one output's bare, several in a tuple (read them as ``outputs``). One
+    # object fewer per recorded op for Python's collector, which walks every object of a kept graph.
+    _refs: Any = ()
     needs_input_grad: tuple[bool, ...] = ()
     backward_arrays: Callable[..., Any] | None = None
     name: str = ""  # the user-facing name, when the class name in snake_case is not it ("relu", "matmul")
@@ -371,8 +373,13 @@ class Function:
             self.generation, self.inputs, self.needs_input_grad = generation, inputs, needs
             for y in outputs:
                 y.creator, y.generation = self, generation + 1
-            self.outputs = (weakref.ref(outputs[0]),) if len(outputs) == 1 else tuple(map(weakref.ref, outputs))
+            self._refs = weakref.ref(outputs[0]) if len(outputs) == 1 else tuple(map(weakref.ref, outputs))
         return outputs[0] if len(outputs) == 1 else list(outputs)
+
+    @property
+    def outputs(self) -> tuple[weakref.ref[Variable], ...]:
+        """Weak references to the outputs, one per output (``self.outputs[0]()``); () when nothing was recorded."""
+        return self._refs if type(self._refs) is tuple else (self._refs,)
 
     def forward(self, *xs: Any) -> Any:
         """Compute the outputs from raw arrays (use ``get_array_module(x)``, never ``np.``)."""
