@@ -23,7 +23,16 @@ PACKAGE = Path(dezero_plug.__file__).parent
 AUTOGRAD = ("backends.py", "constants.py", "core.py")
 PLUGIN_HOST = ("errors.py", "registry.py", "kinds.py", "hookspecs.py", "plugins.py")
 # The reading order (README, CONTRIBUTING.md) is the dependency order: each module imports only those before it.
-KERNEL = ("errors.py", "registry.py", "backends.py", "constants.py", "core.py", "kinds.py", "hookspecs.py", "plugins.py")
+KERNEL = (
+    "errors.py",
+    "registry.py",
+    "backends.py",
+    "constants.py",
+    "core.py",
+    "kinds.py",
+    "hookspecs.py",
+    "plugins.py",
+)
 AUTOGRAD_BUDGET = 550
 PLUGIN_HOST_BUDGET = 900
 # The two functions a learner must read, as DeZero's: Function.__call__ and Variable.backward.
