@@ -102,8 +102,8 @@ def test_the_op_call_and_the_backward_pass_stay_short(where, budget):
     assert lines <= budget, f"{'.'.join(where)} is {lines} code lines (budget {budget})"
 
 
-def test_the_method_count_sees_a_method_grow():
-    planted = PACKAGE.parent / "tests" / "_planted_core.py"
+def test_the_method_count_sees_a_method_grow(tmp_path):
+    planted = tmp_path / "core.py"
     source = (
         (PACKAGE / "core.py")
         .read_text()
@@ -113,10 +113,7 @@ def test_the_method_count_sees_a_method_grow():
         )
     )
     planted.write_text(source)
-    try:
-        assert method_lines(planted, "Function", "__call__") > FUNCTION_BUDGETS["Function", "__call__"]
-    finally:
-        planted.unlink()
+    assert method_lines(planted, "Function", "__call__") > FUNCTION_BUDGETS["Function", "__call__"]
 
 
 def test_the_kernel_list_holds_every_module_the_kernel_imports():
@@ -432,19 +429,14 @@ def test_no_module_of_the_package_takes_part_in_an_import_cycle():
     assert import_cycles(import_graph(PACKAGE)) == []
 
 
-def test_the_cycle_check_sees_a_lazy_import_and_a_string_naming_a_module():
+def test_the_cycle_check_sees_a_lazy_import_and_a_string_naming_a_module(tmp_path):
     graph = import_graph(PACKAGE)
     graph["dezero_plug.core"] = graph["dezero_plug.core"] | {"dezero_plug.plugins"}  # a lazy import back
     assert any("dezero_plug.core" in cycle and "dezero_plug.plugins" in cycle for cycle in import_cycles(graph))
-    planted = PACKAGE.parent / "tests" / "_planted_package"
+    planted = tmp_path / "_planted_package"
     (planted / "sub").mkdir(parents=True)
-    try:
-        (planted / "__init__.py").write_text("")
-        (planted / "sub" / "__init__.py").write_text("")
-        (planted / "a.py").write_text("def f():\n    from _planted_package import b\n")
-        (planted / "b.py").write_text("TARGET = '_planted_package.a:f'\n")
-        assert import_cycles(import_graph(planted)) == [["_planted_package.a", "_planted_package.b"]]
-    finally:
-        for path in sorted(planted.rglob("*"), reverse=True):
-            path.unlink() if path.is_file() else path.rmdir()
-        planted.rmdir()
+    (planted / "__init__.py").write_text("")
+    (planted / "sub" / "__init__.py").write_text("")
+    (planted / "a.py").write_text("def f():\n    from _planted_package import b\n")
+    (planted / "b.py").write_text("TARGET = '_planted_package.a:f'\n")
+    assert import_cycles(import_graph(planted)) == [["_planted_package.a", "_planted_package.b"]]
