@@ -4,7 +4,8 @@ Import from here, not from the modules behind it (they may move; these names
 follow the deprecation policy in CHANGELOG.md). By what you are writing:
 
 * **an op**: subclass :class:`Function` (``forward`` on raw arrays, ``backward``
-  on Variables, optionally ``backward_arrays`` on raw arrays), compute with
+  on Variables, optionally ``backward_arrays`` on raw arrays where its algorithm differs), or
+  :class:`Elementwise` for a one-input elementwise op (``forward`` and its derivative, written once), compute with
   ``get_array_module(x)`` (never ``np.`` directly), sum a broadcast gradient
   back with ``sum_to_array`` (raw) or ``F.sum_to`` (differentiable), check an
   ``axis=`` with ``normalize_axis``; a function built from other ops is marked
@@ -48,6 +49,7 @@ from dezero_plug.core import as_array
 from dezero_plug.core import as_variable
 from dezero_plug.core import data_of
 from dezero_plug.datasets import Dataset
+from dezero_plug.derivative import Elementwise
 from dezero_plug.distributed import Communicator
 from dezero_plug.download import get_file
 from dezero_plug.function_hooks import FunctionHook
@@ -67,6 +69,7 @@ __all__ = [
     "Communicator",
     "Config",
     "Dataset",
+    "Elementwise",
     "Function",
     "FunctionHook",
     "Layer",

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from dezero_plug.extend import Elementwise
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
@@ -29,17 +30,12 @@ dezero_plug_requires = ("broadcast", "arithmetic", "math")
 VariableLike = Any
 
 
-class Sigmoid(Function):
+class Sigmoid(Elementwise):
     def forward(self, x):
         return get_array_module(x).tanh(x * 0.5) * 0.5 + 0.5  # stable: no overflow in exp
 
-    def backward(self, gy):
-        y = self.outputs[0]()
-        return gy * y * (1 - y)  # d sigmoid/dx = y (1 - y)
-
-    def backward_arrays(self, gy):
-        y = self.outputs[0]().data
-        return gy * y * (1 - y)
+    def derivative(self, ops, x, y):
+        return y * (1 - y)  # d sigmoid/dx = y (1 - y)
 
 
 def sigmoid(x: VariableLike) -> Variable:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from dezero_plug.extend import Elementwise
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
@@ -163,8 +164,7 @@ class Neg(Function):
     def backward(self, gy):
         return -gy
 
-    def backward_arrays(self, gy):
-        return -gy
+    backward_arrays = backward  # the same formula: -gy is on raw arrays what it is on Variables
 
 
 def neg(x: VariableLike) -> Variable:
@@ -172,20 +172,15 @@ def neg(x: VariableLike) -> Variable:
     return Neg()(x)
 
 
-class Pow(Function):
+class Pow(Elementwise):
     def __init__(self, c: float) -> None:
         self.c = c
 
     def forward(self, x):
         return x**self.c
 
-    def backward(self, gy):
-        (x,) = self.inputs
-        c = self.c
-        return c * x ** (c - 1) * gy  # d/dx x**c = c·x**(c-1)
-
-    def backward_arrays(self, gy):
-        return self.c * self.inputs[0].data ** (self.c - 1) * gy
+    def derivative(self, ops, x, y):
+        return self.c * x ** (self.c - 1)  # d/dx x**c = c·x**(c-1)
 
 
 def pow(x: VariableLike, c: float) -> Variable:

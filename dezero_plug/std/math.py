@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from dezero_plug.extend import Elementwise
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
@@ -24,16 +25,12 @@ dezero_plug_requires = ("broadcast", "arithmetic")
 VariableLike = Any
 
 
-class Exp(Function):
+class Exp(Elementwise):
     def forward(self, x):
         return get_array_module(x).exp(x)
 
-    def backward(self, gy):
-        y = self.outputs[0]()
-        return gy * y  # d/dx e^x = e^x
-
-    def backward_arrays(self, gy):
-        return gy * self.outputs[0]().data
+    def derivative(self, ops, x, y):
+        return y  # d/dx e^x = e^x
 
 
 def exp(x: VariableLike) -> Variable:
@@ -41,16 +38,12 @@ def exp(x: VariableLike) -> Variable:
     return Exp()(x)
 
 
-class Log(Function):
+class Log(Elementwise):
     def forward(self, x):
         return get_array_module(x).log(x)
 
-    def backward(self, gy):
-        (x,) = self.inputs
-        return gy / x  # d/dx log x = 1/x
-
-    def backward_arrays(self, gy):
-        return gy / self.inputs[0].data
+    def derivative(self, ops, x, y):
+        return 1 / x  # d/dx log x = 1/x
 
 
 def log(x: VariableLike) -> Variable:
@@ -58,17 +51,12 @@ def log(x: VariableLike) -> Variable:
     return Log()(x)
 
 
-class Sin(Function):
+class Sin(Elementwise):
     def forward(self, x):
         return get_array_module(x).sin(x)
 
-    def backward(self, gy):
-        (x,) = self.inputs
-        return gy * cos(x)
-
-    def backward_arrays(self, gy):
-        x = self.inputs[0].data
-        return gy * get_array_module(x).cos(x)
+    def derivative(self, ops, x, y):
+        return ops.cos(x)  # d/dx sin x = cos x
 
 
 def sin(x: VariableLike) -> Variable:
@@ -81,17 +69,12 @@ def sin(x: VariableLike) -> Variable:
     return Sin()(x)
 
 
-class Cos(Function):
+class Cos(Elementwise):
     def forward(self, x):
         return get_array_module(x).cos(x)
 
-    def backward(self, gy):
-        (x,) = self.inputs
-        return gy * -sin(x)
-
-    def backward_arrays(self, gy):
-        x = self.inputs[0].data
-        return -gy * get_array_module(x).sin(x)
+    def derivative(self, ops, x, y):
+        return -ops.sin(x)  # d/dx cos x = -sin x
 
 
 def cos(x: VariableLike) -> Variable:
@@ -99,17 +82,12 @@ def cos(x: VariableLike) -> Variable:
     return Cos()(x)
 
 
-class Tanh(Function):
+class Tanh(Elementwise):
     def forward(self, x):
         return get_array_module(x).tanh(x)
 
-    def backward(self, gy):
-        y = self.outputs[0]()
-        return gy * (1 - y * y)  # d tanh(x)/dx = 1 - tanh(x)^2
-
-    def backward_arrays(self, gy):
-        y = self.outputs[0]().data
-        return gy * (1 - y * y)
+    def derivative(self, ops, x, y):
+        return 1 - y * y  # d tanh(x)/dx = 1 - tanh(x)^2
 
 
 def tanh(x: VariableLike) -> Variable:
@@ -117,16 +95,12 @@ def tanh(x: VariableLike) -> Variable:
     return Tanh()(x)
 
 
-class Square(Function):
+class Square(Elementwise):
     def forward(self, x):
         return x * x
 
-    def backward(self, gy):
-        (x,) = self.inputs
-        return gy * 2 * x
-
-    def backward_arrays(self, gy):
-        return gy * 2 * self.inputs[0].data
+    def derivative(self, ops, x, y):
+        return 2 * x  # d/dx x^2 = 2x
 
 
 def square(x: VariableLike) -> Variable:
@@ -134,16 +108,12 @@ def square(x: VariableLike) -> Variable:
     return Square()(x)
 
 
-class Sqrt(Function):
+class Sqrt(Elementwise):
     def forward(self, x):
         return get_array_module(x).sqrt(x)
 
-    def backward(self, gy):
-        y = self.outputs[0]()
-        return gy / (2 * y)  # d/dx sqrt(x) = 1 / (2 sqrt(x))
-
-    def backward_arrays(self, gy):
-        return gy / (2 * self.outputs[0]().data)
+    def derivative(self, ops, x, y):
+        return 0.5 / y  # d/dx sqrt(x) = 1 / (2 sqrt(x))
 
 
 def sqrt(x: VariableLike) -> Variable:
