@@ -481,7 +481,7 @@ def _constant(f: Function, inputs: tuple[Any, ...], x: Any, ref: Any, key: tuple
     i = next(i for i, v in enumerate(inputs) if v is x)
     c = _Constant(constants.constant_array(f.op_name, i, x, ref))
     backend = backends.backend_of(c.data)
-    if shareable and len(backend.devices()) == 1 and backend.freeze(c.data):
+    if shareable and backend.freeze(c.data) and len(backend.devices()) == 1:
         if len(_CONSTANTS) >= 1024:  # a loop over many scalars must not grow it
             _CONSTANTS.clear()
         _CONSTANTS[key] = c
