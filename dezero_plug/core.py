@@ -104,19 +104,31 @@ class Variable:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return _data_of(self, "shape").shape
+        try:
+            return self.data.shape
+        except AttributeError:
+            raise _no_data(self, "shape") from None
 
     @property
     def ndim(self) -> int:
-        return _data_of(self, "ndim").ndim
+        try:
+            return self.data.ndim
+        except AttributeError:
+            raise _no_data(self, "ndim") from None
 
     @property
     def size(self) -> int:
-        return _data_of(self, "size").size
+        try:
+            return self.data.size
+        except AttributeError:
+            raise _no_data(self, "size") from None
 
     @property
     def dtype(self) -> Any:
-        return _data_of(self, "dtype").dtype
+        try:
+            return self.data.dtype
+        except AttributeError:
+            raise _no_data(self, "dtype") from None
 
     def __len__(self) -> int:
         if not self.data.shape:
@@ -252,20 +264,17 @@ class Parameter(Variable):
 _REGISTRY.serve("variable_methods", Variable)  # plugins bind operators and methods onto Variable
 
 
-def _data_of(v: Variable, name: str) -> Any:
-    """``v.data`` for one of its properties (``shape`` ...); an AttributeError when it holds no array."""
-    if v.data is not None and hasattr(v.data, name):
-        return v.data
+def _no_data(v: Variable, name: str) -> AttributeError:
+    """The error for a data property (``shape`` ...) of a Variable whose data is None or no array."""
     if v.data is None:
-        message = (
+        error = AttributeError(
             f"{type(v).__name__!r} object has no attribute {name!r}: this {type(v).__name__} holds no data "
             "yet (None); a lazy Parameter gets its data at the first forward of its layer"
         )
     else:
-        message = constants.junk_data(v.data)
-    error = AttributeError(message)
+        error = AttributeError(constants.junk_data(v.data))
     error.obj = v  # an error with its context set gets no "Did you mean" from Python (here: the name itself)
-    raise error
+    return error
 
 
 def _missing_attribute(v: Variable, name: str) -> Any:
@@ -360,11 +369,13 @@ class Function:
 
     def __call__(self, *inputs: Any) -> Any:
         inputs, xs, needs, generation = _as_inputs(self, inputs)
+        ys = None  # what forward returned, if it did: the error below blames it
         try:
             ys = _forward(self, xs)
             outputs = tuple(map(Variable, ys)) if type(ys) is tuple else (Variable(ys),)
         except (ValueError, TypeError, AttributeError) as exc:
             constants.refuse_junk(self.op_name, xs)
+            constants.refuse_outputs(type(self).__name__, ys)
             named = op_error(self.op_name, "forward", exc, xs)
             if named is None:
                 raise
@@ -455,12 +466,13 @@ def _as_inputs(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ..
                 generation = x.generation
         else:
             key = (x, type(x), type(ref), getattr(ref, "dtype", None))
-            c = _CONSTANTS.get(key) if type(x) in constants.SCALAR_RANKS else None
+            c = _CONSTANTS.get(key) if type(x) in _SCALARS else None
             x = c if c is not None else _constant(f, inputs, x, ref, key)
         variables.append(x)
         xs.append(x.data)
         needs.append(type(x) is not _Constant)
-    needed = _NEEDS.setdefault(tuple(needs), tuple(needs))  # one tuple per pattern: fewer objects to collect
+    needed = tuple(needs)
+    needed = _NEEDS.setdefault(needed, needed)  # one tuple per pattern: fewer objects to collect
     return tuple(variables), tuple(xs), (needed if True in needed else None), generation
 
 
@@ -475,7 +487,7 @@ def _constant(f: Function, inputs: tuple[Any, ...], x: Any, ref: Any, key: tuple
     (``Backend.freeze``). Zeros are made anew: ``0.0 == -0.0`` and hash alike, so a shared one
     would lose the sign.
     """
-    shareable = type(x) in constants.SCALAR_RANKS and x and ref is not None
+    shareable = type(x) in _SCALARS and x and ref is not None
     if ref is None:  # no Variable among the inputs: the first raw array decides the backend
         ref = next((i for i in inputs if _REGISTRY.owner(type(i)) is not None), None)
     i = next(i for i, v in enumerate(inputs) if v is x)

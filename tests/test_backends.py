@@ -227,6 +227,13 @@ def test_pad_matches_numpy_and_leaves_its_input_alone(backend, asarray, to_numpy
     np.testing.assert_array_equal(to_numpy(a), x)
 
 
+def _on_glibc() -> bool:
+    """Whether this process runs on Linux with glibc, where malloc's thresholds can be set."""
+    import ctypes
+
+    return sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
+
+
 KEPT_AFTER_IMPORT = """
     import dezero_plug, dezero_plug.functions
     from dezero_plug import memory
@@ -237,9 +244,7 @@ KEPT_AFTER_IMPORT = """
 @pytest.mark.parametrize("switch, kept", [(None, "False"), ("1", "True"), ("0", "False")])
 def test_import_leaves_malloc_alone_unless_the_environment_asks(switch, kept):
     """Keeping freed memory changes malloc for the whole process: only a program's own choice makes it."""
-    import ctypes
-
-    glibc = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
+    glibc = _on_glibc()
     env = {} if switch is None else {"DEZERO_PLUG_KEEP_FREED_MEMORY": switch}
     rc, out, err = run_fresh(KEPT_AFTER_IMPORT, **env)
     assert rc == 0, err
@@ -247,9 +252,7 @@ def test_import_leaves_malloc_alone_unless_the_environment_asks(switch, kept):
 
 
 def test_keep_freed_memory_is_an_explicit_call_that_says_whether_malloc_took_it():
-    import ctypes
-
-    glibc = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
+    glibc = _on_glibc()
     rc, out, err = run_fresh("import dezero_plug\nprint(dezero_plug.keep_freed_memory(), dezero_plug.memory.kept())\n")
     assert rc == 0, err
     assert out.split() == ([str(glibc)] * 2)

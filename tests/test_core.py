@@ -272,3 +272,12 @@ def test_a_three_input_op_records_generation_needs_and_constants(x_kind):
     np.testing.assert_allclose(y.data, data.astype(np.float64) @ W.data + b.data, rtol=1e-6)
     y.backward()
     assert W.grad.shape == (3, 2) and b.grad.shape == (2,)
+
+
+def test_a_forward_that_returns_no_array_is_blamed_on_its_op():
+    class Listed(dezero.Function):
+        def forward(self, x):
+            return [1.0, 2.0]  # the planted bug: a list, not an array
+
+    with pytest.raises(TypeError, match=r"^Function `Listed` has a bug: forward returned list, not an array"):
+        Listed()(Variable(np.ones(2)))

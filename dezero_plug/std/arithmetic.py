@@ -36,13 +36,9 @@ class Add(Function):
     shapes = None
 
     def forward(self, x0, x1):
-        self.keep_shapes(x0, x1)
-        return x0 + x1
-
-    def keep_shapes(self, x0, x1):
-        """Keep the shapes of a broadcasting add: its backward then needs no input data (linear_simple frees it)."""
-        if x0.shape != x1.shape:
+        if x0.shape != x1.shape:  # kept, so that backward needs no input data (linear_simple frees it)
             self.shapes = (x0.shape, x1.shape)
+        return x0 + x1
 
     def backward(self, gy):
         if self.shapes is None:

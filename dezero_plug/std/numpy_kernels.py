@@ -37,7 +37,7 @@ def _ufunc_returns_arrays() -> bool:
 
 
 def add_forward(function: Add, x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
-    if x0.shape != x1.shape:  # what Add.keep_shapes keeps, written out: this runs once per + of scalar code
+    if x0.shape != x1.shape:  # the shapes Add.forward keeps for its backward
         function.shapes = (x0.shape, x1.shape)
     return np.add(x0, x1, out=...)
 
