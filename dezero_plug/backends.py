@@ -157,9 +157,8 @@ class Backend:
         return array
 
     def laid_out_like(self, array: Any, like: Any) -> Any:
-        """``array``'s values in ``like``'s memory order (a gradient laid out as its variable, a conv's
-        channels-last output, so that the backward ops before it run over both contiguously). By
-        default ``array`` itself."""
+        """``array``'s values in the memory order of ``like``, of its shape (a gradient meeting a
+        channels-last mask, so that products of the two run contiguously). By default ``array``."""
         return array
 
     def seed(self, seed: int) -> None:

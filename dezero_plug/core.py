@@ -226,6 +226,8 @@ class Variable:
             while heap:
                 f = heapq.heappop(heap)[2]
                 on_arrays = None if create_graph else type(f).backward_arrays
+                if not create_graph and type(f) in _REGISTRY.backwards_by_type:  # a backend's own (a Kernel's)
+                    on_arrays = _REGISTRY.backwards_by_type[type(f)].get(type(f.inputs[0].data), on_arrays)
                 ys, gys = [], []
                 for ref in f.outputs:
                     ys.append(ref())  # None for an output nobody holds any more: it has no gradient

@@ -5,7 +5,8 @@ follow the deprecation policy in CHANGELOG.md). By what you are writing:
 
 * **an op**: subclass :class:`Function` (``forward`` on raw arrays, ``backward``
   on Variables, optionally ``backward_arrays`` on raw arrays where its algorithm differs), or
-  :class:`Elementwise` for a one-input elementwise op (``forward`` and its derivative, written once), compute with
+  :class:`Formula` to write its gradient once for both backward passes (:class:`Elementwise`: only
+  dy/dx, for a one-input elementwise op), compute with
   ``get_array_module(x)`` (never ``np.`` directly), sum a broadcast gradient
   back with ``sum_to_array`` (raw) or ``F.sum_to`` (differentiable), check an
   ``axis=`` with ``normalize_axis``; a function built from other ops is marked
@@ -50,6 +51,8 @@ from dezero_plug.core import as_variable
 from dezero_plug.core import data_of
 from dezero_plug.datasets import Dataset
 from dezero_plug.derivative import Elementwise
+from dezero_plug.derivative import Formula
+from dezero_plug.derivative import ops_for
 from dezero_plug.distributed import Communicator
 from dezero_plug.download import get_file
 from dezero_plug.function_hooks import FunctionHook
@@ -61,6 +64,7 @@ from dezero_plug.models import Model
 from dezero_plug.optimizers import Optimizer
 from dezero_plug.optimizers import OptimizerState
 from dezero_plug.plugins import hookimpl
+from dezero_plug.registry import Kernel
 from dezero_plug.testing import OpSample
 from dezero_plug.testing import distinct_values
 
@@ -70,6 +74,9 @@ __all__ = [
     "Config",
     "Dataset",
     "Elementwise",
+    "Formula",
+    "Kernel",
+    "ops_for",
     "Function",
     "FunctionHook",
     "Layer",

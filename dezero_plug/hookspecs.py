@@ -140,13 +140,18 @@ def dezero_plug_kernels() -> KernelTable:
     as ``tests/std/test_loss.py`` does for numpy's softmax_cross_entropy.
 
     Return a dict ``{(FunctionClass, backend_name): forward}`` where
-    ``forward(function, *xs)`` returns what ``FunctionClass.forward`` would.
-    The op's ``backward`` stays the same, so double backprop keeps working;
-    whatever that backward reads from the op, the kernel sets on ``function``
-    as the forward would (``Add.shapes`` when inputs broadcast), unless the
-    backward does without it (SoftmaxCrossEntropy recomputes the softmax
-    its forward keeps). The key is the class itself: an import path
-    (``"module.ClassName"``) is refused, naming the plugin.
+    ``forward(function, *xs)`` returns what ``FunctionClass.forward`` would,
+    or ``{...: Kernel(forward, backward_arrays)}`` (from ``dezero_plug.extend``)
+    where that backend's plain backward differs from the op's too:
+    ``backward_arrays(function, *gys)`` then runs instead of the op's own
+    ``backward_arrays`` when the backward is not recorded (numpy's in-place
+    softmax cross entropy). The op's ``backward`` stays the same, so double
+    backprop keeps working; whatever that backward reads from the op, the
+    kernel sets on ``function`` as the forward would (``Add.shapes`` when
+    inputs broadcast), unless the backward does without it
+    (SoftmaxCrossEntropy recomputes the softmax its forward keeps). The key
+    is the class itself: an import path (``"module.ClassName"``) is refused,
+    naming the plugin.
 
     Conflicts: two kernels for one (class, backend) are a conflict unless one
     is ``override(forward, replaces="that_plugin")``.

@@ -22,6 +22,7 @@ from dezero_plug import backends
 from dezero_plug import core
 from dezero_plug.errors import PluginValidationError
 from dezero_plug.registry import REGISTRY
+from dezero_plug.registry import Kernel
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,12 +257,13 @@ def check_variable_method(name: Any, obj: Any) -> str | None:
     return None
 
 
-def check_kernel(key: Any, forward: Any) -> str | None:
+def check_kernel(key: Any, kernel: Any) -> str | None:
     cls = key[0]
     if not (isinstance(cls, type) and issubclass(cls, core.Function)):
         return f"keys a kernel by {cls!r}, which is not a dezero_plug Function subclass"
-    if not callable(forward):
-        return f"registers {forward!r} as the kernel of {cls.__name__}, which is not callable"
+    parts = kernel if isinstance(kernel, Kernel) else (kernel,)
+    if not all(callable(part) for part in parts if part is not None) or parts[0] is None:
+        return f"registers {kernel!r} as the kernel of {cls.__name__}: expected a callable forward or a Kernel"
     return None
 
 

@@ -395,17 +395,11 @@ class PluginManager:
             return REGISTRY.conflicts[kind, name]
         for record in self.records.values():
             if record.status == "blocked" and name in record.exports.get(kind, {}):
-                why = (
-                    f"which is blocked: it {record.error}"
-                    if record.error
-                    else "which is blocked by DEZERO_PLUG_DISABLE"
-                )
-                return AttributeError(
-                    f"{message}: {kinds.noun(kind)} {name!r} is provided by {record.describe()}, {why}"
-                )
-        close = difflib.get_close_matches(
-            name, [*REGISTRY.names(kind), *(n for n in extra if not n.startswith("_"))], n=1
-        )
+                why = f"blocked: it {record.error}" if record.error else "blocked by DEZERO_PLUG_DISABLE"
+                provided = f"{kinds.noun(kind)} {name!r} is provided by {record.describe()}"
+                return AttributeError(f"{message}: {provided}, which is {why}")
+        public = [*REGISTRY.names(kind), *(n for n in extra if not n.startswith("_"))]
+        close = difflib.get_close_matches(name, public, n=1)
         if close:
             message += f". Did you mean: {close[0]!r}?"
         failed = [r.describe() for r in self.records.values() if r.status == "failed"]

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
+from typing import NamedTuple
 
 # backends.py and kinds.py import this module, so it names their classes only in words (no import cycle).
 Backend = Any  # a dezero_plug.backends.Backend
@@ -48,6 +49,14 @@ def overlaps(backends: Iterable[Backend]) -> dict[str, list[str]]:
     return {key: names for key, names in claims.items() if len(names) > 1}
 
 
+class Kernel(NamedTuple):
+    """A backend's own code for one op (``dezero_plug_kernels``): its forward and, where the algorithm
+    on that backend differs, its backward on raw arrays (else the op's own ``backward_arrays`` runs)."""
+
+    forward: Callable[..., Any]
+    backward_arrays: Callable[..., Any] | None = None
+
+
 def _no_explainer(kind: str, name: str, owner: Any) -> Any:
     raise AttributeError(f"{owner!r} has no attribute {name!r}")
 
@@ -59,8 +68,9 @@ class Registry:
         self.backends: dict[str, Backend] = {}
         self.by_type: dict[type, Backend] = {}
         self.not_owned: set[type] = set()
-        self.kernels: dict[type, dict[str, Callable[..., Any]]] = {}  # Function class -> {backend name: forward}
+        self.kernels: dict[type, dict[str, Any]] = {}  # Function class -> {backend name: Kernel}
         self.kernels_by_type: dict[type, dict[type, Callable[..., Any]]] = {}  # Function class -> {array type: ...}
+        self.backwards_by_type: dict[type, dict[type, Callable[..., Any]]] = {}  # ... -> {array type: backward}
         self.exports: dict[str, dict[Any, Any]] = {}
         self.providers: dict[str, dict[Any, Any]] = {}
         self.conflicts: dict[tuple[str, str], Exception] = {}
@@ -86,9 +96,12 @@ class Registry:
                 self.not_owned.add(array_type)  # lists, Variables ...: the next miss costs one set lookup
             else:
                 self.by_type[array_type] = backend
-                for function_class, forwards in self.kernels.items():  # its kernels, by this array type too
-                    if backend.name in forwards:
-                        self.kernels_by_type[function_class][array_type] = forwards[backend.name]
+                for function_class, kernels in self.kernels.items():  # its kernels, by this array type too
+                    if backend.name in kernels:
+                        forward, backward = kernels[backend.name]
+                        self.kernels_by_type[function_class][array_type] = forward
+                        if backward is not None:
+                            self.backwards_by_type.setdefault(function_class, {})[array_type] = backward
         return backend
 
     def _find_owner(self, array_type: type) -> Backend | None:
@@ -165,10 +178,10 @@ class Registry:
     ) -> None:
         backends = dict(exports.get("backends", {}))
         kernels: dict[type, dict[str, Any]] = {}  # by class first: an op without a kernel pays one dict miss
-        for (function_class, backend_name), forward in exports.get("kernels", {}).items():
-            kernels.setdefault(function_class, {})[backend_name] = forward
+        for (op_class, backend_name), kernel in exports.get("kernels", {}).items():
+            kernels.setdefault(op_class, {})[backend_name] = kernel if isinstance(kernel, Kernel) else Kernel(kernel)
         self.exports, self.providers, self.conflicts = exports, providers, conflicts
-        self.backends, self.by_type, self.not_owned = backends, {}, set()
+        self.backends, self.by_type, self.not_owned, self.backwards_by_type = backends, {}, set(), {}
         self.kernels, self.kernels_by_type = kernels, {function_class: {} for function_class in kernels}
         for kind in kinds:
             target = self.targets.get(kind.name, (None, None))[0]

@@ -256,3 +256,14 @@ def test_keep_freed_memory_is_an_explicit_call_that_says_whether_malloc_took_it(
     rc, out, err = run_fresh("import dezero_plug\nprint(dezero_plug.keep_freed_memory(), dezero_plug.memory.kept())\n")
     assert rc == 0, err
     assert out.split() == ([str(glibc)] * 2)
+
+
+def test_numpy_laid_out_like_copies_values_into_the_memory_order_of_like_only_when_it_differs():
+    numpy_backend = backends.resolve("numpy")
+    like = np.zeros((2, 4, 5, 3), dtype=bool).transpose(0, 3, 1, 2)  # an (N, C, H, W) view of channels-last memory
+    gy = np.arange(120.0).reshape(2, 3, 4, 5)
+    laid = numpy_backend.laid_out_like(gy, like)
+    np.testing.assert_array_equal(laid, gy)
+    assert laid.strides == (480, 8, 120, 24) and laid.dtype == gy.dtype
+    assert numpy_backend.laid_out_like(laid, like) is laid  # already in that order: no copy
+    assert numpy_backend.laid_out_like(gy, np.zeros((2, 3, 4, 5))) is gy  # a C-ordered like: itself

@@ -326,7 +326,46 @@ def test_a_backend_kernel_replaces_the_forward_and_the_ops_backward_still_works(
         plugin_manager.unregister("scekernel")
     F.softmax_cross_entropy(Variable(x), t)
     assert len(calls) == 2  # unregistered: not called again; numpy's builtin kernel is back
-    assert REGISTRY.kernels[SoftmaxCrossEntropy]["numpy"] is softmax_cross_entropy_forward
+    assert REGISTRY.kernels[SoftmaxCrossEntropy]["numpy"].forward is softmax_cross_entropy_forward
+
+
+def test_a_kernel_may_carry_a_plain_backward_that_runs_only_unrecorded_and_only_on_its_backend():
+    """``Kernel(forward, backward_arrays)``: the plain backward of that op on that backend is the kernel's; a
+    recorded backward (create_graph) and the other backends keep the op's own."""
+    from dezero_plug.extend import Kernel
+    from dezero_plug.std.math import Exp
+
+    seen = []
+
+    def exp_backward(function, gy):  # what a backend's own algorithm would compute: gy * exp(x)
+        seen.append(gy.shape)
+        return gy * np.exp(function.inputs[0].data)
+
+    kernel = {(Exp, "numpy"): Kernel(lambda function, x: np.exp(x), exp_backward)}
+    plugin_manager.register(_module("expkernel", dezero_plug_kernels=lambda: kernel))
+    try:
+        x = Variable(np.array([0.5, 1.0]))
+        F.exp(x).backward()
+        assert seen == [(2,)]
+        np.testing.assert_allclose(x.grad.data, np.exp([0.5, 1.0]))
+        x.cleargrad()
+        F.exp(x).backward(create_graph=True)  # recorded: the op's formula, so that it differentiates again
+        assert seen == [(2,)] and x.grad.creator is not None
+    finally:
+        plugin_manager.unregister("expkernel")
+    x = Variable(np.array([0.5]))
+    F.exp(x).backward()
+    assert seen == [(2,)]  # unregistered: the op's own plain backward again
+
+
+def test_a_kernel_that_is_neither_callable_nor_a_kernel_is_refused_naming_the_op_and_plugin():
+    from dezero_plug.extend import Kernel
+    from dezero_plug.std.math import Exp
+
+    bad = _module("badkernel", dezero_plug_kernels=lambda: {(Exp, "numpy"): Kernel(None, np.exp)})
+    with pytest.raises(PluginValidationError, match=r"badkernel.*kernel of Exp"):
+        plugin_manager.register(bad)
+    assert "badkernel" not in plugin_manager.names()
 
 
 def test_runtime_registration_failure_raises_and_registers_nothing():

@@ -12,43 +12,33 @@ from typing import Any
 import numpy as np
 
 from dezero_plug.extend import Elementwise
+from dezero_plug.extend import Formula
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import hookimpl
-from dezero_plug.extend import sum_to_array
-from dezero_plug.std.broadcast import sum_to
+from dezero_plug.extend import ops_for
 
 dezero_plug_requires = ("broadcast",)
 
 VariableLike = Any  # a Variable, an array of a registered backend, or a Python scalar
 
 
-def _unbroadcast(gx: Variable, shape: tuple[int, ...]) -> Variable:
-    return gx if gx.shape == shape else sum_to(gx, shape)
-
-
-def _unbroadcast_array(gx: Any, shape: tuple[int, ...]) -> Any:
-    return gx if gx.shape == shape else sum_to_array(gx, shape)
-
-
 class Add(Function):
     shapes = None
 
     def forward(self, x0, x1):
-        if x0.shape != x1.shape:  # kept, so that backward needs no input data (linear_simple frees it)
+        if x0.shape != x1.shape:  # kept, so that the gradient needs no input data (linear_simple frees it)
             self.shapes = (x0.shape, x1.shape)
         return x0 + x1
 
-    def backward(self, gy):
+    def backward(self, gy):  # reads no input: one formula for Variables and raw arrays alike
         if self.shapes is None:
             return gy, gy
-        return _unbroadcast(gy, self.shapes[0]), _unbroadcast(gy, self.shapes[1])
+        ops = ops_for(self, gy)
+        return ops.sum_to(gy, self.shapes[0]), ops.sum_to(gy, self.shapes[1])
 
-    def backward_arrays(self, gy):
-        if self.shapes is None:
-            return gy, gy
-        return _unbroadcast_array(gy, self.shapes[0]), _unbroadcast_array(gy, self.shapes[1])
+    backward_arrays = backward
 
 
 def add(x0: VariableLike, x1: VariableLike) -> Variable:
@@ -67,20 +57,13 @@ def add(x0: VariableLike, x1: VariableLike) -> Variable:
     return Add()(x0, x1)
 
 
-class Sub(Function):
+class Sub(Formula):
     def forward(self, x0, x1):
         return x0 - x1
 
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        return _unbroadcast(gy, x0.shape), _unbroadcast(-gy, x1.shape)
-
-    def backward_arrays(self, gy):
-        x0, x1 = self.inputs
+    def gradient(self, ops, gy, x0, x1):
         need0, need1 = self.needs_input_grad
-        return (_unbroadcast_array(gy, x0.shape) if need0 else None), (
-            _unbroadcast_array(-gy, x1.shape) if need1 else None
-        )
+        return (ops.sum_to(gy, x0.shape) if need0 else None), (ops.sum_to(-gy, x1.shape) if need1 else None)
 
 
 def sub(x0: VariableLike, x1: VariableLike) -> Variable:
@@ -93,29 +76,14 @@ def rsub(x0: VariableLike, x1: VariableLike) -> Variable:
     return Sub()(x1, x0)
 
 
-class Mul(Function):
+class Mul(Formula):
     def forward(self, x0, x1):
         return x0 * x1
 
-    def backward(self, gy):
-        x0, x1 = self.inputs
+    def gradient(self, ops, gy, x0, x1):
         need0, need1 = self.needs_input_grad
-        gx0 = _unbroadcast(gy * x1, x0.shape) if need0 else None  # d(x0*x1)/dx0 = x1
-        gx1 = _unbroadcast(gy * x0, x1.shape) if need1 else None
-        return gx0, gx1
-
-    def backward_arrays(self, gy):
-        x0, x1 = self.inputs[0].data, self.inputs[1].data
-        need0, need1 = self.needs_input_grad
-        gx0 = gx1 = None
-        if need0:  # the shape checks are written out: this runs once per multiplication in every backward
-            gx0 = gy * x1
-            if gx0.shape != x0.shape:
-                gx0 = sum_to_array(gx0, x0.shape)
-        if need1:
-            gx1 = gy * x0
-            if gx1.shape != x1.shape:
-                gx1 = sum_to_array(gx1, x1.shape)
+        gx0 = ops.sum_to(gy * x1, x0.shape) if need0 else None  # d(x0*x1)/dx0 = x1
+        gx1 = ops.sum_to(gy * x0, x1.shape) if need1 else None
         return gx0, gx1
 
 
@@ -124,22 +92,14 @@ def mul(x0: VariableLike, x1: VariableLike) -> Variable:
     return Mul()(x0, x1)
 
 
-class Div(Function):
+class Div(Formula):
     def forward(self, x0, x1):
         return x0 / x1
 
-    def backward(self, gy):
-        x0, x1 = self.inputs
+    def gradient(self, ops, gy, x0, x1):
         need0, need1 = self.needs_input_grad
-        gx0 = _unbroadcast(gy / x1, x0.shape) if need0 else None
-        gx1 = _unbroadcast(gy * (-x0 / x1**2), x1.shape) if need1 else None  # d(a/b)/db = -a/b^2
-        return gx0, gx1
-
-    def backward_arrays(self, gy):
-        x0, x1 = self.inputs[0].data, self.inputs[1].data
-        need0, need1 = self.needs_input_grad
-        gx0 = _unbroadcast_array(gy / x1, x0.shape) if need0 else None
-        gx1 = _unbroadcast_array(gy * (-x0 / (x1 * x1)), x1.shape) if need1 else None
+        gx0 = ops.sum_to(gy / x1, x0.shape) if need0 else None
+        gx1 = ops.sum_to(gy * (-x0 / (x1 * x1)), x1.shape) if need1 else None  # d(a/b)/db = -a/b^2
         return gx0, gx1
 
 
@@ -193,16 +153,15 @@ def pow(x: VariableLike, c: float) -> Variable:
     return Pow(c)(x)
 
 
-class Rpow(Function):
+class Rpow(Elementwise):
     def __init__(self, c: float) -> None:
         self.c = c
 
     def forward(self, x):
         return self.c**x
 
-    def backward(self, gy):
-        y = self.outputs[0]()
-        return gy * y * float(np.log(self.c))  # d/dx c**x = c**x · log c
+    def derivative(self, ops, x, y):
+        return y * float(np.log(self.c))  # d/dx c**x = c**x · log c
 
 
 def rpow(x: VariableLike, c: float) -> Variable:

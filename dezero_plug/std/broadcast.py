@@ -18,6 +18,7 @@ from dezero_plug.extend import Variable
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
 from dezero_plug.extend import normalize_axis
+from dezero_plug.extend import ops_for
 from dezero_plug.extend import sum_backward_shape
 from dezero_plug.extend import sum_to_array
 from dezero_plug.std.shape import reshape
@@ -42,15 +43,11 @@ class Sum(Function):
         axis = normalize_axis("sum", self.axis, x.ndim)
         return get_array_module(x).sum(x, axis=axis, keepdims=self.keepdims)
 
-    def backward(self, gy):
-        (x,) = self.inputs
-        gy = reshape_sum_backward(gy, x.shape, self.axis, self.keepdims)
-        return broadcast_to(gy, x.shape)
+    def backward(self, gy):  # reads no input value: one formula for Variables and raw arrays alike
+        ops, shape = ops_for(self, gy), self.inputs[0].shape
+        return ops.broadcast_to(ops.reshape(gy, sum_backward_shape(gy.shape, shape, self.axis, self.keepdims)), shape)
 
-    def backward_arrays(self, gy):
-        x = self.inputs[0]
-        xp = get_array_module(gy)
-        return xp.broadcast_to(xp.reshape(gy, sum_backward_shape(gy.shape, x.shape, self.axis, self.keepdims)), x.shape)
+    backward_arrays = backward
 
 
 def sum(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
@@ -72,11 +69,9 @@ class SumTo(Function):
         return sum_to_array(x, self.shape)
 
     def backward(self, gy):
-        (x,) = self.inputs
-        return broadcast_to(gy, x.shape)
+        return ops_for(self, gy).broadcast_to(gy, self.inputs[0].shape)
 
-    def backward_arrays(self, gy):
-        return get_array_module(gy).broadcast_to(gy, self.inputs[0].shape)
+    backward_arrays = backward
 
 
 def sum_to(x: VariableLike, shape: tuple[int, ...]) -> Variable:
@@ -96,11 +91,9 @@ class BroadcastTo(Function):
         return get_array_module(x).broadcast_to(x, self.shape)
 
     def backward(self, gy):
-        (x,) = self.inputs
-        return sum_to(gy, x.shape)
+        return ops_for(self, gy).sum_to(gy, self.inputs[0].shape)
 
-    def backward_arrays(self, gy):
-        return sum_to_array(gy, self.inputs[0].shape)
+    backward_arrays = backward
 
 
 def broadcast_to(x: VariableLike, shape: tuple[int, ...]) -> Variable:

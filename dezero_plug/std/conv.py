@@ -555,6 +555,7 @@ class PoolingGrad(Function):
         kh, kw = pair(self.pool.kernel_size)
         if _tiles(self.pool, self.input_shape) is not None and backend_of(gy).mutable_arrays:
             masks = self.pool.masks()  # first: they read all of x, which would push a zeroed gx out of cache
+            gy = backend_of(gy).laid_out_like(gy, masks[0])  # a flatten's gradient meets channels-last masks
             gx = xp.zeros_like(self.pool.inputs[0].data, dtype=gy.dtype)  # x's memory order (numpy); shares in place
             for k, mask in enumerate(masks):
                 i, j = divmod(k, kw)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from dezero_plug.extend import Formula
 from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
@@ -19,10 +20,8 @@ from dezero_plug.extend import composite
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
 from dezero_plug.extend import raw_input
-from dezero_plug.extend import sum_to_array
 from dezero_plug.std.broadcast import sum_to
 from dezero_plug.std.shape import get_item
-from dezero_plug.std.shape import transpose
 
 dezero_plug_requires = ("shape", "broadcast", "arithmetic")
 
@@ -40,11 +39,11 @@ def _check_matmul(op: str, a: Any, b: Any) -> None:
         )
 
 
-def _mT(x: Variable) -> Variable:
-    """Swap the last two axes (the matrix transpose of a batch)."""
-    axes = list(range(x.ndim))
+def _swap_last(ndim: int) -> tuple[int, ...]:
+    """The axes of a matrix transpose (of each matrix in a batch): the last two swapped."""
+    axes = list(range(ndim))
     axes[-2], axes[-1] = axes[-1], axes[-2]
-    return transpose(x, tuple(axes))
+    return tuple(axes)
 
 
 def add_bias(y: Any, b: Any) -> Any:
@@ -89,26 +88,17 @@ def _ones(xp: Any, n: int, dtype: Any, device: Any) -> Any:
     return ones
 
 
-class MatMul(Function):
+class MatMul(Formula):
     name = "matmul"
 
     def forward(self, x, W):
         _check_matmul("matmul", x, W)
         return get_array_module(x).matmul(x, W)
 
-    def backward(self, gy):
-        x, W = self.inputs
+    def gradient(self, ops, gy, x, W):
         need_x, need_W = self.needs_input_grad
-        gx = sum_to(matmul(gy, _mT(W)), x.shape) if need_x else None  # d(xW)/dx = gy W^T
-        gW = sum_to(matmul(_mT(x), gy), W.shape) if need_W else None  # d(xW)/dW = x^T gy
-        return gx, gW
-
-    def backward_arrays(self, gy):
-        x, W = self.inputs[0].data, self.inputs[1].data
-        need_x, need_W = self.needs_input_grad
-        xp = get_array_module(gy)
-        gx = sum_to_array(xp.matmul(gy, xp.matrix_transpose(W)), x.shape) if need_x else None
-        gW = sum_to_array(xp.matmul(xp.matrix_transpose(x), gy), W.shape) if need_W else None
+        gx = ops.sum_to(ops.matmul(gy, ops.transpose(W, _swap_last(W.ndim))), x.shape) if need_x else None  # gy W^T
+        gW = ops.sum_to(ops.matmul(ops.transpose(x, _swap_last(x.ndim)), gy), W.shape) if need_W else None  # x^T gy
         return gx, gW
 
 

@@ -8,7 +8,6 @@ absolute) differences and divide by ``N = len(diff)``, the batch size.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -103,14 +102,6 @@ def _label_range(t: Any) -> tuple[int, int]:
     return int(xp.min(t)), int(xp.max(t))
 
 
-@functools.lru_cache(maxsize=8)
-def _row_ids(n: int) -> np.ndarray:
-    """``0 .. n-1``, made once per batch size: the row of each label in the plain numpy backward."""
-    rows = np.arange(n)
-    rows.flags.writeable = False
-    return rows
-
-
 def _shifted_exp(x: Any) -> tuple[Any, Any, Any]:
     """``z = x - max`` per row (N, C), its ``exp`` (N, C) and their row sums (N, 1): softmax is exp / sums."""
     xp = get_array_module(x)
@@ -140,19 +131,11 @@ class SoftmaxCrossEntropy(Function):
         x = self.inputs[0]
         return (softmax(x) - self._onehot()) * (gy / x.shape[0]), None  # differentiable: double backprop
 
-    def backward_arrays(self, gy):
+    def backward_arrays(self, gy):  # softmax from what forward kept: e / s
         x = self.inputs[0].data
         e, s = self.exp_scores, self.exp_sums
         if e is None:  # a kernel's forward ran, or a backward before took them
             _, e, s = _shifted_exp(x)
-        elif type(e) is np.ndarray:  # numpy: the forward's own array, taken (a second backward recomputes it)
-            # as the plain-numpy program computes it, in place: no one-hot matrix, three numpy calls fewer
-            self.exp_scores = self.exp_sums = None
-            n = x.shape[0]
-            e /= s
-            e[_row_ids(n), self.inputs[1].data] -= 1
-            e *= gy / n
-            return e, None
         return (e / s - self._onehot()) * (gy / x.shape[0]), None
 
 

@@ -54,9 +54,10 @@ class NumpyBackend(Backend):
         return np.ascontiguousarray(array)
 
     def laid_out_like(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
-        if like.flags.c_contiguous or like.ndim < 2 or array.shape != like.shape:
+        in_order = [s // array.itemsize for s in array.strides] == [s // like.itemsize for s in like.strides]
+        if array.shape != like.shape or in_order or like.flags.c_contiguous:
             return array
-        laid = np.empty_like(like, dtype=array.dtype)  # like's strides, array's dtype
+        laid = np.empty_like(like, dtype=array.dtype)  # like's memory order, array's dtype
         laid[...] = array
         return laid
 

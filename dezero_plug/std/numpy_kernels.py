@@ -4,7 +4,7 @@
   Function.__call__ must then turn back into a 0-d array; a ufunc called with ``out=...``
   (numpy 2.3 and later) returns the 0-d array itself. Scalar code (the book's first steps)
   runs these by the thousand.
-* softmax cross entropy: numpy's methods and integer-array indexing.
+* softmax cross entropy: numpy's methods and integer-array indexing; its plain backward in place.
 
 Registered through ``dezero_plug_kernels`` as any backend plugin's kernels are (the cupy
 plugin's softmax_cross_entropy is the other example); only arrays of the numpy backend run
@@ -13,10 +13,12 @@ them. A kernel returns what the op's ``forward`` returns and sets what its backw
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
+from dezero_plug.extend import Kernel
 from dezero_plug.extend import hookimpl
 from dezero_plug.std.arithmetic import Add
 from dezero_plug.std.arithmetic import Div
@@ -68,9 +70,33 @@ def softmax_cross_entropy_forward(function: SoftmaxCrossEntropy, x: np.ndarray, 
     return (np.log(s[:, 0]) - z[np.arange(n), t]).sum() / n
 
 
+@functools.lru_cache(maxsize=8)
+def _row_ids(n: int) -> np.ndarray:
+    """``0 .. n-1``, made once per batch size: the row of each label."""
+    rows = np.arange(n)
+    rows.flags.writeable = False
+    return rows
+
+
+def softmax_cross_entropy_backward(function: SoftmaxCrossEntropy, gy: np.ndarray) -> tuple[np.ndarray, None]:
+    """SoftmaxCrossEntropy's plain backward as the plain-numpy program computes it: in place, in the
+    forward's own exp array (taken: a second backward recomputes it), with no one-hot matrix."""
+    e, s = function.exp_scores, function.exp_sums
+    if type(e) is not np.ndarray:  # the forward kept none (a backward before took them): the op's own
+        return SoftmaxCrossEntropy.backward_arrays(function, gy)
+    function.exp_scores = function.exp_sums = None
+    n = e.shape[0]
+    e /= s
+    e[_row_ids(n), function.inputs[1].data] -= 1
+    e *= gy / n
+    return e, None
+
+
 @hookimpl
 def dezero_plug_kernels():
-    kernels: dict[tuple[type, str], Any] = {(SoftmaxCrossEntropy, "numpy"): softmax_cross_entropy_forward}
+    kernels: dict[tuple[type, str], Any] = {
+        (SoftmaxCrossEntropy, "numpy"): Kernel(softmax_cross_entropy_forward, softmax_cross_entropy_backward)
+    }
     if _ufunc_returns_arrays():
         kernels[Add, "numpy"] = add_forward
         kernels[Neg, "numpy"] = neg_forward

@@ -21,6 +21,7 @@ from dezero_plug.extend import data_of
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
 from dezero_plug.extend import normalize_axis
+from dezero_plug.extend import ops_for
 
 VariableLike = Any
 
@@ -37,15 +38,10 @@ class Reshape(Function):
             raise ValueError(f"reshape: cannot reshape an input of shape {shown} (size {size}) to {self.shape}")
         return get_array_module(x).reshape(x, self.shape)
 
-    def backward(self, gy):
-        (x,) = self.inputs
-        return reshape(gy, x.shape)
+    def backward(self, gy):  # reads no input value: one formula for Variables and raw arrays alike
+        return ops_for(self, gy).reshape(gy, self.inputs[0].shape)
 
-    def backward_arrays(self, gy):
-        x = self.inputs[0].data
-        # x may be a view of another memory order (a conv's channels-last output): its gradient is laid
-        # out as x is, so that the backward ops before it run over both contiguously
-        return backend_of(gy).laid_out_like(get_array_module(gy).reshape(gy, x.shape), x)
+    backward_arrays = backward
 
 
 def reshape(x: VariableLike, shape: tuple[int, ...]) -> Variable:
@@ -76,18 +72,11 @@ class Transpose(Function):
         return get_array_module(x).permute_dims(x, axes)
 
     def backward(self, gy):
-        if self.axes is None:
-            return transpose(gy)
-        n = len(self.axes)
-        inverse = tuple(sorted(range(n), key=lambda i: self.axes[i] % n))
-        return transpose(gy, inverse)
-
-    def backward_arrays(self, gy):
         n = gy.ndim
-        inverse = (
-            tuple(range(n))[::-1] if self.axes is None else tuple(sorted(range(n), key=lambda i: self.axes[i] % n))
-        )
-        return get_array_module(gy).permute_dims(gy, inverse)
+        inverse = range(n)[::-1] if self.axes is None else sorted(range(n), key=lambda i: self.axes[i] % n)
+        return ops_for(self, gy).transpose(gy, tuple(inverse))
+
+    backward_arrays = backward
 
 
 def transpose(x: VariableLike, axes: tuple[int, ...] | None = None) -> Variable:

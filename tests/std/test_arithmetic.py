@@ -48,7 +48,7 @@ def test_rsub_and_rdiv_swap_their_operands(asarray, to_numpy):
 
 def _numpy_kernel(op):
     """The forward the numpy backend registered for ``op`` (dezero_plug.std.numpy_kernels)."""
-    return lambda *xs: REGISTRY.kernels[op]["numpy"](op(), *xs)
+    return lambda *xs: REGISTRY.kernels[op]["numpy"].forward(op(), *xs)
 
 
 ZERO_D_FORWARDS = {  # op -> (numpy's kernel on the 0-d arrays 3.0 and 2.0, expected)
@@ -91,5 +91,5 @@ def test_numpy_kernels_give_what_the_operators_give():
             np.testing.assert_array_equal(y, expected)
     np.testing.assert_array_equal(_numpy_kernel(arithmetic.Neg)(rows), -rows)
     add = arithmetic.Add()
-    REGISTRY.kernels[arithmetic.Add]["numpy"](add, rows, column)
+    REGISTRY.kernels[arithmetic.Add]["numpy"].forward(add, rows, column)
     assert add.shapes == ((2, 3), (2, 1))  # what its backward sums the gradients back to

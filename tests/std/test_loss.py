@@ -58,9 +58,11 @@ def test_the_numpy_kernel_of_softmax_cross_entropy_agrees_with_the_array_api_for
     """numpy runs its kernel (numpy_kernels); the op's own forward is what every other backend runs."""
     from dezero_plug.registry import REGISTRY
     from dezero_plug.std.loss import SoftmaxCrossEntropy
+    from dezero_plug.std.numpy_kernels import softmax_cross_entropy_backward
     from dezero_plug.std.numpy_kernels import softmax_cross_entropy_forward
 
-    assert REGISTRY.kernels[SoftmaxCrossEntropy]["numpy"] is softmax_cross_entropy_forward
+    kernel = REGISTRY.kernels[SoftmaxCrossEntropy]["numpy"]
+    assert (kernel.forward, kernel.backward_arrays) == (softmax_cross_entropy_forward, softmax_cross_entropy_backward)
     rng = np.random.default_rng(1)
     x = (rng.standard_normal((7, 5)) * 30).astype(dtype)  # large scores: the shift by the row max matters
     t = rng.integers(0, 5, 7)
@@ -70,6 +72,10 @@ def test_the_numpy_kernel_of_softmax_cross_entropy_agrees_with_the_array_api_for
     np.testing.assert_allclose(kernel_loss, forward_loss, rtol=1e-6 if dtype == np.float32 else 1e-13)
     for name in ("exp_scores", "exp_sums"):  # what the plain backward reads
         np.testing.assert_allclose(getattr(by_kernel, name), getattr(by_forward, name), rtol=1e-6)
+    by_kernel.inputs = by_forward.inputs = (Variable(x), Variable(t))
+    gy = np.asarray(2.0, dtype=dtype)  # the kernel's in-place backward against the op's own
+    by_op = SoftmaxCrossEntropy.backward_arrays(by_forward, gy)[0]
+    np.testing.assert_allclose(softmax_cross_entropy_backward(by_kernel, gy)[0], by_op, rtol=1e-5, atol=1e-7)
     xv = Variable(x)
     F.softmax_cross_entropy(xv, t).backward()
     p = np.exp(x - x.max(axis=1, keepdims=True))

@@ -42,7 +42,7 @@ def test_found_through_its_entry_point_with_its_kernel():
     assert cupy_backend().device_kind == "gpu"
     from dezero_plug.std.loss import SoftmaxCrossEntropy
 
-    assert REGISTRY.kernels[SoftmaxCrossEntropy]["cupy"] is softmax_cross_entropy_forward
+    assert REGISTRY.kernels[SoftmaxCrossEntropy]["cupy"].forward is softmax_cross_entropy_forward
 
 
 def test_registering_the_plugin_does_not_import_cupy():
