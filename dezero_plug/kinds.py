@@ -222,7 +222,7 @@ def by_class_name_attribute(result: Any, bad: Bad, record: PluginRecord | None) 
 
 
 def by_function_class(result: Any, bad: Bad, record: PluginRecord | None) -> dict[tuple[type, str], Any]:
-    """``{(FunctionClass, backend_name): forward}``."""
+    """``{(FunctionClass, backend_name): forward or Kernel(forward, backward_arrays)}``."""
     if not isinstance(result, Mapping):
         raise bad(f"must return a dict {{(FunctionClass, backend_name): forward}}; got {type(result).__name__}")
     for key in result:
@@ -294,13 +294,7 @@ KINDS: tuple[Kind, ...] = (
         overridable=False,
         reserved_names=frozenset({"numpy"}),
     ),
-    Kind(
-        "functions",
-        "function",
-        "a list of functions or a dict {name: function}",
-        by_name,
-        check_callable,
-    ),
+    Kind("functions", "function", "a list of functions or a dict {name: function}", by_name, check_callable),
     Kind(
         "variable_methods",
         "Variable method",
@@ -312,17 +306,11 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "kernels",
         "kernel",
-        "a dict {(FunctionClass, backend_name): forward}",
+        "a dict {(FunctionClass, backend_name): forward or Kernel}",
         by_function_class,
         check_kernel,
     ),
-    Kind(
-        "layers",
-        "layer",
-        "a list of Layer subclasses or a dict",
-        by_name,
-        check_callable,
-    ),
+    Kind("layers", "layer", "a list of Layer subclasses or a dict", by_name, check_callable),
     Kind(
         "models",
         "model",
@@ -344,13 +332,7 @@ KINDS: tuple[Kind, ...] = (
         by_name,
         check_callable,
     ),
-    Kind(
-        "transforms",
-        "transform",
-        "a list of transforms (classes or callables) or a dict",
-        by_name,
-        check_callable,
-    ),
+    Kind("transforms", "transform", "a list of transforms (classes or callables) or a dict", by_name, check_callable),
     Kind(
         "communicators",
         "communicator",
@@ -358,13 +340,7 @@ KINDS: tuple[Kind, ...] = (
         by_class_name_attribute,
         check_callable,
     ),
-    Kind(
-        "function_hooks",
-        "function hook",
-        "a list of FunctionHook subclasses or a dict",
-        by_name,
-        check_callable,
-    ),
+    Kind("function_hooks", "function hook", "a list of FunctionHook subclasses or a dict", by_name, check_callable),
     Kind(
         "op_samples",
         "op sample list",
