@@ -81,6 +81,18 @@ test_mode.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, d
 
 
 # --------------------------------------------------------------------------- node
+def _data_property(name: str) -> Any:
+    """A read-only property of Variable that reads its array's attribute ``name`` (``x.shape`` ...)."""
+
+    def get(self: Variable) -> Any:
+        try:
+            return getattr(self.data, name)
+        except AttributeError:
+            raise _no_data(self, name) from None
+
+    return property(get, doc=f"The data's {name}.")
+
+
 class Variable:
     """A node of the graph: an array of any registered backend (or None), its grad and creator.
 
@@ -102,33 +114,10 @@ class Variable:
         self.creator: Function | None = None
         self.generation = 0
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        try:
-            return self.data.shape
-        except AttributeError:
-            raise _no_data(self, "shape") from None
-
-    @property
-    def ndim(self) -> int:
-        try:
-            return self.data.ndim
-        except AttributeError:
-            raise _no_data(self, "ndim") from None
-
-    @property
-    def size(self) -> int:
-        try:
-            return self.data.size
-        except AttributeError:
-            raise _no_data(self, "size") from None
-
-    @property
-    def dtype(self) -> Any:
-        try:
-            return self.data.dtype
-        except AttributeError:
-            raise _no_data(self, "dtype") from None
+    shape: tuple[int, ...] = _data_property("shape")
+    ndim: int = _data_property("ndim")
+    size: int = _data_property("size")
+    dtype: Any = _data_property("dtype")
 
     def __len__(self) -> int:
         if not self.data.shape:
@@ -213,6 +202,7 @@ class Variable:
 
         Gradients of intermediate variables are dropped unless ``retain_grad``.
         """
+        before = self.grad
         if self.grad is None:
             self.grad = Variable(backends.backend_of(self.data).xp.ones_like(self.data))
         else:
@@ -220,7 +210,7 @@ class Variable:
         if self.creator is None:
             return
         heap, seen, tie = [(-self.creator.generation, 0, self.creator)], {self.creator}, itertools.count(1)
-        raw: list[Variable] = []  # variables whose .grad is a raw array until the end of this pass
+        touched, grads_before = [self], {id(self): before}  # the variables this pass gives a gradient, their .grad
         token = _enable_backprop.set(create_graph)
         try:
             while heap:
@@ -238,13 +228,15 @@ class Variable:
                         continue
                     if x.data is not None and gx.shape != x.data.shape:
                         _blame_grad_shape(f, x, gx)
+                    if id(x) not in grads_before:  # (ints and a list: no new objects for the collector to walk)
+                        grads_before[id(x)] = x.grad
+                        touched.append(x)
                     if create_graph:  # "+" of two Variables is a plugin's op, recorded
                         gx = gx if isinstance(gx, Variable) else Variable(gx)
                         x.grad = gx if x.grad is None else x.grad + gx
-                    else:
+                    else:  # a raw array until the end of the pass
                         gx = gx.data if isinstance(gx, Variable) else gx
                         x.grad = gx if x.grad is None else _grad_of(x, True) + gx
-                        raw.append(x)
                     if x.creator is not None and x.creator not in seen:
                         seen.add(x.creator)
                         heapq.heappush(heap, (-x.creator.generation, next(tie), x.creator))
@@ -252,11 +244,15 @@ class Variable:
                     for y in ys:
                         if y is not None:
                             y.grad = None
+        except BaseException:  # stopped part-way (an error, Ctrl-C): every gradient as it was, so a retry is exact
+            for x in touched:
+                x.grad = grads_before[id(x)]
+            raise
         finally:
             _enable_backprop.reset(token)
-            for x in raw:  # listed once per gradient it received: wrapped once
-                if x.grad is not None and not isinstance(x.grad, Variable):
-                    x.grad = Variable(x.grad)
+        for x in touched:
+            if x.grad is not None and not isinstance(x.grad, Variable):
+                x.grad = Variable(x.grad)
 
 
 class Parameter(Variable):

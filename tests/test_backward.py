@@ -155,3 +155,72 @@ def test_grad_of_a_gradient_graph_is_recorded_only_with_create_graph(asarray):
     x.cleargrad()
     (x**3).backward(create_graph=True)
     assert x.grad.creator is not None
+
+
+class _FailsOnce(dezero.Function):
+    """Identity whose backward raises ``error`` the first time: a fault part-way through a pass."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def forward(self, x):
+        return x
+
+    def backward(self, gy):
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        return gy
+
+
+def _graph(asarray, error):
+    """x -> a = x*x -> b = faulty(a) -> c = b*x -> loss, with a branch from x to the loss that runs first."""
+    x = Variable(asarray(np.array([1.5, -2.0])))
+    a = x * x
+    b = _FailsOnce(error)(a)
+    c = b * x + x * 3.0
+    return x, a, b, F.sum(c)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("error", [ValueError("boom"), KeyboardInterrupt()], ids=["error", "interrupt"])
+def test_a_backward_stopped_part_way_leaves_no_gradient_and_its_retry_is_exact(asarray, error, create_graph):
+    """Gradients reached before the fault (x's from the branch, b's, c's) are undone: a retry adds nothing twice."""
+    x, a, b, loss = _graph(asarray, error)
+    with pytest.raises(type(error)):
+        loss.backward(retain_grad=True, create_graph=create_graph)
+    assert [v.grad for v in (x, a, b, loss)] == [None] * 4
+    assert dezero.Config.enable_backprop  # the mode is restored too
+    loss.backward(create_graph=create_graph)
+    xs = np.array([1.5, -2.0])
+    np.testing.assert_allclose(dezero.backends.to_numpy(x.grad.data), 3 * xs**2 + 3.0)  # d(x^3 + 3x)/dx
+
+
+def test_a_stopped_backward_restores_gradients_accumulated_by_earlier_passes(asarray):
+    x, _, _, loss = _graph(asarray, None)
+    loss.backward()
+    first = dezero.backends.to_numpy(x.grad.data).copy()
+    x2, _, b, loss2 = _graph(asarray, None)
+    b.creator.error = RuntimeError("second pass fails")
+    x2.grad = x.grad  # accumulate onto a gradient from before: it must come back as it was
+    before = x2.grad
+    with pytest.raises(RuntimeError, match="second pass fails"):
+        loss2.backward()
+    assert x2.grad is before
+    np.testing.assert_allclose(dezero.backends.to_numpy(x2.grad.data), first)
+
+
+def test_a_hook_that_raises_in_backward_leaves_no_gradient(asarray):
+    from dezero_plug.function_hooks import FunctionHook
+
+    class Refuses(FunctionHook):
+        def backward_preprocess(self, function, grad_outputs):
+            if type(function).__name__ == "Mul":
+                raise RuntimeError("hook refused")
+
+    x, a, b, loss = _graph(asarray, None)
+    with Refuses(), pytest.raises(RuntimeError, match="hook refused"):
+        loss.backward(retain_grad=True)
+    assert [v.grad for v in (x, a, b, loss)] == [None] * 4
+    loss.backward()
+    np.testing.assert_allclose(dezero.backends.to_numpy(x.grad.data), 3 * np.array([1.5, -2.0]) ** 2 + 3.0)
