@@ -61,11 +61,22 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def params(self) -> Iterator[Parameter]:
-        """Every Parameter of this layer and its sub-layers, in definition order."""
+        """Every Parameter of this layer and its sub-layers, in definition order, each once.
+
+        A parameter held under two names (tied weights) or a sub-layer used twice is yielded at its
+        first place only, as PyTorch's ``parameters()`` does: an optimizer updates it once.
+        """
+        seen: set[int] = set()  # ids of parameters the layer holds all along: none is freed meanwhile
+        for param in self._every_param():
+            if id(param) not in seen:
+                seen.add(id(param))
+                yield param
+
+    def _every_param(self) -> Iterator[Parameter]:
         for name in self._params:
             obj = self.__dict__.get(name)
             if isinstance(obj, Layer):
-                yield from obj.params()
+                yield from obj._every_param()
             elif isinstance(obj, Parameter):
                 yield obj
 
@@ -75,10 +86,8 @@ class Layer:
             param.cleargrad()
 
     def to_cpu(self) -> Layer:
-        """Move every parameter to numpy; returns self."""
-        for param in self.params():
-            param.to_cpu()
-        return self
+        """Move every parameter to numpy; returns self (all or nothing, as ``to_backend``)."""
+        return self.to_backend(backends.default_backend())
 
     def to_gpu(self) -> Layer:
         """Move every parameter to the GPU backend (says what to install when there is none); returns self."""
@@ -87,11 +96,31 @@ class Layer:
     def to_backend(self, backend: str | backends.Backend, device: Any = None) -> Layer:
         """Move every parameter to ``backend`` (a name or a Backend), on ``device``; returns self.
 
-        An optimizer's state follows its parameters at the next update.
+        All or nothing: when a parameter cannot move (float64 data for a backend without float64 ...),
+        every parameter is left as it was and the error names that parameter. An optimizer's state
+        follows its parameters at the next update.
         """
         target = backends.resolve(backend)
+        flat: dict[str, Parameter] = {}
+        self._flatten_params(flat)
+        names: dict[int, str] = {}  # id -> first name, of parameters the layer holds all along
+        for key, param in flat.items():
+            names.setdefault(id(param), key)
+        moved: list[tuple[Parameter, Any, Any, Any]] = []  # each moved parameter with its data, grad, grad's data
         for param in self.params():
-            param.to_backend(target, device)
+            moved.append((param, param.data, param.grad, None if param.grad is None else param.grad.data))
+            try:
+                param.to_backend(target, device)
+            except Exception as exc:
+                for p, data, grad, grad_data in moved:
+                    p.data, p.grad = data, grad
+                    if grad is not None:
+                        grad.data = grad_data
+                where = f"{type(self).__name__}.to_backend({target.name!r}): parameter {names.get(id(param), '?')!r}"
+                named = _with_context(exc, where + " (no parameter was moved)")
+                if named is exc:
+                    raise
+                raise named from exc
         return self
 
     def _flatten_params(self, params_dict: dict[str, Parameter], parent_key: str = "") -> None:
@@ -211,3 +240,12 @@ def _npz_path(path: str | os.PathLike[str]) -> str:
 
 
 __getattr__, __dir__ = _accessors("layers", __name__, base=Layer)
+
+
+def _with_context(exc: Exception, where: str) -> Exception:
+    """``exc``'s type with ``where`` before its message, or ``exc`` itself when that type is not made so."""
+    try:
+        named = type(exc)(f"{where}: {exc}")
+    except Exception:
+        return exc
+    return named if str(named) == f"{where}: {exc}" else exc

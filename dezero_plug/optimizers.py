@@ -16,6 +16,7 @@ silently never change.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -50,7 +51,9 @@ class Optimizer:
     def __init__(self) -> None:
         self.target: Any = None
         self.hooks: list[Callable[[list[Parameter]], None]] = []
-        self.states: dict[int, OptimizerState] = {}
+        # Keyed by the Parameter itself, weakly: a parameter's state goes with it, and a later
+        # parameter never inherits it (an id is reused once its object is freed).
+        self.states: weakref.WeakKeyDictionary[Parameter, OptimizerState] = weakref.WeakKeyDictionary()
 
     def setup(self, target: Any) -> Optimizer:
         """Optimise the parameters of ``target`` (a Layer or Model); returns self.
@@ -86,9 +89,9 @@ class Optimizer:
 
     def state(self, param: Parameter) -> OptimizerState:
         """``param``'s state, made by ``init_state`` on first use and moved along when the parameter moves."""
-        state = self.states.get(id(param))
+        state = self.states.get(param)
         if state is None:
-            state = self.states[id(param)] = OptimizerState(self.init_state(param))
+            state = self.states[param] = OptimizerState(self.init_state(param))
         else:
             state.follow(param)
         return state

@@ -192,3 +192,48 @@ def test_layers_on_the_backend_under_test_after_to_backend(backend):
     y = model(x)
     F.sum(y).backward()
     assert all(dezero.backends.backend_of(p.data) is backend for p in model.params())
+
+
+def test_to_backend_moves_every_parameter_or_none_and_names_the_one_that_cannot_move():
+    """A model half on one backend and half on another trains nothing right: a failed move undoes itself."""
+    import types
+
+    from dezero_plug import Parameter
+    from dezero_plug import plugin_manager
+    from dezero_plug.backends import Backend
+
+    class F32Array(np.ndarray):
+        pass
+
+    class NoFloat64(Backend):  # a real backend, registered as any plugin's: float32 arrays only
+        name = "nofloat64"
+        device_kind = "cpu"
+        array_types = (F32Array,)
+        float64 = False
+        xp = np
+
+        def from_numpy(self, array, device=None):
+            return np.array(array, copy=True).view(F32Array)
+
+        def to_numpy(self, array):
+            return np.asarray(array).view(np.ndarray)
+
+    plugin = types.ModuleType("nofloat64")
+    plugin.dezero_plug_backends = dezero.hookimpl(lambda: [NoFloat64()])
+    plugin_manager.register(plugin)
+    try:
+        model = dezero.Layer()
+        model.l1 = dezero.Layer()
+        model.l1.W = Parameter(np.ones((2, 2), np.float32))
+        model.l1.W.grad = Variable(np.ones((2, 2), np.float32))
+        model.l1.b = Parameter(np.zeros(2))  # float64: this backend cannot hold it
+        W, W_grad, W_grad_data = model.l1.W.data, model.l1.W.grad, model.l1.W.grad.data
+        with pytest.raises(TypeError, match=r"to_backend\('nofloat64'\): parameter 'l1/b' \(no parameter was moved\)"):
+            model.to_backend("nofloat64")
+        assert model.l1.W.data is W and model.l1.W.grad is W_grad and model.l1.W.grad.data is W_grad_data
+        assert type(model.l1.b.data) is np.ndarray
+        model.l1.b.data = model.l1.b.data.astype(np.float32)
+        model.to_backend("nofloat64")
+        assert type(model.l1.W.data) is F32Array and type(model.l1.W.grad.data) is F32Array
+    finally:
+        plugin_manager.unregister("nofloat64")

@@ -154,3 +154,41 @@ def test_a_third_party_optimizer_distribution_is_discovered_through_its_entry_po
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[0.5, 1.5] dezero-plug-lion", out.stderr
+
+
+@pytest.mark.parametrize("name", ["MomentumSGD", "Adam", "AdaGrad", "AdaDelta"])
+def test_a_reused_optimizer_starts_every_fresh_model_fresh(name):
+    """State follows the Parameter object: a new model's parameters never inherit a freed model's state,
+    even where they reuse its ids, and the freed parameters' state is released."""
+    import gc
+
+    def fresh_model():
+        layer = dezero.Layer()
+        layer.W = Parameter(W0.copy())
+        layer.b = Parameter(np.zeros(2))
+        layer.W.grad, layer.b.grad = Variable(G.copy()), Variable(np.ones(2))
+        return layer
+
+    reference = fresh_model()
+    getattr(optimizers, name)().setup(reference).update()
+    reused = getattr(optimizers, name)()
+    for _ in range(20):
+        model = fresh_model()
+        reused.setup(model).update()
+        np.testing.assert_array_equal(model.W.data, reference.W.data)
+        np.testing.assert_array_equal(model.b.data, reference.b.data)
+        del model
+        gc.collect()
+        assert len(reused.states) <= 2  # the last model's W and b (the optimizer's target): no freed model's
+
+
+def test_a_tied_weight_is_yielded_once_and_updated_once():
+    layer = dezero.Layer()
+    layer.W = Parameter(W0.copy())
+    layer.inner = dezero.Layer()
+    layer.inner.W_tied = layer.W  # one Parameter under two names, as weight tying does
+    layer.again = layer.inner  # and a sub-layer used twice
+    assert list(layer.params()) == [layer.W]
+    layer.W.grad = Variable(G.copy())
+    optimizers.SGD(lr=0.1).setup(layer).update()
+    np.testing.assert_allclose(layer.W.data, W0 - 0.1 * G)

@@ -144,7 +144,12 @@ class AdaDelta(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam with bias correction folded into the step size (``lr`` is a property, as in DeZero)."""
+    """Adam with bias correction folded into the step size (``lr`` is a property, as in DeZero).
+
+    The step count that corrects the bias is each parameter's own (in its state, as PyTorch keeps
+    it): a parameter that joins later, or a fresh model on a reused optimizer, starts at step 1.
+    ``t`` counts ``update()`` calls, and ``lr`` is the step size at that count, as DeZero's are.
+    """
 
     def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__()
@@ -158,22 +163,27 @@ class Adam(Optimizer):
         self.t += 1
         super().update()
 
-    @property
-    def lr(self) -> float:
-        fix1 = 1.0 - math.pow(self.beta1, self.t)
-        fix2 = 1.0 - math.pow(self.beta2, self.t)
+    def step_size(self, t: int) -> float:
+        """The learning rate of step ``t`` with both bias corrections folded in."""
+        fix1 = 1.0 - math.pow(self.beta1, t)
+        fix2 = 1.0 - math.pow(self.beta2, t)
         return self.alpha * math.sqrt(fix2) / fix1
 
+    @property
+    def lr(self) -> float:
+        return self.step_size(self.t)
+
     def init_state(self, param: Parameter) -> dict[str, Any]:
-        return _zeros(param, "m", "v")
+        return {**_zeros(param, "m", "v"), "t": 0}
 
     def update_one(self, param: Parameter) -> None:
         xp = backend_of(param.data).xp
         grad = param.grad.data
         s = self.state(param)
+        s.t += 1
         s.m += (1 - self.beta1) * (grad - s.m)
         s.v += (1 - self.beta2) * (grad * grad - s.v)
-        param.data -= self.lr * s.m / (xp.sqrt(s.v) + self.eps)
+        param.data -= self.step_size(s.t) * s.m / (xp.sqrt(s.v) + self.eps)
 
 
 class WeightDecay:
