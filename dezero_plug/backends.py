@@ -151,6 +151,12 @@ class Backend:
             return index
         return self.to_numpy(index)
 
+    def writable(self, array: Any) -> bool:
+        """Whether ``array`` may be written in place (by an optimizer's ``param.data -= step``). By default
+        whether this backend's arrays are mutable; numpy asks the array (a memory map, a broadcast view,
+        a shared constant are read-only)."""
+        return self.mutable_arrays
+
     def contiguous(self, array: Any) -> Any:
         """``array`` in one dense block of memory, copied if it is a strided view (a BLAS call over a
         strided operand may take a slow loop). The Array API has no memory layout: by default, itself."""

@@ -210,7 +210,7 @@ class Variable:
         if self.creator is None:
             return
         heap, seen, tie = [(-self.creator.generation, 0, self.creator)], {self.creator}, itertools.count(1)
-        touched, grads_before = [self], {id(self): before}  # the variables this pass gives a gradient, their .grad
+        touched, grads_before = [self], [before]  # the variables this pass gives a gradient, and their .grad before
         token = _enable_backprop.set(create_graph)
         try:
             while heap:
@@ -228,9 +228,9 @@ class Variable:
                         continue
                     if x.data is not None and gx.shape != x.data.shape:
                         _blame_grad_shape(f, x, gx)
-                    if id(x) not in grads_before:  # (ints and a list: no new objects for the collector to walk)
-                        grads_before[id(x)] = x.grad
-                        touched.append(x)
+                    if x.grad is None or isinstance(x.grad, Variable):  # a first gradient this pass (recorded ones
+                        touched.append(x)  # are Variables throughout: listed again, and put back in reverse)
+                        grads_before.append(x.grad)
                     if create_graph:  # "+" of two Variables is a plugin's op, recorded
                         gx = gx if isinstance(gx, Variable) else Variable(gx)
                         x.grad = gx if x.grad is None else x.grad + gx
@@ -245,8 +245,8 @@ class Variable:
                         if y is not None:
                             y.grad = None
         except BaseException:  # stopped part-way (an error, Ctrl-C): every gradient as it was, so a retry is exact
-            for x in touched:
-                x.grad = grads_before[id(x)]
+            for x, grad in zip(reversed(touched), reversed(grads_before)):
+                x.grad = grad
             raise
         finally:
             _enable_backprop.reset(token)

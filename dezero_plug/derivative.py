@@ -18,7 +18,6 @@ gy)`` and sets ``backward_arrays = backward``: the same formula, without the inp
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -56,7 +55,6 @@ class ArrayOps:
 
 
 ARRAY_OPS = ArrayOps()
-_DATA = operator.attrgetter("data")
 
 
 def ops_for(op: Function, g: Any) -> Any:
@@ -87,7 +85,10 @@ class Formula(Function):
         return self.gradient(F, gy, *self.inputs)
 
     def backward_arrays(self, gy: Any) -> Any:
-        return self.gradient(ARRAY_OPS, gy, *map(_DATA, self.inputs))
+        inputs = self.inputs
+        if len(inputs) == 2:  # (positional: see core._forward; and no attrgetter, which Variable's __getattr__ slows)
+            return self.gradient(ARRAY_OPS, gy, inputs[0].data, inputs[1].data)
+        return self.gradient(ARRAY_OPS, gy, *[x.data for x in inputs])
 
 
 class Elementwise(Function):

@@ -72,6 +72,22 @@ class Layer:
                 seen.add(id(param))
                 yield param
 
+    def named_params(self) -> dict[str, Parameter]:
+        """Every Parameter by its ``save_weights`` key (``'l1/W'``), each once under its first name, in order."""
+        flat: dict[str, Parameter] = {}
+        self._flatten_params(flat)
+        named: dict[str, Parameter] = {}
+        seen: set[int] = set()  # ids of parameters the layer holds all along
+        for key, param in flat.items():
+            if id(param) not in seen:
+                seen.add(id(param))
+                named[key] = param
+        return named
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The layer for pickling, without the weak references to its last call's inputs and outputs."""
+        return {name: value for name, value in self.__dict__.items() if name not in ("inputs", "outputs")}
+
     def _every_param(self) -> Iterator[Parameter]:
         for name in self._params:
             obj = self.__dict__.get(name)
@@ -101,11 +117,7 @@ class Layer:
         follows its parameters at the next update.
         """
         target = backends.resolve(backend)
-        flat: dict[str, Parameter] = {}
-        self._flatten_params(flat)
-        names: dict[int, str] = {}  # id -> first name, of parameters the layer holds all along
-        for key, param in flat.items():
-            names.setdefault(id(param), key)
+        names = {id(param): key for key, param in self.named_params().items()}  # parameters held all along
         moved: list[tuple[Parameter, Any, Any, Any]] = []  # each moved parameter with its data, grad, grad's data
         for param in self.params():
             moved.append((param, param.data, param.grad, None if param.grad is None else param.grad.data))

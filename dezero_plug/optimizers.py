@@ -16,11 +16,13 @@ silently never change.
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 from dezero_plug import backends
+from dezero_plug import checkpoint
 from dezero_plug.core import Parameter
 from dezero_plug.errors import BackendMismatchError
 from dezero_plug.registry import accessors as _accessors
@@ -46,7 +48,13 @@ class OptimizerState:
 
 
 class Optimizer:
-    """Base class: ``setup(model)``, ``add_hook(f)``, ``update()``; subclasses write ``update_one(param)``."""
+    """Base class: ``setup(model)``, ``add_hook(f)``, ``update()``; subclasses write ``update_one(param)``.
+
+    ``counters`` names the optimizer's own attributes that are state too (Adam's ``t``): a checkpoint
+    (``state_dict``) keeps them beside each parameter's state.
+    """
+
+    counters: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.target: Any = None
@@ -74,6 +82,10 @@ class Optimizer:
         if self.target is None:
             raise RuntimeError(f"{type(self).__name__}.update: no target: call optimizer.setup(model) first")
         params = [p for p in self.target.params() if p.grad is not None]
+        for param in params:  # a read-only array (a memory map, np.broadcast_to) is rebound, not written
+            backend = backends.backend_of(param.data)
+            if backend.mutable_arrays and not backend.writable(param.data):
+                param.data = backend.from_numpy(backend.to_numpy(param.data).copy())
         for hook in self.hooks:
             hook(params)
         for param in params:
@@ -95,6 +107,43 @@ class Optimizer:
         else:
             state.follow(param)
         return state
+
+    def state_dict(self) -> dict[str, Any]:
+        """The state of every parameter (by its ``save_weights`` name) and the counters, as numpy copies.
+
+        See ``dezero_plug.checkpoint``: ``{'l1/W/v': array, ..., 'optimizer/t': array(3)}``.
+        """
+        return checkpoint.state_dict(self)
+
+    def load_state_dict(self, entries: dict[str, Any], source: str = "the state dict") -> None:
+        """Replace the state by ``entries`` (from ``state_dict``), on each parameter's backend; all or nothing.
+
+        Raises:
+            CheckpointError: (a ValueError) a missing, extra or mis-shaped entry, naming it; nothing loaded.
+        """
+        states, counters = checkpoint.validated(self, entries, source)
+        self.states = weakref.WeakKeyDictionary((param, OptimizerState(fields)) for param, fields in states)
+        for name, value in counters.items():
+            setattr(self, name, value)
+
+    def save_state(self, path: str | os.PathLike[str]) -> None:
+        """Save ``state_dict()`` to an npz file (``.npz`` appended when missing), atomically."""
+        checkpoint.save_state(self, path)
+
+    def load_state(self, path: str | os.PathLike[str]) -> None:
+        """Load a file ``save_state`` wrote, checked as ``load_weights`` checks weights; all or nothing."""
+        entries, path = checkpoint.read(path)
+        self.load_state_dict(entries, source=path)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickling (with its model): the weakly keyed states as a list of (parameter, state) pairs."""
+        state = dict(self.__dict__)
+        state["states"] = list(self.states.items())
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.states = weakref.WeakKeyDictionary(state["states"])
 
     def add_hook(self, f: Callable[[list[Parameter]], None]) -> None:
         """Call ``f(params)`` before every update (WeightDecay, ClipGrad ...)."""

@@ -192,3 +192,46 @@ def test_a_tied_weight_is_yielded_once_and_updated_once():
     layer.W.grad = Variable(G.copy())
     optimizers.SGD(lr=0.1).setup(layer).update()
     np.testing.assert_allclose(layer.W.data, W0 - 0.1 * G)
+
+
+@pytest.mark.parametrize("name", ["SGD", "MomentumSGD", "AdaGrad", "AdaDelta", "Adam"])
+@pytest.mark.parametrize("make_read_only", ["flag", "broadcast_to"])
+def test_an_optimizer_updates_a_read_only_parameter_by_rebinding_it_and_leaves_the_array_alone(name, make_read_only):
+    """numpy's bare "output array is read-only" never reaches the user: the parameter gets a writable copy."""
+    if make_read_only == "flag":
+        frozen = W0.copy()
+        frozen.flags.writeable = False
+    else:
+        frozen = np.broadcast_to(W0[:1], (2, 2))  # a read-only view of another array
+    kept = frozen.copy()
+    layer = dezero.Layer()
+    layer.W = Parameter(frozen)
+    layer.W.grad = Variable(G.copy())
+    reference = model_with(dezero.backends.resolve("numpy"))
+    reference.W.data = kept.copy()
+    getattr(optimizers, name)().setup(layer).update()
+    getattr(optimizers, name)().setup(reference).update()
+    np.testing.assert_array_equal(frozen, kept)  # the read-only array itself is unchanged
+    np.testing.assert_allclose(layer.W.data, reference.W.data)
+    assert layer.W.data.flags.writeable
+
+
+def test_a_model_moved_to_the_backend_under_test_and_back_has_writable_parameters(dezero_plug_backend):
+    """JAX hands out read-only views of its memory; numpy's from_numpy copies those, so optimizers work after."""
+    layer = model_with(dezero.backends.resolve("numpy"), grad=G)
+    layer.to_backend(dezero_plug_backend)
+    layer.to_backend("numpy")
+    assert type(layer.W.data) is np.ndarray and layer.W.data.flags.writeable
+    optimizers.MomentumSGD(lr=0.1).setup(layer).update()
+    np.testing.assert_allclose(layer.W.data, W0 - 0.1 * G)
+
+
+def test_numpy_from_numpy_copies_a_view_or_a_read_only_array_and_keeps_a_fresh_one():
+    numpy_backend = dezero.backends.resolve("numpy")
+    fresh = np.ones(3)
+    assert numpy_backend.from_numpy(fresh) is fresh
+    view = fresh[:2]
+    assert numpy_backend.from_numpy(view) is not view and numpy_backend.from_numpy(view).flags.owndata
+    read_only = np.ones(3)
+    read_only.flags.writeable = False
+    assert numpy_backend.from_numpy(read_only).flags.writeable

@@ -38,7 +38,13 @@ class NumpyBackend(Backend):
         return None
 
     def from_numpy(self, array: np.ndarray, device: Any = None) -> np.ndarray:
-        return np.asarray(array)
+        array = np.asarray(array)
+        # a copy unless the array is already a fresh one of its own: another backend's to_numpy may hand
+        # out a read-only view of its memory (JAX does), which a parameter must not stay
+        return array if array.flags.writeable and array.flags.owndata else array.copy()
+
+    def writable(self, array: np.ndarray) -> bool:
+        return bool(array.flags.writeable)
 
     def to_numpy(self, array: np.ndarray) -> np.ndarray:
         return array

@@ -151,6 +151,8 @@ class Adam(Optimizer):
     ``t`` counts ``update()`` calls, and ``lr`` is the step size at that count, as DeZero's are.
     """
 
+    counters = ("t",)
+
     def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__()
         self.t = 0

@@ -1,0 +1,119 @@
+"""Optimizer checkpoints: an optimizer's state as named host arrays, and back, validated whole.
+
+``Optimizer.state_dict()`` gives one numpy array per entry, keyed
+``'<parameter>/<field>'`` with the parameter's ``save_weights`` name (``'l1/W/v'``
+for MomentumSGD's velocity of ``l1.W``), plus ``'optimizer/<name>'`` for the
+optimizer's own counters (Adam's ``t``). Keys by name, not by position or id: the
+state loads into a fresh model of the same architecture, on any backend.
+
+``load_state_dict`` checks everything (``validated``) before it changes anything: a missing, extra
+or mis-shaped entry is a ``CheckpointError`` (a ``ValueError``) naming the
+optimizer, the entry and the source, and the optimizer is left as it was.
+``save_state`` / ``load_state`` write and read the same entries as an npz file,
+atomically and with the weights reader's checks (``dezero_plug.weights``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from dezero_plug import backends
+from dezero_plug import weights
+from dezero_plug.atomic import atomic_write
+
+Optimizer = Any  # a dezero_plug.optimizers.Optimizer (which imports this module)
+
+
+class CheckpointError(ValueError):
+    """An optimizer state that does not fit the optimizer's parameters: nothing was loaded."""
+
+
+def _named_params(optimizer: Optimizer, op: str) -> dict[str, Any]:
+    named = getattr(optimizer.target, "named_params", None)
+    if named is None:
+        raise RuntimeError(f"{type(optimizer).__name__}.{op}: no target with named parameters: call setup(model) first")
+    return named()
+
+
+def state_dict(optimizer: Optimizer) -> dict[str, np.ndarray]:
+    """Every parameter's state (a fresh one for a parameter not updated yet) and the counters, as host copies."""
+    entries: dict[str, np.ndarray] = {}
+    for name, param in _named_params(optimizer, "state_dict").items():
+        if param.data is None:  # a lazy parameter, not made yet: it has no state either
+            continue
+        state = optimizer.states.get(param)
+        fields = vars(state) if state is not None else optimizer.init_state(param)
+        for field, value in fields.items():
+            entries[f"{name}/{field}"] = np.array(backends.to_numpy(value) if _is_array(value) else value)
+    for counter in optimizer.counters:
+        entries[f"optimizer/{counter}"] = np.array(getattr(optimizer, counter))
+    return entries
+
+
+def validated(
+    optimizer: Optimizer, entries: dict[str, Any], source: str
+) -> tuple[list[tuple[Any, dict[str, Any]]], dict[str, Any]]:
+    """``entries`` (as ``state_dict`` gives them) checked against the optimizer's parameters: each
+    parameter's state fields on its backend, and the counters; or a CheckpointError."""
+    opt = type(optimizer).__name__
+
+    def refuse(key: str, problem: str) -> CheckpointError:
+        return CheckpointError(f"{opt}.load_state_dict: {source}: entry {key!r} {problem}; nothing was loaded")
+
+    left = dict(entries)
+    states = []
+    for name, param in _named_params(optimizer, "load_state_dict").items():
+        if param.data is None:
+            continue
+        fresh = optimizer.init_state(param)
+        loaded = {}
+        for field, like in fresh.items():
+            key = f"{name}/{field}"
+            if key not in left:
+                raise refuse(key, f"is missing (parameter {name!r} has state {sorted(fresh)})")
+            value = np.asarray(left.pop(key))
+            if _is_array(like):
+                if tuple(value.shape) != tuple(like.shape):
+                    raise refuse(key, f"has shape {tuple(value.shape)}; parameter {name!r} needs {tuple(like.shape)}")
+                if value.dtype.kind not in "fc":
+                    raise refuse(key, f"has dtype {value.dtype}; expected floating point")
+                dtype = backends.to_numpy(like).dtype  # the fresh state's (any backend's dtype, as numpy's)
+                loaded[field] = backends.backend_of(param.data).from_numpy(value.astype(dtype))
+            elif value.shape != ():
+                raise refuse(key, f"has shape {tuple(value.shape)}; expected a number")
+            else:
+                loaded[field] = type(like)(value.item())
+        states.append((param, loaded))
+    counters = {}
+    for counter in optimizer.counters:
+        key = f"optimizer/{counter}"
+        if key not in left:
+            raise refuse(key, "is missing")
+        counters[counter] = type(getattr(optimizer, counter))(np.asarray(left.pop(key)).item())
+    if left:
+        raise refuse(sorted(left)[0], "names no parameter or counter of this optimizer's target")
+    return states, counters
+
+
+def save_state(optimizer: Optimizer, path: str | os.PathLike[str]) -> None:
+    """Write ``state_dict()`` to an npz file, atomically (a failure leaves the old file)."""
+    path = os.fspath(path)
+    path = path if path.endswith(".npz") else path + ".npz"
+    entries = state_dict(optimizer)
+    with atomic_write(path) as f:
+        np.savez_compressed(f, **entries)  # type: ignore[arg-type]
+
+
+def read(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], str]:
+    """The entries of a file ``save_state`` wrote (with ``load_weights``' checks of the file) and its path."""
+    path = os.fspath(path)
+    if not os.path.exists(path) and os.path.exists(path + ".npz"):
+        path += ".npz"
+    return weights.read(path), path
+
+
+def _is_array(value: Any) -> bool:
+    return backends.find_backend(type(value)) is not None
