@@ -78,10 +78,17 @@ class Optimizer:
         return self
 
     def update(self) -> None:
-        """Run the hooks, then update every parameter that has a gradient (frozen ones have none)."""
+        """Run the hooks, then update every parameter that has a gradient (frozen ones have none).
+
+        Every parameter's gradient is checked first (its shape and backend against the parameter's):
+        a gradient that does not fit raises, naming the optimizer and the parameter, before any
+        parameter or state has changed.
+        """
         if self.target is None:
             raise RuntimeError(f"{type(self).__name__}.update: no target: call optimizer.setup(model) first")
         params = [p for p in self.target.params() if p.grad is not None]
+        for param in params:
+            _check_gradient(self, param)
         for param in params:  # a read-only array (a memory map, np.broadcast_to) is rebound, not written
             backend = backends.backend_of(param.data)
             if backend.mutable_arrays and not backend.writable(param.data):
@@ -148,6 +155,22 @@ class Optimizer:
     def add_hook(self, f: Callable[[list[Parameter]], None]) -> None:
         """Call ``f(params)`` before every update (WeightDecay, ClipGrad ...)."""
         self.hooks.append(f)
+
+
+def _check_gradient(optimizer: Optimizer, param: Parameter) -> None:
+    """Refuse a gradient that does not fit its parameter, naming both, before anything is updated."""
+    grad, data = param.grad.data, param.data  # type: ignore[union-attr]
+    problem = None
+    if data is None:
+        problem = "has a gradient but no data"
+    elif type(grad) is not type(data):
+        problem = f"holds {type(data).__name__} data but a {type(grad).__name__} gradient (move both: to_backend)"
+    elif tuple(grad.shape) != tuple(data.shape):
+        problem = f"has shape {tuple(data.shape)} but its gradient {tuple(grad.shape)}"
+    if problem is not None:
+        names = {id(p): name for name, p in getattr(optimizer.target, "named_params", dict)().items()}
+        name = names.get(id(param)) or param.name or "(unnamed)"
+        raise ValueError(f"{type(optimizer).__name__}.update: parameter {name!r} {problem}; nothing was updated")
 
 
 __getattr__, __dir__ = _accessors("optimizers", __name__)

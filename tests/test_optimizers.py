@@ -235,3 +235,20 @@ def test_numpy_from_numpy_copies_a_view_or_a_read_only_array_and_keeps_a_fresh_o
     read_only = np.ones(3)
     read_only.flags.writeable = False
     assert numpy_backend.from_numpy(read_only).flags.writeable
+
+
+@pytest.mark.parametrize("name", ["SGD", "MomentumSGD", "Adam"])
+def test_an_update_with_a_gradient_that_does_not_fit_changes_nothing_and_names_the_parameter(name):
+    layer = dezero.Layer()
+    layer.W = Parameter(W0.copy())
+    layer.W.grad = Variable(G.copy())
+    layer.inner = dezero.Layer()
+    layer.inner.b = Parameter(np.zeros(2))
+    layer.inner.b.grad = Variable(np.ones(3))  # the second parameter's gradient has the wrong shape
+    optimizer = getattr(optimizers, name)().setup(layer)
+    with pytest.raises(
+        ValueError, match=rf"^{name}\.update: parameter 'inner/b' has shape \(2,\) but its gradient \(3,\)"
+    ):
+        optimizer.update()
+    np.testing.assert_array_equal(layer.W.data, W0)  # the first was not stepped either
+    assert len(optimizer.states) == 0 and getattr(optimizer, "t", 0) == 0

@@ -162,8 +162,8 @@ class Adam(Optimizer):
         self.eps = _number("Adam", "eps", eps, POSITIVE)
 
     def update(self) -> None:
-        self.t += 1
         super().update()
+        self.t += 1  # after: an update that raised has counted nothing
 
     def step_size(self, t: int) -> float:
         """The learning rate of step ``t`` with both bias corrections folded in."""
