@@ -86,7 +86,7 @@ class Formula(Function):
 
     def backward_arrays(self, gy: Any) -> Any:
         inputs = self.inputs
-        if len(inputs) == 2:  # (positional: see core._forward; and no attrgetter, which Variable's __getattr__ slows)
+        if len(inputs) == 2:  # positional, as core._forward calls: a star-call over a map is a slow path
             return self.gradient(ARRAY_OPS, gy, inputs[0].data, inputs[1].data)
         return self.gradient(ARRAY_OPS, gy, *[x.data for x in inputs])
 
