@@ -464,3 +464,43 @@ def test_a_plain_backward_that_writes_into_its_gy_fails_the_conformance_tests(py
     for op, outcome in [("double", "PASSED"), ("writing_double", "FAILED")]:
         result.stdout.fnmatch_lines([f"*test_plain_and_differentiable_backward_agree?owners:{op}:0? {outcome}*"])
     result.stdout.fnmatch_lines(["*writing_double: WritingDouble.backward_arrays wrote into gy 0*"])
+
+
+@pytest.mark.parametrize("name", ["SGD", "MomentumSGD", "AdaGrad", "AdaDelta", "Adam"])
+def test_the_builtin_optimizers_pass_the_kits_optimizer_check(name):
+    from dezero_plug import optimizers
+    from dezero_plug.testing import check_optimizer
+
+    check_optimizer(getattr(optimizers, name))
+
+
+def _aliasing_optimizers():
+    import dezero_plug as dezero
+
+    class AliasedMomentum(dezero.Optimizer):  # the how-to's warning, not heeded: state through a local alias
+        def init_state(self, param):
+            return {"v": np.zeros_like(param.data)}
+
+        def update_one(self, param):
+            v = self.state(param).v
+            v *= 0.9
+            v -= 0.1 * param.grad.data
+            param.data += v
+
+    class AliasedParameter(dezero.Optimizer):  # the parameter written through an alias
+        def update_one(self, param):
+            data = param.data
+            data -= 0.1 * param.grad.data
+
+    return AliasedMomentum, AliasedParameter
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["state-alias", "parameter-alias"])
+def test_the_kits_optimizer_check_catches_an_update_through_a_local_alias(which):
+    """Such an optimizer trains on numpy and silently worse on JAX; the kit catches it on any machine."""
+    from dezero_plug.testing import check_optimizer
+
+    cls = _aliasing_optimizers()[which]
+    expected = rf"(?s)^{cls.__name__}: after 3 steps, parameter 'W' data differs .*alias"
+    with pytest.raises(AssertionError, match=expected):
+        check_optimizer(cls)

@@ -15,6 +15,7 @@ import numpy as np
 from dezero_plug import backends
 from dezero_plug.core import Variable
 from dezero_plug.core import no_grad
+from dezero_plug.testing.optimizer_check import check_optimizer
 
 # (atol, rtol, eps) of the central differences, by dtype name.
 CATEGORIES = ("elementwise", "reduction", "shape", "other")
@@ -341,6 +342,7 @@ __all__ = [
     "TOLERANCES",
     "check_backward",
     "check_double_backward",
+    "check_optimizer",
     "compare",
     "distinct_values",
     "numerical_grad",

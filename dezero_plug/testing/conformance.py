@@ -238,3 +238,10 @@ def test_edge_case(op_case_edge: tuple[str, str, str, OpSample], dezero_plug_bac
     if case.endswith("0-d") and sample.grad:
         made_b = [backend.from_numpy(x) if isinstance(x, np.ndarray) else x for x in made]
         check_backward(_callable(op, sample), made_b, argnums=sample.grad, backend=backend)
+
+
+def test_optimizer(optimizer_case: tuple[str, str, Any]) -> None:
+    """Every registered optimizer updates its state on the state's attributes (see check_optimizer)."""
+    from dezero_plug.testing import check_optimizer
+
+    check_optimizer(optimizer_case[2])

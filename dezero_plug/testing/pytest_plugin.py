@@ -97,6 +97,25 @@ def conformance_cases(config: pytest.Config) -> list[tuple[str, str, str, Any]]:
     return cases
 
 
+def optimizer_cases(config: pytest.Config) -> list[tuple[str, str, Any]]:
+    """(plugin, name, class) for every Optimizer subclass a covered plugin exports that takes no arguments."""
+    import inspect
+
+    from dezero_plug.optimizers import Optimizer
+    from dezero_plug.plugins import plugin_manager
+
+    plugins = _names(config, "dezero_plug_conformance_plugins")
+    cases = []
+    for name, record in plugin_manager.providers.get("optimizers", {}).items():
+        cls = plugin_manager.exports["optimizers"][name]
+        if plugins and record.name not in plugins or not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+            continue
+        required = [p for p in inspect.signature(cls).parameters.values() if p.default is inspect.Parameter.empty]
+        if not [p for p in required if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]:
+            cases.append((record.name, name, cls))
+    return cases
+
+
 def functions_without_samples(config: pytest.Config) -> list[str]:
     """``plugin:function`` for every function a covered plugin exports without an op sample."""
     from dezero_plug.plugins import plugin_manager
@@ -112,7 +131,7 @@ def functions_without_samples(config: pytest.Config) -> list[str]:
 
 
 CONFORMANCE_TESTS = {"test_forward", "test_float32_in_float32_out", "test_backward", "test_double_backward"}
-CONFORMANCE_TESTS |= {"test_backends_agree", "test_plain_and_differentiable_backward_agree"}
+CONFORMANCE_TESTS |= {"test_backends_agree", "test_plain_and_differentiable_backward_agree", "test_optimizer"}
 NOT_OPS = {"as_array", "as_variable"}  # kernel helpers DeZero's F re-exports: they make no graph
 
 
@@ -153,6 +172,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if fixture in metafunc.fixturenames:
             cases = [c for c in conformance_cases(metafunc.config) if keep(c[3])]
             metafunc.parametrize(fixture, cases, ids=[f"{p}:{op}:{i}" for p, op, i, _ in cases])
+    if "optimizer_case" in metafunc.fixturenames:
+        cases = optimizer_cases(metafunc.config)
+        metafunc.parametrize("optimizer_case", cases, ids=[f"{p}:{name}" for p, name, _ in cases])
     if "op_case_edge" in metafunc.fixturenames:  # derived from elementwise and reduction samples
         edges = [
             (p, op, f"{i}-{kind}", derived)
