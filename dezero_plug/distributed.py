@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,17 +85,57 @@ class Communicator:
         self.allreduce_array(buffer)
         return float(buffer[0]) / self.size
 
-    def bcast_data(self, model: Any) -> bool:
+    def check_same_model(self, model: Any) -> None:
+        """Every rank's parameters the same as rank 0's, by name and shape and in order, before any
+        collective that depends on them; otherwise a ValueError on every rank (not a hang), naming the
+        first parameter that differs and the ranks where it does."""
+        mine = [(name, None if p.data is None else tuple(p.data.shape)) for name, p in _named_params(model)]
+        encoded = np.frombuffer(repr(mine).encode(), dtype=np.uint8)
+        length = self.bcast_array(np.array([encoded.size], dtype=np.int64))
+        received = encoded.copy() if self.rank == 0 else np.zeros(int(length[0]), dtype=np.uint8)
+        theirs = _literal(self.bcast_array(received).tobytes().decode())
+        differs = np.zeros(self.size)
+        differs[self.rank] = theirs != mine
+        self.allreduce_array(differs)
+        ranks = [r for r in range(self.size) if differs[r]]
+        if not ranks:
+            return
+        where = f"the ranks built different models (rank{'s' if len(ranks) > 1 else ''} {ranks} differ from rank 0)"
+        if theirs == mine:
+            raise ValueError(f"bcast_data: {where}; see their messages")
+        for (name, shape), (root_name, root_shape) in zip(mine, theirs):
+            if name != root_name:
+                raise ValueError(
+                    f"bcast_data: parameter {name!r} on rank {self.rank} is {root_name!r} on rank 0: {where}"
+                )
+            if shape != root_shape:
+                raise ValueError(
+                    f"bcast_data: parameter {name!r} has shape {shape} on rank {self.rank} but {root_shape} on rank 0: "
+                    f"{where}"
+                )
+        extra = mine[len(theirs) :] or theirs[len(mine) :]
+        raise ValueError(
+            f"bcast_data: rank {self.rank} has {len(mine)} parameters, rank 0 {len(theirs)} (first unmatched: "
+            f"{extra[0][0]!r}): {where}"
+        )
+
+    def bcast_data(self, model: Any) -> list[int]:
         """Make every rank's parameters equal to rank 0's (after lazy layers have made them).
 
-        Returns whether any rank's parameters changed (they had other values than rank 0's).
+        Returns the ranks whose trained parameters (those with a gradient on some rank) had other values
+        than rank 0's. Parameters nobody trains (BatchNorm's running statistics) are made equal too, but
+        are not counted: they differ per rank by design.
 
         Raises:
-            ValueError: a parameter without data (run one forward first), or one whose shape
-                differs from rank 0's, naming the parameter.
+            ValueError: a parameter without data (run one forward first), or ranks whose models differ
+                (names, shapes or number of parameters), naming the parameter and the ranks.
         """
-        changed = np.zeros(1)
-        for name, param in _named_params(model):
+        self.check_same_model(model)
+        named = _named_params(model)
+        trained = np.array([p.grad is not None for _, p in named], dtype=np.float64)
+        self.allreduce_array(trained)
+        changed = np.zeros(self.size)
+        for (name, param), count in zip(named, trained):
             if param.data is None:
                 raise ValueError(
                     f"bcast_data: parameter {name!r} has no data yet (a lazy layer): run one forward pass "
@@ -102,19 +143,12 @@ class Communicator:
                 )
             backend = backends.backend_of(param.data)
             host = np.ascontiguousarray(backend.to_numpy(param.data))
-            shape = np.array(host.shape + (0,) * (8 - host.ndim), dtype=np.int64)
-            root_shape = self.bcast_array(shape.copy())
-            if not np.array_equal(root_shape, shape):
-                theirs = tuple(int(n) for n in root_shape[root_shape > 0]) if root_shape.any() else ()
-                raise ValueError(
-                    f"bcast_data: parameter {name!r} has shape {host.shape} on rank {self.rank} "
-                    f"but {theirs} on rank 0: the ranks built different models"
-                )
             root = self.bcast_array(host)
-            changed[0] += not np.array_equal(root, host)
+            if count > 0 and not np.array_equal(root, host):
+                changed[self.rank] = 1
             param.data = backend.from_numpy(root, device=getattr(param.data, "device", None))
         self.allreduce_array(changed)
-        return bool(changed[0])
+        return [r for r in range(self.size) if changed[r]]
 
     def allreduce_grad(self, model: Any) -> None:
         """Average every parameter's gradient over ranks; a gradient missing on a rank counts as zeros there.
@@ -172,6 +206,13 @@ class LocalCommunicator(Communicator):
     """One process alone (size 1): what ``create_communicator()`` gives without a launcher or a plugin."""
 
     name = "local"
+
+
+def _literal(text: str) -> Any:
+    """The list of (name, shape) rank 0 sent, read back without running code."""
+    import ast
+
+    return [(name, shape) for name, shape in ast.literal_eval(text)]
 
 
 def _named_params(model: Any) -> list[tuple[str, Parameter]]:
@@ -233,8 +274,16 @@ class MultiNodeOptimizer:
         target = self.actual_optimizer.target
         if not self._broadcast_done:  # lazy layers have made their weights by the first update
             self.__dict__["_broadcast_done"] = True
-            if self.communicator.bcast_data(target):
-                return  # this step's gradients came from other weights on some rank
+            changed = self.communicator.bcast_data(target)
+            if changed:  # this step's gradients came from other weights on those ranks: not averaged in
+                warnings.warn(
+                    f"MultiNodeOptimizer: the first update was skipped: rank(s) {changed} started from other "
+                    "weights than rank 0, so their gradients of this step do not fit rank 0's weights, now "
+                    "every rank's. Seed every rank alike (np.random.seed) to keep the first step.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                return
         self.communicator.allreduce_grad(target)
         self.actual_optimizer.update()
 

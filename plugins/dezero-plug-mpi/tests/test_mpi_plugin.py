@@ -117,3 +117,25 @@ def test_a_gradient_missing_on_one_rank_counts_as_zeros_there_and_the_ranks_stay
     found = re.findall(r"rank (\d) digest ([0-9a-f]{16}) moved (\w+)", out)
     assert sorted(r for r, _, _ in found) == ["0", "1"], out
     assert len({d for _, d, _ in found}) == 1 and {m for _, _, m in found} == {"True"}, out
+
+
+def test_a_rank_with_one_parameter_more_ends_the_job_naming_it_instead_of_hanging():
+    rc, out, err, seconds = mpiexec(2, "extra.py", timeout=60)
+    assert rc != 0 and seconds < 30, (rc, seconds)
+    assert "bcast_data: parameter 'l1/W' has shape (8, 8) on rank 1 but (8, 3) on rank 0" in err, err
+    assert "ranks built different models (rank [1] differ" in err
+    assert "finished" not in out
+
+
+def test_running_statistics_differ_per_rank_and_the_first_update_still_steps():
+    rc, out, err, _ = mpiexec(2, "batchnorm.py")
+    assert rc == 0, err
+    assert sorted(re.findall(r"rank (\d) moved (\w+)", out)) == [("0", "True"), ("1", "True")], out
+    assert "warning" not in out
+
+
+def test_a_first_update_skipped_because_the_ranks_started_apart_says_so():
+    rc, out, err, _ = mpiexec(2, "batchnorm.py", "seed-per-rank")
+    assert rc == 0, err
+    assert sorted(re.findall(r"rank (\d) moved (\w+)", out)) == [("0", "False"), ("1", "False")], out
+    assert re.search(r"rank 0 warning MultiNodeOptimizer: the first update was skipped: rank\(s\) \[1\] started", out)
