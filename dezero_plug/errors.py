@@ -120,3 +120,13 @@ def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | N
     if str(new) != restated:  # a class that formats its own message
         new = (ValueError if isinstance(exc, ValueError) else TypeError)(restated)
     return new
+
+
+def with_context(exc: Exception, context: str) -> Exception:
+    """``exc``'s type with ``context`` before its message, or ``exc`` itself when that type is not made so."""
+    message = f"{context}: {exc}"
+    try:
+        named = type(exc)(message)
+    except Exception:
+        return exc
+    return named if str(named) == message else exc

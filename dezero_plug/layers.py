@@ -23,6 +23,7 @@ from dezero_plug.core import Parameter
 from dezero_plug.core import Variable
 from dezero_plug.core import data_of
 from dezero_plug.errors import WeightsFileError
+from dezero_plug.errors import with_context
 from dezero_plug.registry import accessors as _accessors
 
 
@@ -129,7 +130,7 @@ class Layer:
                     if grad is not None:
                         grad.data = grad_data
                 where = f"{type(self).__name__}.to_backend({target.name!r}): parameter {names.get(id(param), '?')!r}"
-                named = _with_context(exc, where + " (no parameter was moved)")
+                named = with_context(exc, where + " (no parameter was moved)")
                 if named is exc:
                     raise
                 raise named from exc
@@ -252,12 +253,3 @@ def _npz_path(path: str | os.PathLike[str]) -> str:
 
 
 __getattr__, __dir__ = _accessors("layers", __name__, base=Layer)
-
-
-def _with_context(exc: Exception, where: str) -> Exception:
-    """``exc``'s type with ``where`` before its message, or ``exc`` itself when that type is not made so."""
-    try:
-        named = type(exc)(f"{where}: {exc}")
-    except Exception:
-        return exc
-    return named if str(named) == f"{where}: {exc}" else exc

@@ -25,6 +25,7 @@ from dezero_plug import backends
 from dezero_plug import checkpoint
 from dezero_plug.core import Parameter
 from dezero_plug.errors import BackendMismatchError
+from dezero_plug.errors import with_context
 from dezero_plug.registry import accessors as _accessors
 
 
@@ -95,9 +96,17 @@ class Optimizer:
                 param.data = backend.from_numpy(backend.to_numpy(param.data).copy())
         for hook in self.hooks:
             hook(params)
+        done: list[Parameter] = []
         for param in params:
             if param.grad is not None:
-                self.update_one(param)
+                try:
+                    self.update_one(param)
+                except Exception as exc:  # never silently half-done: say what this step already changed
+                    named = _partly_updated(self, param, done, exc)
+                    if named is exc:
+                        raise
+                    raise named from exc
+                done.append(param)
 
     def update_one(self, param: Parameter) -> None:
         raise NotImplementedError(f"{type(self).__name__}.update_one is not implemented")
@@ -155,6 +164,16 @@ class Optimizer:
     def add_hook(self, f: Callable[[list[Parameter]], None]) -> None:
         """Call ``f(params)`` before every update (WeightDecay, ClipGrad ...)."""
         self.hooks.append(f)
+
+
+def _partly_updated(optimizer: Optimizer, param: Parameter, done: list[Parameter], exc: Exception) -> Exception:
+    """``exc`` from ``param``'s update, saying which parameters this step had already updated."""
+    names = {id(p): name for name, p in getattr(optimizer.target, "named_params", dict)().items()}
+    updated = [names.get(id(p), p.name or "(unnamed)") for p in done]
+    where = f"{type(optimizer).__name__}.update: parameter {names.get(id(param), param.name or '(unnamed)')!r}"
+    if updated:
+        where += f" (this step had already updated {updated} and their state: reload a checkpoint to undo it)"
+    return with_context(exc, where)
 
 
 def _check_gradient(optimizer: Optimizer, param: Parameter) -> None:

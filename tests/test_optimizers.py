@@ -252,3 +252,26 @@ def test_an_update_with_a_gradient_that_does_not_fit_changes_nothing_and_names_t
         optimizer.update()
     np.testing.assert_array_equal(layer.W.data, W0)  # the first was not stepped either
     assert len(optimizer.states) == 0 and getattr(optimizer, "t", 0) == 0
+
+
+def test_an_update_that_raises_part_way_says_which_parameters_this_step_already_changed():
+    """Never silently half-done: the error names the parameter that failed and those already stepped."""
+
+    class FailsOnBias(optimizers.SGD):
+        def update_one(self, param):
+            if param.data.ndim == 1:
+                raise ValueError("planted failure")
+            super().update_one(param)
+
+    layer = dezero.Layer()
+    layer.W = Parameter(W0.copy())
+    layer.W.grad = Variable(G.copy())
+    layer.b = Parameter(np.zeros(2))
+    layer.b.grad = Variable(np.ones(2))
+    expected = (
+        r"^FailsOnBias\.update: parameter 'b' \(this step had already updated \['W'\] and their state: "
+        r"reload a checkpoint to undo it\): planted failure$"
+    )
+    with pytest.raises(ValueError, match=expected) as caught:
+        FailsOnBias(lr=0.1).setup(layer).update()
+    assert str(caught.value.__cause__) == "planted failure"
