@@ -22,7 +22,8 @@ class DataLoader:
     """Mini-batches ``(x, t)`` of a Dataset, as numpy arrays, or on ``backend`` (a name or a Backend;
     ``gpu=True`` is DeZero's spelling of the GPU backend), on ``device``.
 
-    Iterate it once per epoch; it reshuffles (when ``shuffle``) at the start of each epoch.
+    Iterate it once per epoch; it reshuffles (when ``shuffle``) at the start of each epoch, and each
+    ``for`` (each ``iter()``) is a new epoch even after a ``break``; ``next()`` goes on where it was.
     As PyTorch's (``drop_last=False``): an empty dataset gives no batches, and a
     ``batch_size`` larger than the dataset gives one batch of the whole dataset.
     """
@@ -60,6 +61,10 @@ class DataLoader:
         self.index = np.random.permutation(self.data_size) if self.shuffle else np.arange(self.data_size)
 
     def __iter__(self) -> DataLoader:
+        """A new epoch at each ``iter()``, as PyTorch's: after a ``break`` the next ``for`` starts afresh
+        (DeZero's went on with the rest of the old epoch). A full epoch has already reset itself."""
+        if self.iteration > 0:
+            self.reset()
         return self
 
     def __len__(self) -> int:

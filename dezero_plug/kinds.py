@@ -242,6 +242,8 @@ def samples_by_op(result: Any, bad: Bad, record: PluginRecord | None) -> dict[st
 def check_callable(name: Any, obj: Any) -> str | None:
     if not isinstance(name, str) or not name.isidentifier():
         return f"exports the name {name!r}, which is not an identifier"
+    if name.startswith("__") and name.endswith("__"):  # a namespace's own (__class__, __dict__ ...)
+        return f"exports {name!r}, a name Python reserves for the namespace itself: rename the export"
     if not callable(obj):
         return f"exports {name!r} = {obj!r}, which is not callable"
     return None

@@ -131,7 +131,9 @@ class PluginManager:
             for name in BUILTIN_PLUGINS
         ]
         for ep in found:
-            if autoload or ep.name in wanted:
+            if ep.name in BUILTIN_PLUGINS:  # it would replace the builtin, and block what requires it
+                self._refuse_reserved(ep)
+            elif autoload or ep.name in wanted:
                 dist = getattr(ep, "dist", None)
                 record = PluginRecord(ep.name, "entry point", dist and dist.name, dist and dist.version)
                 if self._is_half_imported(ep):  # the user imported it first and it is importing us: later
@@ -144,6 +146,16 @@ class PluginManager:
         self._warn_unknown("DEZERO_PLUG_PLUGINS", wanted - {ep.name for ep in found})
         self._load_all(candidates)
         self.refresh(at_autoload=True)
+
+    def _refuse_reserved(self, ep: EntryPoint) -> None:
+        dist = getattr(ep, "dist", None)
+        message = (
+            f"entry point {ep.name!r} ({dist.name if dist else ep.value}) has the name of a builtin plugin and was "
+            "refused: the builtin stays; rename the entry point in that distribution's pyproject.toml"
+        )
+        if self.strict:
+            raise PluginError(message, ep.name)
+        warnings.warn(message, PluginLoadWarning, stacklevel=3)
 
     def _warn_unknown(self, variable: str, names: set[str]) -> None:
         known = ", ".join(sorted([*BUILTIN_PLUGINS, *(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))]))

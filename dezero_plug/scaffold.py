@@ -12,6 +12,8 @@ import keyword
 import re
 from pathlib import Path
 
+from dezero_plug.plugins import BUILTIN_PLUGINS
+
 PYPROJECT = """\
 [build-system]
 requires = ["setuptools>=77"]
@@ -133,10 +135,15 @@ def new_plugin(name: str, where: Path = Path(".")) -> Path:
     """Write the distribution for plugin ``name`` under ``where/name``; returns its folder.
 
     Raises:
-        ValueError: ``name`` is not a lower-case identifier, or the folder already exists.
+        ValueError: ``name`` is not a lower-case identifier, is a builtin plugin's, or the folder already exists.
     """
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or keyword.iskeyword(name):
         raise ValueError(f"new-plugin: {name!r} is not a plugin name: use lower-case letters, digits and _")
+    if name in BUILTIN_PLUGINS:
+        raise ValueError(
+            f"new-plugin: {name!r} is the name of a builtin plugin, which an installed plugin may not take "
+            f"(it would be refused); choose another, such as 'my_{name}'"
+        )
     root = where / name
     if root.exists():
         raise ValueError(f"new-plugin: {root} already exists; choose another name or remove it")

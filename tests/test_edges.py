@@ -73,3 +73,27 @@ def test_an_out_of_range_axis_of_a_0d_input_is_refused(asarray):
     with pytest.raises(ValueError, match=r"^sum: axis 1 is out of range for an input of 0 dimension"):
         F.sum(Variable(asarray(np.array(1.0))), axis=1)
     assert dezero.Variable(asarray(np.array(1.0))).shape == ()
+
+
+def test_softmax_of_integer_scores_is_refused_instead_of_wrapping_around():
+    x = Variable(np.array([[1, 2, 255]], dtype=np.uint8))  # x - max(x) would wrap: NaN before
+    for op in (F.softmax, F.log_softmax):
+        with pytest.raises(TypeError, match=r"softmax: expected floating-point scores; got dtype uint8"):
+            op(x)
+
+
+def test_deconv2d_with_a_pad_that_leaves_no_output_is_refused_naming_the_sizes():
+    with pytest.raises(ValueError, match=r"^deconv2d: the output size would be \(-6, -6\) .* pad \(5, 5\)"):
+        F.deconv2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), pad=5)
+
+
+def test_each_for_over_a_data_loader_is_a_new_epoch_even_after_a_break():
+    """As PyTorch's: DeZero's went on with the rest of the old epoch. next() goes on where it was."""
+    np.random.seed(0)
+    loader = dezero.DataLoader(dezero.datasets.Spiral(train=True), batch_size=100)  # 300 samples: 3 batches
+    for _ in loader:
+        break
+    assert sum(1 for _ in loader) == 3
+    assert sum(1 for _ in loader) == 3  # a full epoch reset itself: the next one is whole too
+    loader.next()
+    assert loader.iteration == 1

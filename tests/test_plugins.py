@@ -4,6 +4,9 @@ Entry-point cases use real distributions: dist-info folders under tests/fixtures
 put on PYTHONPATH of a fresh interpreter, so each case starts from a clean import.
 """
 
+import os
+import subprocess
+import sys
 import types
 
 import numpy as np
@@ -723,3 +726,47 @@ def test_a_kernel_for_one_op_costs_other_ops_no_backend_lookup(monkeypatch):
     finally:
         monkeypatch.undo()
         plugin_manager.unregister("somekernel")
+
+
+def test_an_entry_point_named_like_a_builtin_is_refused_and_the_builtin_stays(tmp_path):
+    """An installed plugin called 'math' used to knock the builtin math out, and what requires it."""
+    (tmp_path / "shadow_math.py").write_text(
+        "import dezero_plug\n"
+        "def shadowed(x):\n    return x\n"
+        "dezero_plug_functions = dezero_plug.hookimpl(lambda: [shadowed])\n"
+    )
+    info = tmp_path / "shadow_math-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shadow-math\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[dezero_plug]\nmath = shadow_math\n")
+    code = (
+        "import warnings; warnings.simplefilter('always')\n"
+        "import numpy as np, dezero_plug as d, dezero_plug.functions as F\n"
+        "print(float(F.exp(d.Variable(np.array(0.0))).data), d.plugin_manager.records['math'].source,"
+        " hasattr(F, 'shadowed'), d.plugin_manager.records['activation'].status)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["1.0", "builtin", "False", "registered"], done.stderr
+    assert "entry point 'math' (shadow-math) has the name of a builtin plugin and was refused" in done.stderr
+    env["DEZERO_PLUG_STRICT"] = "1"
+    strict = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert strict.returncode != 0 and "rename the entry point" in strict.stderr
+
+
+def test_new_plugin_refuses_the_name_of_a_builtin(tmp_path):
+    from dezero_plug.scaffold import new_plugin
+
+    with pytest.raises(ValueError, match=r"^new-plugin: 'math' is the name of a builtin plugin.*'my_math'"):
+        new_plugin("math", tmp_path)
+    assert not (tmp_path / "math").exists()
+
+
+@pytest.mark.parametrize("name", ["__class__", "__dict__"])
+def test_a_dunder_export_is_refused_naming_the_plugin(name):
+    """Setting a namespace's __class__ or __dict__ failed with a bare TypeError that named no plugin."""
+    bad = _module("dunder", dezero_plug_functions=lambda: {name: lambda x: x})
+    with pytest.raises(PluginValidationError, match=rf"plugin 'dunder' .*exports '{name}', a name Python reserves"):
+        plugin_manager.register(bad)
+    assert "dunder" not in plugin_manager.names()

@@ -16,6 +16,7 @@ from dezero_plug.extend import Function
 from dezero_plug.extend import OpSample
 from dezero_plug.extend import Variable
 from dezero_plug.extend import as_input
+from dezero_plug.extend import backend_of
 from dezero_plug.extend import composite
 from dezero_plug.extend import get_array_module
 from dezero_plug.extend import hookimpl
@@ -117,6 +118,7 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
+        _check_floating("softmax", x)
         xp = get_array_module(x)
         axis = normalize_axis("softmax", self.axis, x.ndim)
         y = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
@@ -128,11 +130,20 @@ class Softmax(Function):
         return gx - y * sum(gx, axis=self.axis, keepdims=True)  # y ⊙ (gy - Σ y gy)
 
 
+def _check_floating(op: str, x: Any) -> None:
+    """Refuse integer and bool scores: ``x - max(x)`` would wrap around (uint8) instead of shifting them."""
+    if backend_of(x).dtype_kind(x.dtype) not in "fc":
+        raise TypeError(
+            f"{op}: expected floating-point scores; got dtype {x.dtype}: cast them first (x.astype(np.float32))"
+        )
+
+
 def softmax(x: VariableLike, axis: int = 1) -> Variable:
     """Softmax over ``axis`` (default 1: the classes of an ``(N, C)`` batch), computed stably.
 
     Raises:
         ValueError: when ``axis`` is out of range.
+        TypeError: when ``x`` is not floating point.
     """
     return Softmax(axis)(x)
 
@@ -149,6 +160,7 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
+        _check_floating("log_softmax", x)
         return x - logsumexp(x, normalize_axis("log_softmax", self.axis, x.ndim))
 
     def backward(self, gy):

@@ -404,6 +404,11 @@ class Deconv2d(Function):
             out_h, out_w = get_deconv_outsize(h, kh, sh, ph), get_deconv_outsize(w, kw, sw, pw)
         else:
             out_h, out_w = pair(self.outsize)
+        if out_h < 1 or out_w < 1:  # a pad larger than the output the stride and kernel give
+            raise ValueError(
+                f"deconv2d: the output size would be {(out_h, out_w)} for an input of {(h, w)} with kernel "
+                f"{(kh, kw)}, stride {(sh, sw)} and pad {(ph, pw)}: it must be at least 1 (a smaller pad)"
+            )
         # the adjoint of conv2d: the (N, OC, OH, OW) image whose conv2d with W gives x's (H, W)
         geometry = _geometry("deconv2d", (n, oc, out_h, out_w), (kh, kw), self.stride, self.pad)
         if geometry[6:] != (h, w):
