@@ -120,7 +120,7 @@ def test_a_gradient_missing_on_one_rank_counts_as_zeros_there_and_the_ranks_stay
 
 
 def test_a_rank_with_one_parameter_more_ends_the_job_naming_it_instead_of_hanging():
-    rc, out, err, seconds = mpiexec(2, "extra.py", timeout=60)
+    rc, out, err, seconds = mpiexec(2, "mismatch.py", "extra", timeout=60)
     assert rc != 0 and seconds < 30, (rc, seconds)
     assert "bcast_data: parameter 'l1/W' has shape (8, 8) on rank 1 but (8, 3) on rank 0" in err, err
     assert "ranks built different models (rank [1] differ" in err

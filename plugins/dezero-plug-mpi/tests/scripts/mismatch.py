@@ -1,4 +1,7 @@
-"""Under mpiexec -n 2: rank 1 builds a wider first layer than rank 0; the first update must say which parameter."""
+"""Under mpiexec -n 2: rank 1 builds a wider first layer than rank 0 (``extra``: one layer more); the first update
+must end the job, saying which parameter."""
+
+import sys
 
 import numpy as np
 
@@ -8,7 +11,10 @@ from dezero_plug.distributed import create_communicator
 from dezero_plug.distributed import create_multi_node_optimizer
 
 comm = create_communicator()
-model = dz.models.MLP((8 if comm.rank == 0 else 9, 3))
+if comm.rank == 0:
+    model = dz.models.MLP((8, 3))
+else:
+    model = dz.models.MLP((8, 8, 3) if sys.argv[1:] == ["extra"] else (9, 3))
 optimizer = create_multi_node_optimizer(dz.optimizers.SGD(), comm).setup(model)
 x, t = np.ones((4, 5), dtype=np.float32), np.zeros(4, dtype=np.int64)
 loss = F.softmax_cross_entropy(model(x), t)
