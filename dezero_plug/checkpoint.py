@@ -100,18 +100,15 @@ def validated(
 
 def save_state(optimizer: Optimizer, path: str | os.PathLike[str]) -> None:
     """Write ``state_dict()`` to an npz file, atomically (a failure leaves the old file)."""
-    path = os.fspath(path)
-    path = path if path.endswith(".npz") else path + ".npz"
+    path = weights.saving_path(f"{type(optimizer).__name__}.save_state", path)
     entries = state_dict(optimizer)
     with atomic_write(path) as f:
         np.savez_compressed(f, **entries)  # type: ignore[arg-type]
 
 
-def read(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], str]:
+def read(optimizer: Optimizer, path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], str]:
     """The entries of a file ``save_state`` wrote (with ``load_weights``' checks of the file) and its path."""
-    path = os.fspath(path)
-    if not os.path.exists(path) and os.path.exists(path + ".npz"):
-        path += ".npz"
+    path = weights.loading_path(f"{type(optimizer).__name__}.load_state", path)
     return weights.read(path), path
 
 

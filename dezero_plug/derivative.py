@@ -12,8 +12,8 @@ called by their names in ``F``. The kernel runs it
   otherwise than the Array API (``sum_to``, ``transpose``) are written on arrays.
 
 :class:`Elementwise` is the common case: a one-input elementwise op writes only dy/dx. An op
-whose gradient reads no input value (only shapes) writes its ``backward`` with ``ops_for(self,
-gy)`` and sets ``backward_arrays = backward``: the same formula, without the inputs passed.
+whose gradient reads no input value (only shapes) writes its ``backward`` with ``ops_for(gy)``
+and sets ``backward_arrays = backward``: the same formula, without the inputs passed.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ class ArrayOps:
 ARRAY_OPS = ArrayOps()
 
 
-def ops_for(op: Function, g: Any) -> Any:
-    """The namespace ``op``'s formula uses for the gradient ``g``: its module's for a Variable, else ARRAY_OPS."""
+def ops_for(g: Any) -> Any:
+    """The namespace a formula uses for the gradient ``g``: ``F`` for a Variable (recorded), else ARRAY_OPS."""
     return F if isinstance(g, Variable) else ARRAY_OPS
 
 

@@ -216,10 +216,8 @@ def _literal(text: str) -> Any:
 
 
 def _named_params(model: Any) -> list[tuple[str, Parameter]]:
-    """Every parameter with its DeZero key ('l0/W'), in definition order: the same order on every rank."""
-    params: dict[str, Parameter] = {}
-    model._flatten_params(params)
-    return list(params.items())
+    """Every parameter with its DeZero key ('l0/W'), each once, in definition order: the same on every rank."""
+    return list(model.named_params().items())
 
 
 def communicators() -> dict[str, type[Communicator]]:

@@ -224,7 +224,7 @@ def by_class_name_attribute(result: Any, bad: Bad, record: PluginRecord | None) 
 def by_function_class(result: Any, bad: Bad, record: PluginRecord | None) -> dict[tuple[type, str], Any]:
     """``{(FunctionClass, backend_name): forward or Kernel(forward, backward_arrays)}``."""
     if not isinstance(result, Mapping):
-        raise bad(f"must return a dict {{(FunctionClass, backend_name): forward}}; got {type(result).__name__}")
+        raise bad(f"must return a dict {{(FunctionClass, backend): forward or Kernel}}; got {type(result).__name__}")
     for key in result:
         if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)):
             raise bad(f"key {key!r} must be (FunctionClass, backend_name)")

@@ -22,7 +22,6 @@ from dezero_plug.atomic import atomic_write
 from dezero_plug.core import Parameter
 from dezero_plug.core import Variable
 from dezero_plug.core import data_of
-from dezero_plug.errors import WeightsFileError
 from dezero_plug.errors import with_context
 from dezero_plug.registry import accessors as _accessors
 
@@ -118,7 +117,6 @@ class Layer:
         follows its parameters at the next update.
         """
         target = backends.resolve(backend)
-        names = {id(param): key for key, param in self.named_params().items()}  # parameters held all along
         moved: list[tuple[Parameter, Any, Any, Any]] = []  # each moved parameter with its data, grad, grad's data
         for param in self.params():
             moved.append((param, param.data, param.grad, None if param.grad is None else param.grad.data))
@@ -129,7 +127,8 @@ class Layer:
                     p.data, p.grad = data, grad
                     if grad is not None:
                         grad.data = grad_data
-                where = f"{type(self).__name__}.to_backend({target.name!r}): parameter {names.get(id(param), '?')!r}"
+                name = next((key for key, p in self.named_params().items() if p is param), "?")
+                where = f"{type(self).__name__}.to_backend({target.name!r}): parameter {name!r}"
                 named = with_context(exc, where + " (no parameter was moved)")
                 if named is exc:
                     raise
@@ -154,10 +153,7 @@ class Layer:
         Raises:
             ValueError: when a lazy parameter has no data yet (run the model once first).
         """
-        path = _npz_path(_path("save_weights", path))
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise FileNotFoundError(f"save_weights: the directory {directory!r} of {path!r} does not exist")
+        path = weights.saving_path("save_weights", path)
         params: dict[str, Parameter] = {}
         self._flatten_params(params)
         arrays = {}
@@ -183,11 +179,7 @@ class Layer:
                 missing or extra parameter, a shape mismatch or a non-float dtype — naming
                 the file and the parameter; the layer is left untouched.
         """
-        path = _path("load_weights", path)
-        if not os.path.exists(path) and os.path.exists(path + ".npz"):
-            path += ".npz"
-        if os.path.isdir(path):
-            raise WeightsFileError(path, None, "is a directory, not a weights file")
+        path = weights.loading_path("load_weights", path)
         params: dict[str, Parameter] = {}
         self._flatten_params(params)
         arrays = weights.check(path, type(self).__name__, params, weights.read(path))
@@ -234,22 +226,6 @@ def normal_weights(backend: backends.Backend, shape: tuple[int, ...], dtype: Any
     w = backend.random("normal", shape)
     xp = backend.xp
     return xp.astype(w, xp.float32 if np.dtype(dtype) == np.float32 else xp.float64) * scale
-
-
-def _path(op: str, path: Any) -> str:
-    """``path`` as a str, or a TypeError naming ``op`` (a float or None is no path)."""
-    try:
-        path = os.fspath(path)
-    except TypeError:
-        raise TypeError(f"{op}: path must be a str or os.PathLike; got {type(path).__name__}") from None
-    if not isinstance(path, str):
-        raise TypeError(f"{op}: path must be a str or os.PathLike; got bytes")
-    return path
-
-
-def _npz_path(path: str | os.PathLike[str]) -> str:
-    path = os.fspath(path)
-    return path if path.endswith(".npz") else path + ".npz"
 
 
 __getattr__, __dir__ = _accessors("layers", __name__, base=Layer)

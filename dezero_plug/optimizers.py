@@ -93,7 +93,7 @@ class Optimizer:
         for param in params:  # a read-only array (a memory map, np.broadcast_to) is rebound, not written
             backend = backends.backend_of(param.data)
             if backend.mutable_arrays and not backend.writable(param.data):
-                param.data = backend.from_numpy(backend.to_numpy(param.data).copy())
+                param.data = backend.from_numpy(backend.to_numpy(param.data))  # from_numpy: a copy
         for hook in self.hooks:
             hook(params)
         done: list[Parameter] = []
@@ -148,7 +148,7 @@ class Optimizer:
 
     def load_state(self, path: str | os.PathLike[str]) -> None:
         """Load a file ``save_state`` wrote, checked as ``load_weights`` checks weights; all or nothing."""
-        entries, path = checkpoint.read(path)
+        entries, path = checkpoint.read(self, path)
         self.load_state_dict(entries, source=path)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -166,11 +166,16 @@ class Optimizer:
         self.hooks.append(f)
 
 
+def _name_of(optimizer: Optimizer, param: Parameter) -> str:
+    """``param``'s ``save_weights`` name in the optimizer's target, else its own name (for messages)."""
+    named: dict[str, Parameter] = getattr(optimizer.target, "named_params", dict)()
+    return next((name for name, p in named.items() if p is param), param.name or "(unnamed)")
+
+
 def _partly_updated(optimizer: Optimizer, param: Parameter, done: list[Parameter], exc: Exception) -> Exception:
     """``exc`` from ``param``'s update, saying which parameters this step had already updated."""
-    names = {id(p): name for name, p in getattr(optimizer.target, "named_params", dict)().items()}
-    updated = [names.get(id(p), p.name or "(unnamed)") for p in done]
-    where = f"{type(optimizer).__name__}.update: parameter {names.get(id(param), param.name or '(unnamed)')!r}"
+    updated = [_name_of(optimizer, p) for p in done]
+    where = f"{type(optimizer).__name__}.update: parameter {_name_of(optimizer, param)!r}"
     if updated:
         where += f" (this step had already updated {updated} and their state: reload a checkpoint to undo it)"
     return with_context(exc, where)
@@ -187,8 +192,7 @@ def _check_gradient(optimizer: Optimizer, param: Parameter) -> None:
     elif tuple(grad.shape) != tuple(data.shape):
         problem = f"has shape {tuple(data.shape)} but its gradient {tuple(grad.shape)}"
     if problem is not None:
-        names = {id(p): name for name, p in getattr(optimizer.target, "named_params", dict)().items()}
-        name = names.get(id(param)) or param.name or "(unnamed)"
+        name = _name_of(optimizer, param)
         raise ValueError(f"{type(optimizer).__name__}.update: parameter {name!r} {problem}; nothing was updated")
 
 

@@ -16,6 +16,7 @@ datetime, object — is refused, naming both dtypes.
 from __future__ import annotations
 
 import math
+import os
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -28,6 +29,47 @@ from dezero_plug.errors import WeightsFileError
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK"
 DEFLATE_MAX_RATIO = 1100  # deflate expands at most ~1032:1; more "data" than that is a lie in the header
+
+
+def saving_path(op: str, path: Any) -> str:
+    """Where ``op`` writes an npz file: ``path`` with ``.npz`` appended when missing, as numpy does.
+
+    Raises:
+        TypeError: ``path`` is no str or os.PathLike (a float, None, bytes), naming ``op``.
+        FileNotFoundError: its directory does not exist.
+    """
+    path = _as_path(op, path)
+    path = path if path.endswith(".npz") else path + ".npz"
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"{op}: the directory {directory!r} of {path!r} does not exist")
+    return path
+
+
+def loading_path(op: str, path: Any) -> str:
+    """Where ``op`` reads an npz file: ``path``, or ``path + '.npz'`` when only that exists (as saved).
+
+    Raises:
+        TypeError: ``path`` is no str or os.PathLike, naming ``op``.
+        WeightsFileError: it is a directory.
+    """
+    path = _as_path(op, path)
+    if not os.path.exists(path) and os.path.exists(path + ".npz"):
+        path += ".npz"
+    if os.path.isdir(path):
+        raise WeightsFileError(path, None, "is a directory, not a weights file")
+    return path
+
+
+def _as_path(op: str, path: Any) -> str:
+    """``path`` as a str, or a TypeError naming ``op`` (a float or None is no path)."""
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"{op}: path must be a str or os.PathLike; got {type(path).__name__}") from None
+    if not isinstance(path, str):
+        raise TypeError(f"{op}: path must be a str or os.PathLike; got bytes")
+    return path
 
 
 def read(path: str) -> dict[str, np.ndarray]:

@@ -35,7 +35,7 @@ class Add(Function):
     def backward(self, gy):  # reads no input: one formula for Variables and raw arrays alike
         if self.shapes is None:
             return gy, gy
-        ops = ops_for(self, gy)
+        ops = ops_for(gy)
         return ops.sum_to(gy, self.shapes[0]), ops.sum_to(gy, self.shapes[1])
 
     backward_arrays = backward

@@ -21,17 +21,11 @@ from dezero_plug.extend import normalize_axis
 from dezero_plug.extend import ops_for
 from dezero_plug.extend import sum_backward_shape
 from dezero_plug.extend import sum_to_array
-from dezero_plug.std.shape import reshape
 
 dezero_plug_requires = ("shape",)
 
 VariableLike = Any
 Axis = int | tuple[int, ...] | None
-
-
-def reshape_sum_backward(gy: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Variable:
-    """Reshape ``gy`` so that it broadcasts back to ``x_shape`` after a sum over ``axis`` (DeZero's helper)."""
-    return reshape(gy, sum_backward_shape(gy.shape, x_shape, axis, keepdims))
 
 
 class Sum(Function):
@@ -44,7 +38,7 @@ class Sum(Function):
         return get_array_module(x).sum(x, axis=axis, keepdims=self.keepdims)
 
     def backward(self, gy):  # reads no input value: one formula for Variables and raw arrays alike
-        ops, shape = ops_for(self, gy), self.inputs[0].shape
+        ops, shape = ops_for(gy), self.inputs[0].shape
         return ops.broadcast_to(ops.reshape(gy, sum_backward_shape(gy.shape, shape, self.axis, self.keepdims)), shape)
 
     backward_arrays = backward
@@ -69,7 +63,7 @@ class SumTo(Function):
         return sum_to_array(x, self.shape)
 
     def backward(self, gy):
-        return ops_for(self, gy).broadcast_to(gy, self.inputs[0].shape)
+        return ops_for(gy).broadcast_to(gy, self.inputs[0].shape)
 
     backward_arrays = backward
 
@@ -91,7 +85,7 @@ class BroadcastTo(Function):
         return get_array_module(x).broadcast_to(x, self.shape)
 
     def backward(self, gy):
-        return ops_for(self, gy).sum_to(gy, self.inputs[0].shape)
+        return ops_for(gy).sum_to(gy, self.inputs[0].shape)
 
     backward_arrays = backward
 

@@ -39,7 +39,7 @@ class Reshape(Function):
         return get_array_module(x).reshape(x, self.shape)
 
     def backward(self, gy):  # reads no input value: one formula for Variables and raw arrays alike
-        return ops_for(self, gy).reshape(gy, self.inputs[0].shape)
+        return ops_for(gy).reshape(gy, self.inputs[0].shape)
 
     backward_arrays = backward
 
@@ -74,7 +74,7 @@ class Transpose(Function):
     def backward(self, gy):
         n = gy.ndim
         inverse = range(n)[::-1] if self.axes is None else sorted(range(n), key=lambda i: self.axes[i] % n)
-        return ops_for(self, gy).transpose(gy, tuple(inverse))
+        return ops_for(gy).transpose(gy, tuple(inverse))
 
     backward_arrays = backward
 

@@ -72,9 +72,9 @@ def check_optimizer(make_optimizer: Callable[[], Any], steps: int = 3, rtol: flo
     """
     plain, plain_opt = _steps(make_optimizer, False, steps)
     rebound, rebound_opt = _steps(make_optimizer, True, steps)
-    name = type(plain_opt).__name__
+    name, rebound_params = type(plain_opt).__name__, rebound.named_params()
     for key, param in plain.named_params().items():
-        other = rebound.named_params()[key]
+        other = rebound_params[key]
         fields = {"data": (param.data, other.data)}
         state, other_state = plain_opt.states.get(param), rebound_opt.states.get(other)
         for field, value in vars(state).items() if state is not None else ():
