@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import heapq
 import itertools
 import weakref
@@ -401,12 +402,14 @@ class Function:
     @property
     def op_name(self) -> str:
         """The op's name in messages: ``name``, else the class name in snake_case (``SoftmaxCrossEntropy`` ...)."""
-        if self.name:
-            return self.name
-        name = type(self).__name__
-        return "".join(
-            "_" + c.lower() if c.isupper() and i and name[i - 1].islower() else c.lower() for i, c in enumerate(name)
-        )
+        return self.name or _snake_case(type(self).__name__)
+
+
+@functools.cache  # one name per op class: an op with a raw array input asks for it at every call
+def _snake_case(name: str) -> str:
+    return "".join(
+        "_" + c.lower() if c.isupper() and i and name[i - 1].islower() else c.lower() for i, c in enumerate(name)
+    )
 
 
 PLAIN_FUNCTION_CALL = Function.__call__
@@ -490,8 +493,8 @@ def _constant(f: Function, inputs: tuple[Any, ...], x: Any, ref: Any, key: tuple
         ref = next((i for i in inputs if _REGISTRY.owner(type(i)) is not None), None)
     i = next(i for i, v in enumerate(inputs) if v is x)
     c = _Constant(constants.constant_array(f.op_name, i, x, ref))
-    backend = backends.backend_of(c.data)
-    if shareable and backend.freeze(c.data) and len(backend.devices()) == 1:
+    backend = backends.backend_of(c.data) if shareable else None
+    if backend is not None and backend.freeze(c.data) and len(backend.devices()) == 1:
         if len(_CONSTANTS) >= 1024:  # a loop over many scalars must not grow it
             _CONSTANTS.clear()
         _CONSTANTS[key] = c
