@@ -67,6 +67,7 @@ __all__ = [
     "__version__",
     "as_array",
     "as_variable",
+    "from_dlpack",
     "backends",
     "core",
     "core_simple",
@@ -106,3 +107,4 @@ keep_if_asked()  # DEZERO_PLUG_KEEP_FREED_MEMORY=1; otherwise malloc is left as 
 plugin_manager.load()
 
 from dezero_plug import utils  # noqa: E402  (imports std families: after the plugins are loaded)
+from dezero_plug.std.interop import from_dlpack  # noqa: E402

@@ -72,6 +72,9 @@ class Backend:
     float64: bool = True
     own_generator: bool = False
     float64_hint: str = ""  # appended to the refusal of float64 data: how to enable float64, where one can
+    # What its library raises for bad shapes or dtypes besides ValueError/TypeError (torch: RuntimeError): an op's
+    # call restates it as a ValueError naming the op, as numpy's are.
+    input_errors: tuple[type[Exception], ...] = ()
     dtypes: tuple[str, ...] = ("bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64")
 
     @property
@@ -130,12 +133,12 @@ class Backend:
 
     def getitem(self, array: Any, index: Any) -> Any:
         """``array[index]`` with numpy's indexing rules (integer arrays, mixed with slices)."""
-        return self.from_numpy(np.ascontiguousarray(self.to_numpy(array)[self._index(index)]), device=array.device)
+        return self.from_numpy(np.asarray(self.to_numpy(array)[self._index(index)], order="C"), device=array.device)
 
     def sliding_window_view(self, array: Any, window_shape: tuple[int, ...], axis: tuple[int, ...]) -> Any:
         """Windows of ``window_shape`` over ``axis``, appended as trailing dimensions (numpy's rule)."""
         view = np.lib.stride_tricks.sliding_window_view(self.to_numpy(array), window_shape, axis)
-        return self.from_numpy(np.ascontiguousarray(view), device=array.device)
+        return self.from_numpy(np.asarray(view, order="C"), device=array.device)
 
     def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None, device: Any = None) -> Any:
         """Samples of ``distribution`` ("uniform" in [0, 1) or "normal") from numpy's global generator."""
@@ -226,16 +229,22 @@ def _resolve(array_type: type) -> Backend:
         return default_backend()  # a numpy scalar where a 0-d array was meant (x.data = x.data - lr * g)
     if backend is None:
         raise TypeError(
-            f"expected an array of a registered backend ({accepted_types()}); "
+            f"expected an array of a registered backend ({accepted_types(array_type)}); "
             f"got {array_type.__module__}.{array_type.__qualname__}"
         )
     return backend
 
 
-def accepted_types() -> str:
-    """A readable list of the backends' array types, for error messages."""
+_PLUGINS = dict(torch="dezero-plug-torch", jax="dezero-plug-jax", jaxlib="dezero-plug-jax", cupy="dezero-plug-cupy")
+
+
+def accepted_types(given: type | None = None) -> str:
+    """A readable list of the backends' array types, for error messages; with the plugin to install when
+    ``given`` is the array type of a library that has one (a torch tensor without dezero-plug-torch)."""
     names = {"numpy": "numpy.ndarray", "array_api_strict": "array_api_strict.Array", "cupy": "cupy.ndarray"}
-    return ", ".join(names.get(name, f"{name} arrays") for name in REGISTRY.backends) or "none registered"
+    accepted = ", ".join(names.get(name, f"{name} arrays") for name in REGISTRY.backends) or "none registered"
+    library = given.__module__.split(".")[0] if given is not None else ""
+    return accepted + (f"; for {library}'s arrays install {_PLUGINS[library]}" if library in _PLUGINS else "")
 
 
 def get_array_module(x: Any) -> Any:

@@ -37,7 +37,7 @@ def constant_array(op: str, i: int, x: Any, ref: Any) -> Any:
     if REGISTRY.owner(type(x)) is None:
         raise TypeError(
             f"{op}: input {i} is a {type(x).__name__}; expected a Variable, an array of "
-            f"a registered backend ({backends.accepted_types()}) or a Python scalar"
+            f"a registered backend ({backends.accepted_types(type(x))}) or a Python scalar"
         )
     if ref is not None and type(x) is not type(ref):
         check_same_backend(op, [ref, x])

@@ -13,6 +13,7 @@ import contextvars
 import functools
 import heapq
 import itertools
+import math
 import weakref
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -117,13 +118,13 @@ class Variable:
 
     shape: tuple[int, ...] = _data_property("shape")
     ndim: int = _data_property("ndim")
-    size: int = _data_property("size")
-    dtype: Any = _data_property("dtype")
 
-    def __len__(self) -> int:
-        if not self.data.shape:
-            raise TypeError("len() of a 0-d Variable")
-        return self.data.shape[0]
+    @property
+    def size(self) -> int:
+        """The number of elements, the product of the shape (on every backend: ``size`` is a method on torch's)."""
+        return math.prod(self.shape)
+
+    dtype: Any = _data_property("dtype")
 
     def __repr__(self) -> str:
         if self.data is None:
@@ -251,9 +252,9 @@ class Variable:
             raise
         finally:
             _enable_backprop.reset(token)
-        for x in touched:
-            if x.grad is not None and not isinstance(x.grad, Variable):
-                x.grad = Variable(x.grad)
+        for x in touched:  # the gradients kept: Variables, each in its variable's floating dtype
+            if x.grad is not None:
+                x.grad = _as_grad(x, x.grad)
 
 
 class Parameter(Variable):
@@ -301,7 +302,7 @@ def _checked_data(data: Any) -> Any:
         return backends.np.asarray(data)
     if _REGISTRY.owner(type(data)) is None:
         raise TypeError(
-            f"Variable data must be an array of a registered backend ({backends.accepted_types()}) "
+            f"Variable data must be an array of a registered backend ({backends.accepted_types(type(data))}) "
             f"or None; got {type(data).__name__}. Wrap it first: Variable(np.array({data!r}))"
         )
     return data
@@ -372,7 +373,7 @@ class Function:
         try:
             ys = _forward(self, xs)
             outputs = tuple(map(Variable, ys)) if type(ys) is tuple else (Variable(ys),)
-        except (ValueError, TypeError, AttributeError) as exc:
+        except _REGISTRY.op_errors as exc:  # (and a backend's input_errors: torch's RuntimeError)
             constants.refuse_junk(self.op_name, xs)
             constants.refuse_outputs(type(self).__name__, ys)
             named = op_error(self.op_name, "forward", exc, xs)
@@ -525,7 +526,7 @@ def run_plain_backward(f: Function, on_arrays: Callable[..., Any] | None, gys: l
     run = on_arrays if on_arrays is not None else type(f).backward
     try:
         return run(f, gys[0]) if len(gys) == 1 else run(f, *gys)  # positional: see _forward
-    except (ValueError, TypeError) as exc:
+    except _REGISTRY.op_errors as exc:
         named = op_error(f.op_name, "backward", exc, tuple(x.data for x in f.inputs))
         if named is None:
             raise
@@ -553,3 +554,12 @@ def _blame_grad_shape(f: Function, x: Variable, gx: Any) -> None:
         f"Function `{type(f).__name__}` has a bug: backward returned a grad of shape "
         f"{tuple(gx.shape)} for input {i} of shape {tuple(x.data.shape)}"
     )
+
+
+def _as_grad(x: Variable, g: Any) -> Variable:
+    """``g`` (an array or a Variable) as ``x.grad``: a Variable in ``x``'s dtype when that is floating, whatever
+    the other operands' were (float32 ``x`` times float64 ``W`` gives ``x`` a float32 gradient); the cast of a
+    recorded gradient is recorded too. An integer ``x``'s gradient stays real."""
+    if x.data is not None and g.dtype != x.data.dtype and backends.backend_of(x.data).dtype_kind(x.data.dtype) in "fc":
+        g = g.astype(x.data.dtype) if isinstance(g, Variable) else backends.backend_of(g).xp.astype(g, x.data.dtype)
+    return g if isinstance(g, Variable) else Variable(g)

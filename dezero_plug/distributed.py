@@ -142,7 +142,7 @@ class Communicator:
                     "on every rank first, or let create_multi_node_optimizer broadcast at its first update"
                 )
             backend = backends.backend_of(param.data)
-            host = np.ascontiguousarray(backend.to_numpy(param.data))
+            host = np.asarray(backend.to_numpy(param.data), order="C")
             root = self.bcast_array(host)
             if count > 0 and not np.array_equal(root, host):
                 changed[self.rank] = 1

@@ -100,8 +100,14 @@ def describe_arrays(arrays: tuple[object, ...]) -> str:
     return ", ".join(parts)
 
 
+class LibraryInputError(ValueError, RuntimeError):
+    """Bad input to an op, reported by its backend's library as a RuntimeError (torch): a ValueError as numpy's
+    are, and still the RuntimeError that library's users catch."""
+
+
 def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | None) -> Exception | None:
-    """``exc`` (a ValueError or TypeError an op's forward or backward raised) restated to name the op.
+    """``exc`` (a ValueError, TypeError, AttributeError or a backend's ``input_errors`` that an op's forward or
+    backward raised) restated to name the op.
 
     Returns None when the message already starts with the op's name (``"matmul: ..."``): the op
     said it itself. Otherwise a new exception of the same type (its base type where that type
@@ -110,6 +116,10 @@ def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | N
     message = str(exc)
     if message.startswith(f"{op}:") or message.startswith(f"{op} "):
         return None
+    if not isinstance(exc, (ValueError, TypeError, AttributeError)):  # a backend's input_errors (torch's
+        if type(exc) is not RuntimeError:  # RuntimeError): numpy's kind; not its subclasses (NotImplementedError,
+            return None  # RecursionError, out of memory), raised as they are
+        exc = LibraryInputError(message)
     restated = f"{op}: {message.strip()}"
     if arrays is not None:
         restated += f" ({phase} of inputs {describe_arrays(arrays)})"

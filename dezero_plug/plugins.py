@@ -54,6 +54,7 @@ BUILTIN_PLUGINS = (
     "reduction",
     "math",
     "linalg",
+    "interop",
     "activation",
     "loss",
     "numpy_kernels",

@@ -68,6 +68,7 @@ class Registry:
         self.backends: dict[str, Backend] = {}
         self.by_type: dict[type, Backend] = {}
         self.not_owned: set[type] = set()
+        self.op_errors: tuple[type[Exception], ...] = (ValueError, TypeError, AttributeError)
         self.kernels: dict[type, dict[str, Any]] = {}  # Function class -> {backend name: Kernel}
         self.kernels_by_type: dict[type, dict[type, Callable[..., Any]]] = {}  # Function class -> {array type: ...}
         self.backwards_by_type: dict[type, dict[type, Callable[..., Any]]] = {}  # ... -> {array type: backward}
@@ -183,6 +184,8 @@ class Registry:
         self.exports, self.providers, self.conflicts = exports, providers, conflicts
         self.backends, self.by_type, self.not_owned, self.backwards_by_type = backends, {}, set(), {}
         self.kernels, self.kernels_by_type = kernels, {function_class: {} for function_class in kernels}
+        library = {error for backend in backends.values() for error in getattr(backend, "input_errors", ())}
+        self.op_errors = (ValueError, TypeError, AttributeError, *library)  # what an op's call restates, naming it
         for kind in kinds:
             target = self.targets.get(kind.name, (None, None))[0]
             if target is not None:

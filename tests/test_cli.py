@@ -16,7 +16,7 @@ def cli(*args):
 def test_plugins_lists_builtins_and_distributions_with_what_they_registered():
     out = cli("plugins")
     assert "math  [builtin]  registered" in out
-    assert "functions: abs, clip, cos, exp, log, maximum, minimum, sin, sqrt, square, tanh, where" in out
+    assert "functions: abs, astype, clip, cos, exp, log, maximum, minimum, sin, sqrt, square, tanh, where" in out
     assert "hyperbolic  [dezero-plug-hyperbolic 0.1.0]  registered" in out
 
 

@@ -1,6 +1,7 @@
 """The documentation: every public name documented, the op table current, the pages' code runs as printed."""
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 import re
@@ -80,12 +81,13 @@ def test_the_op_table_is_current_and_lists_only_builtins():
     assert "(hyperbolic)" not in listed and "| `sinh` |" not in listed
 
 
-PAGES = ["tutorial.md", *sorted(f"howto/{p.name}" for p in (DOCS / "howto").glob("*.md"))]
+PAGES = ["tutorial.md", "mixing.md", *sorted(f"howto/{p.name}" for p in (DOCS / "howto").glob("*.md"))]
 
 
-def python_blocks(page: str) -> list[str]:
-    """The ```python blocks of a page (```py blocks are sketches, not run)."""
-    return re.findall(r"^```python\n(.*?)^```", (DOCS / page).read_text(), flags=re.S | re.M)
+def python_blocks(page: str, torch: bool = False) -> list[str]:
+    """The ```python blocks of a page (```py blocks are sketches, not run): those that import torch, or the others."""
+    blocks = re.findall(r"^```python\n(.*?)^```", (DOCS / page).read_text(), flags=re.S | re.M)
+    return [block for block in blocks if ("import torch" in block) == torch]
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if python_blocks(p)])
@@ -94,4 +96,14 @@ def test_the_code_on_each_page_runs_as_printed(page, tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=fresh_env(), capture_output=True, text=True, timeout=300
     )
+    assert done.returncode == 0, f"{page}:\n{done.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if python_blocks(p, torch=True)])
+def test_the_torch_code_on_each_page_runs_with_the_torch_plugin(page, tmp_path):
+    if importlib.util.find_spec("dezero_plug_torch") is None or importlib.util.find_spec("torch") is None:
+        pytest.skip("needs torch and plugins/dezero-plug-torch installed: tox -e torch runs it")
+    code = "\n".join(python_blocks(page, torch=True))
+    env = {**fresh_env(), "DEZERO_PLUG_PLUGINS": "torch"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{page}:\n{done.stderr[-3000:]}"

@@ -104,9 +104,21 @@ def _broadcastable(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
 
 
 def reduction_method(op: Any, name: str) -> Any:
-    """The Variable method ``x.<name>(axis=None, keepdims=False)`` calling ``op``."""
+    """The Variable method ``x.<name>(axis=None, keepdims=False)`` calling ``op``.
 
-    def method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Variable:
+    numpy's functions hand an object that is not an array to its method (``np.mean(v)`` calls
+    ``v.mean(axis=None, dtype=None, out=None)``): they get a Variable back, differentiable. numpy's
+    ``dtype=`` and ``out=`` have no meaning for a new Variable and are refused when given.
+    """
+
+    def method(
+        self: Variable, axis: Axis = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None
+    ) -> Variable:
+        if dtype is not None or out is not None:
+            raise TypeError(
+                f"x.{name}: numpy's dtype= and out= are not taken (got dtype={dtype!r}, out={type(out).__name__}): "
+                f"F.{name}(x) returns a new Variable; for a numpy result use np.{name}(x.data, ...)"
+            )
         return op(self, axis, keepdims)
 
     method.__name__ = name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -26,9 +27,10 @@ def accuracy(y: Any, t: Any) -> Variable:
         raise ValueError(f"accuracy: scores must have shape (N, C); got {tuple(getattr(y, 'shape', ()))}")
     if backend_of(t).dtype_kind(t.dtype) != "i":
         raise TypeError(f"accuracy: labels must be integer class ids; got dtype {t.dtype}")
-    if y.shape[0] != t.size:
+    if y.shape[0] != math.prod(t.shape):
         raise ValueError(
-            f"accuracy: {y.shape[0]} predictions (scores {tuple(y.shape)}) but {t.size} labels (shape {tuple(t.shape)})"
+            f"accuracy: {y.shape[0]} predictions (scores {tuple(y.shape)}) but {math.prod(t.shape)} labels "
+            f"(shape {tuple(t.shape)})"
         )
     xp = get_array_module(y)
     pred = xp.reshape(xp.argmax(y, axis=1), t.shape)

@@ -46,6 +46,16 @@ def _swap_last(ndim: int) -> tuple[int, ...]:
     return tuple(axes)
 
 
+def product(a: Any, b: Any) -> Any:
+    """``a @ b`` of raw arrays (the standard's operator: no namespace lookup), mixed dtypes first promoted as the
+    Array API promotes them: numpy would, torch's ``@`` refuses float32 @ float64."""
+    if a.dtype != b.dtype:
+        xp = get_array_module(a)
+        dtype = xp.result_type(a, b)
+        a, b = xp.astype(a, dtype), xp.astype(b, dtype)
+    return a @ b
+
+
 def add_bias(y: Any, b: Any) -> Any:
     """``y + b`` for a raw product ``y`` (rows, out) the calling op just made, ``b`` (out,) or None.
 
@@ -123,7 +133,7 @@ class Linear(Function):
                 "(for batches of matrices use matmul, then add the bias)"
             )
         _check_matmul("linear", x, W)
-        return add_bias(x @ W, b)  # the standard's operator: no namespace lookup (a training step runs it cold)
+        return add_bias(product(x, W), b)
 
     def backward(self, gy):
         x, W = self.inputs[:2]
@@ -138,8 +148,8 @@ class Linear(Function):
     def backward_arrays(self, gy):  # x (N, in), W (in, out), gy (N, out): 2-D, as backward's .T assumes
         x, W = self.inputs[0].data, self.inputs[1].data
         needs = self.needs_input_grad
-        gx = gy @ W.T if needs[0] else None
-        gW = x.T @ gy if needs[1] else None
+        gx = product(gy, W.T) if needs[0] else None
+        gW = product(x.T, gy) if needs[1] else None
         if len(self.inputs) == 2:
             return gx, gW
         return gx, gW, sum_rows(gy) if needs[2] else None

@@ -8,6 +8,7 @@ absolute) differences and divide by ``N = len(diff)``, the batch size.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -163,7 +164,7 @@ def _as_targets(op: str, x: Any, t: Any) -> Any:
     """Binary targets as a constant of the scores' dtype and shape."""
     data = raw_input(op, x, 0)
     t = raw_input(op, t, 1)
-    if t.size != data.size:
+    if math.prod(t.shape) != math.prod(data.shape):
         raise ValueError(f"{op}: targets of shape {tuple(t.shape)} do not match scores of shape {tuple(data.shape)}")
     xp = get_array_module(t)
     return xp.reshape(xp.astype(t, data.dtype), data.shape)

@@ -135,6 +135,27 @@ def abs(x: VariableLike) -> Variable:
     return Abs()(x)
 
 
+class AsType(Function):
+    name = "astype"
+
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = dtype
+
+    def forward(self, x):
+        return get_array_module(x).astype(x, self.dtype)
+
+    def backward(self, gy):  # gy itself: Variable.backward gives a gradient its input's (floating) dtype
+        return gy
+
+    backward_arrays = backward
+
+
+def astype(x: VariableLike, dtype: Any) -> Variable:
+    """``x`` converted to ``dtype`` (the Array API's ``astype``; ``x.astype(dtype)``); its gradient is
+    converted back to ``x``'s dtype."""
+    return AsType(dtype)(x)
+
+
 def mask_like(condition: Any, like: Any) -> Variable:
     """A 0/1 constant of ``like``'s dtype: the derivative of a piecewise-linear op."""
     return Variable(get_array_module(like).astype(condition, like.dtype))
@@ -226,7 +247,16 @@ def where(condition: Any, x0: VariableLike, x1: VariableLike) -> Variable:
 
 @hookimpl
 def dezero_plug_functions():
-    return [exp, log, sin, cos, tanh, square, sqrt, abs, clip, maximum, minimum, where]
+    return [exp, log, sin, cos, tanh, square, sqrt, abs, astype, clip, maximum, minimum, where]
+
+
+@hookimpl
+def dezero_plug_variable_methods():
+    def astype_method(self: Variable, dtype: Any) -> Variable:
+        """``x.astype(dtype)``: see ``F.astype``."""
+        return astype(self, dtype)
+
+    return {"astype": astype_method}
 
 
 @hookimpl
@@ -248,6 +278,9 @@ def dezero_plug_op_samples():
             OpSample((3, 4), low=0.2, high=1.0, reference=np.abs, category="elementwise"),
             OpSample((5,), low=-1.0, high=-0.2, reference=np.abs, category="elementwise"),
         ],
+        "astype": [
+            OpSample((3, 4), call=lambda x: x.astype(x.dtype), id="method")
+        ],  # f32 <-> f64: tests/test_interop.py
         "clip": [OpSample(np.array([-0.9, -0.4, 0.1, 0.45, 0.8]), kwargs={"x_min": -0.5, "x_max": 0.5})],
         "maximum": [
             OpSample(np.array([0.1, 0.5, -0.3]), np.array([0.3, 0.2, -0.6])),

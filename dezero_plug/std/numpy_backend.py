@@ -39,9 +39,10 @@ class NumpyBackend(Backend):
 
     def from_numpy(self, array: np.ndarray, device: Any = None) -> np.ndarray:
         array = np.asarray(array)
-        # a copy unless the array is already a fresh one of its own: another backend's to_numpy may hand
-        # out a read-only view of its memory (JAX does), which a parameter must not stay
-        return array if array.flags.writeable and array.flags.owndata else array.copy()
+        # Shared where it may be written (torch's CPU tensors hand out writable views of their memory: numpy
+        # -> torch -> numpy copies nothing); copied where it may not (JAX hands out read-only views, which a
+        # parameter must not stay: an optimizer writes into it).
+        return array if array.flags.writeable else array.copy()
 
     def writable(self, array: np.ndarray) -> bool:
         return bool(array.flags.writeable)
@@ -57,7 +58,7 @@ class NumpyBackend(Backend):
         return True
 
     def contiguous(self, array: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(array)
+        return np.asarray(array, order="C")  # ascontiguousarray would make a 0-d array 1-d
 
     def laid_out_like(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
         in_order = [s // array.itemsize for s in array.strides] == [s // like.itemsize for s in like.strides]

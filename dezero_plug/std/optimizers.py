@@ -46,10 +46,10 @@ def row_slabs(data: Any) -> list[tuple[slice, Any]] | None:
     that is three trips to memory instead of one. ``W[rows] -= lr * grad[rows]`` keeps each
     slab's temporary in cache.
     """
-    if data.ndim == 0 or data.size < 4 * SLAB or not backend_of(data).mutable_arrays:
+    if data.ndim == 0 or math.prod(data.shape) < 4 * SLAB or not backend_of(data).mutable_arrays:
         return None
     n = data.shape[0]
-    rows = max(1, SLAB * n // data.size)
+    rows = max(1, SLAB * n // math.prod(data.shape))
     return [(slice(i, i + rows if i + rows < n else None), ...) for i in range(0, n, rows)]  # stops within n
 
 

@@ -60,7 +60,7 @@ class MpiCommunicator(Communicator):
         return None
 
     def bcast_array(self, array: np.ndarray, root: int = 0) -> np.ndarray:
-        buffer = np.ascontiguousarray(array).copy()
+        buffer = np.array(array, order="C")  # a copy; ascontiguousarray would make a 0-d array 1-d
         self.comm.Bcast(buffer, root=root)
         return buffer
 

@@ -1,0 +1,176 @@
+"""Variables at the boundary with other libraries: numpy's protocols, Python's numbers and truth, DLPack.
+
+One rule per protocol, the same on every backend (docs/mixing.md has the table):
+
+* ``np.asarray(v)`` / ``np.array(v)`` (``__array__``): the data as a numpy array — the array itself
+  on numpy (no copy), a host copy from a device backend; ``copy=False`` where a copy is needed
+  raises ValueError. Gradients do not flow through numpy: the result is a plain array.
+* ``float``, ``int``, ``complex``, ``operator.index`` and ``v.item()`` of a 0-d Variable; ``bool`` of
+  a one-element Variable: as numpy 2's arrays, on the host value. Any other shape raises numpy's
+  kind of error (TypeError; ValueError for ``bool``), naming the shape.
+* ``len`` and iteration: over the first axis, one Variable per row (differentiable, as ``v[i]``); a 0-d
+  Variable is not iterable (TypeError), as a 0-d array is not.
+* ``ndarray @ Variable`` is ``matmul`` (as ``ndarray + Variable`` is ``add``): a Variable.
+* ``np.from_dlpack(v)``, ``torch.from_dlpack(v)``, ``jax.numpy.from_dlpack(v)`` (``__dlpack__``): the
+  data's memory, without a copy, as its library exports it; ``dezero_plug.from_dlpack(obj)`` makes a
+  Variable of any DLPack producer (``from_dlpack``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from dezero_plug.extend import Variable
+from dezero_plug.extend import backend_of
+from dezero_plug.extend import hookimpl
+from dezero_plug.std.linalg import matmul
+
+dezero_plug_requires = ("linalg",)
+
+
+def _data(v: Variable, protocol: str) -> Any:
+    if v.data is None:
+        raise TypeError(f"{protocol}: the {type(v).__name__} holds no data (None) yet")
+    return v.data
+
+
+def _host_value(v: Variable, protocol: str) -> np.ndarray:
+    """The one element of a 0-d Variable, as a 0-d numpy array (a TypeError names any other shape)."""
+    data = _data(v, protocol)
+    if tuple(data.shape) != ():
+        raise TypeError(
+            f"{protocol}: only 0-dimensional Variables convert to Python scalars, as numpy's arrays; got shape "
+            f"{tuple(data.shape)} (pick one element first: v[0], or reduce it: F.sum(v))"
+        )
+    return np.asarray(backend_of(data).to_numpy(data))
+
+
+def __array__(self: Variable, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+    """``np.asarray(v)``: the data as a numpy array (itself on numpy; a host copy from a device)."""
+    data = _data(self, "np.asarray")
+    if type(data) is not np.ndarray and copy is False:
+        try:  # a CPU array of another library: shared through DLPack, or no way without a copy
+            return np.from_dlpack(data, copy=False) if dtype is None else np.asarray(np.from_dlpack(data), dtype)
+        except (AttributeError, BufferError, RuntimeError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"np.asarray(v, copy=False): the data is a {type(data).__name__} of backend "
+                f"{backend_of(data).name!r}, which numpy cannot see without a copy ({exc})"
+            ) from None
+    return np.asarray(backend_of(data).to_numpy(data), dtype=dtype, copy=copy)
+
+
+def __float__(self: Variable) -> float:
+    """``float(v)`` of a 0-d Variable."""
+    return float(_host_value(self, "float()"))
+
+
+def __int__(self: Variable) -> int:
+    """``int(v)`` of a 0-d Variable (truncated, as numpy's)."""
+    return int(_host_value(self, "int()"))
+
+
+def __complex__(self: Variable) -> complex:
+    """``complex(v)`` of a 0-d Variable."""
+    return complex(_host_value(self, "complex()"))
+
+
+def __index__(self: Variable) -> int:
+    """``operator.index(v)`` (``range(v)``, ``seq[v]``) of a 0-d integer Variable."""
+    value = _host_value(self, "operator.index()")
+    if value.dtype.kind not in "iu":
+        raise TypeError(f"operator.index(): only integer Variables are indices; got dtype {value.dtype}")
+    return int(value)
+
+
+def item(self: Variable) -> Any:
+    """The value of a 0-d Variable as a Python number (as numpy's and torch's ``item()``)."""
+    return _host_value(self, "item()").item()
+
+
+def __bool__(self: Variable) -> bool:
+    """``bool(v)``, ``if v:``: the value of a one-element Variable; ambiguous (ValueError) for any other size."""
+    data = _data(self, "bool()")
+    size = math.prod(data.shape)
+    if size != 1:
+        raise ValueError(
+            f"bool(): the truth value of a Variable of shape {tuple(data.shape)} ({size} elements) is ambiguous, "
+            "as numpy's: test one element, or reduce it first (F.max(v), (v.data > 0).any())"
+        )
+    return bool(np.asarray(backend_of(data).to_numpy(data)).reshape(()))
+
+
+def __len__(self: Variable) -> int:
+    """``len(v)``: the length of the first axis; a 0-d Variable has none (TypeError), as a 0-d array."""
+    data = _data(self, "len()")
+    if not data.shape:
+        raise TypeError("len() of a 0-d Variable")
+    return data.shape[0]
+
+
+def __iter__(self: Variable) -> Any:
+    """``for row in v``: one Variable per index of the first axis (``v[i]``, differentiable)."""
+    data = _data(self, "iter()")
+    if not data.shape:
+        raise TypeError("iteration over a 0-d Variable, as over a 0-d numpy array")
+    return (self[i] for i in range(data.shape[0]))
+
+
+def __rmatmul__(self: Variable, other: Any) -> Variable:
+    """``ndarray @ v``: ``F.matmul(ndarray, v)``."""
+    return matmul(other, self)
+
+
+def __dlpack__(self: Variable, **kwargs: Any) -> Any:
+    """The data's DLPack capsule, as its own library exports it (no copy): ``np.from_dlpack(v)``."""
+    data = _data(self, "__dlpack__")
+    if not hasattr(data, "__dlpack__"):
+        raise BufferError(f"__dlpack__: backend {backend_of(data).name!r}'s arrays do not export DLPack")
+    return data.__dlpack__(**kwargs)
+
+
+def __dlpack_device__(self: Variable) -> Any:
+    """The data's DLPack device (``(1, 0)``: the CPU)."""
+    return _data(self, "__dlpack_device__").__dlpack_device__()
+
+
+def from_dlpack(obj: Any) -> Variable:
+    """A Variable sharing the memory of ``obj``: a Variable, an array of a registered backend, or any DLPack
+    producer (numpy's backend takes a CPU producer whose library has no backend registered here).
+
+    Raises:
+        TypeError: ``obj`` is no DLPack producer, or lives on a device no registered backend reaches:
+            the message names its type and device, and the plugin to install.
+    """
+    data = obj.data if isinstance(obj, Variable) else obj
+    try:
+        backend_of(data)
+        return Variable(data)  # a registered backend's array: the same array
+    except TypeError as unowned:
+        no_backend = unowned  # names what is accepted, and the plugin of the array's library where there is one
+    if not hasattr(data, "__dlpack__"):
+        raise TypeError(f"from_dlpack: a {type(data).__name__} is no DLPack producer (it has no __dlpack__)")
+    try:
+        return Variable(np.from_dlpack(data))
+    except (BufferError, RuntimeError, TypeError, ValueError) as exc:
+        raise TypeError(f"from_dlpack: numpy cannot take it ({exc}), and {no_backend}") from exc
+
+
+@hookimpl
+def dezero_plug_variable_methods():
+    return {
+        "__array__": __array__,
+        "__float__": __float__,
+        "__int__": __int__,
+        "__complex__": __complex__,
+        "__index__": __index__,
+        "__bool__": __bool__,
+        "__len__": __len__,
+        "__iter__": __iter__,
+        "__rmatmul__": __rmatmul__,
+        "__dlpack__": __dlpack__,
+        "__dlpack_device__": __dlpack_device__,
+        "item": item,
+    }
