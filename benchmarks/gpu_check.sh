@@ -5,7 +5,7 @@
 # (or, where pip cannot build it, made importable with hand-written dist-info folders).
 # One run reports every failure (no -x) and ends inside 5 minutes: each step has its own time limit, and a
 # pytest stopped at its limit is interrupted (SIGINT), so it still prints the failures it has seen.
-# Logs go to $OUT (default benchmarks/out), at most 7 files, so one device call brings all of them back:
+# Logs go to $OUT (default benchmarks/out), at most 8 files, so one device call brings all of them back:
 # from the workplace's device tool, run `bash benchmarks/gpu_check.sh` with timeout_s 590 (worst case ~8.5 min).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +68,20 @@ if "$py" -c "import jax, sys; sys.exit(jax.default_backend() not in ('gpu', 'cud
     verdict "$out/jax.txt"
 else
     echo "skipped: no CUDA-enabled JAX is importable here (pip install 'jax[cuda12]' for this check)"
+fi
+
+echo "== the torch backend on the GPU"
+if "$py" -c "import torch, array_api_compat, sys; sys.exit(not torch.cuda.is_available())" >"$out/torch.txt" 2>&1; then
+    "$py" -m pip install --quiet --no-deps --no-build-isolation ./plugins/dezero-plug-torch >>"$out/torch.txt" 2>&1 \
+        || export PYTHONPATH="$PWD/plugins/dezero-plug-torch/src${PYTHONPATH:+:$PYTHONPATH}"
+    {   # the plugin's tests (its CUDA training test runs here), then the suite's training equality with CUDA the default
+        timeout -s INT -k 10 40 "${pytest[@]}" --dezero-plug-backend=numpy plugins/dezero-plug-torch/tests
+        DEZERO_PLUG_PLUGINS=hyperbolic,torch DEZERO_PLUG_TORCH_DEVICE=cuda timeout -s INT -k 10 80 "${pytest[@]}" \
+            --dezero-plug-backend=torch tests/test_training_equality.py tests/test_optimizers.py tests/std
+    } >>"$out/torch.txt" 2>&1 || status=1
+    verdict "$out/torch.txt"
+else
+    echo "skipped: no CUDA-enabled torch with array-api-compat is importable here"
 fi
 
 echo "gpu_check: $([ $status = 0 ] && echo all steps passed || echo SOME STEP FAILED, logs in "$out")"

@@ -127,6 +127,39 @@ def compare_with_baseline(ref: str, rounds: int) -> int:
     return 0
 
 
+def _imports(python: str, module: str) -> bool:
+    done = subprocess.run([python, "-c", f"import {module}"], capture_output=True, env=bench_env(HERE.parent))
+    return done.returncode == 0
+
+
+def on_torch(rounds: int) -> dict[str, float]:
+    """dezero_plug on torch tensors (its torch plugin) against plain torch eager, both on the CPU: W1, W2, W3."""
+    samples: dict[tuple[str, str], list[float]] = {}
+    for _ in range(rounds):  # interleaved, a fresh process each
+        for framework in ("dezero_plug_torch", "torch"):
+            chain = workload(sys.executable, framework, "chain")
+            for key in ("forward_us", "forward_backward_us", "no_grad_us"):
+                samples.setdefault((key, framework), []).append(chain[key])
+            for model in ("mlp", "cnn"):
+                step = workload(sys.executable, framework, "train", model)["step_ms"]
+                samples.setdefault((f"train_{model}", framework), []).append(step)
+    rows = (
+        ("forward_us", "per op, forward (us)"),
+        ("forward_backward_us", "per op, forward+backward (us)"),
+        ("no_grad_us", "per op, no_grad forward (us)"),
+        ("train_mlp", "MLP 784-1000-10 train step (ms)"),
+        ("train_cnn", "CNN c16-p-c32-p-fc10 step (ms)"),
+    )
+    print(f"\ndezero_plug on torch tensors (plugins/dezero-plug-torch) against torch eager, medians of {rounds} rounds")
+    print(f"{'workload':<38}{'dz on torch':>14}{'torch':>14}{'ratio':>10}")
+    medians = {}
+    for key, label in rows:
+        ours, theirs = (statistics.median(samples[key, f]) for f in ("dezero_plug_torch", "torch"))
+        medians[key] = ours
+        print(f"{label:<38}{ours:>14.2f}{theirs:>14.2f}{ours / theirs:>9.2f}x")
+    return medians
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", metavar="GIT_REF", help="compare HEAD with the tree at this git ref")
@@ -202,6 +235,8 @@ def main() -> int:
     row("peak memory, 50 tanh 1000x1000 (MB)", {f: results[f]["memory"]["peak_mb"] for f in frameworks}, ".0f")
     row("import (ms)", {f: results[f]["import_ms"] for f in frameworks}, ".0f")
     print("\nratios < 1 mean dezero_plug is faster/smaller; the growth exponent is 1 for linear, 2 for quadratic")
+    if "torch" in frameworks and _imports(sys.executable, "dezero_plug_torch"):
+        results["dezero_plug_torch"] = on_torch(3 if args.quick else 5)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

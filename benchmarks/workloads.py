@@ -1,7 +1,8 @@
 """One benchmark workload for one framework, run in a fresh process: ``python workloads.py FRAMEWORK WORKLOAD [N]``.
 
 Frameworks: ``dezero_plug``, ``dezero`` (PyPI 0.0.13, in a venv of its own),
-``torch`` (CPU), ``numpy`` (hand-written forward and backward: the limit).
+``torch`` (CPU), ``numpy`` (hand-written forward and backward: the limit), ``dezero_plug_torch``
+(dezero_plug on torch tensors, its torch plugin installed: against ``torch`` eager).
 Prints one JSON object. Run through ``run.py``, which compares them.
 """
 
@@ -58,14 +59,27 @@ def _timed(fn, repeats=REPEATS):
 
 
 # ----------------------------------------------------------------------------- frameworks
+def _dezero_plug_on_torch():
+    """dezero_plug with its torch plugin registered (the workload process has entry-point autoload off)."""
+    os.environ["DEZERO_PLUG_PLUGINS"] = "torch"
+    import torch
+
+    import dezero_plug
+
+    torch.set_num_threads(THREADS)
+    return dezero_plug, dezero_plug.backends.get_backend("torch")
+
+
 def autograd(framework):
-    """(Variable, tanh, add_scalar-capable namespace, backward) for an autograd framework."""
-    if framework in ("dezero_plug", "dezero"):
-        mod = __import__(framework)
-        F = __import__(f"{framework}.functions", fromlist=["functions"])
+    """(Variable, tanh, add_scalar-capable namespace, backward) for an autograd framework. ``dezero_plug_torch``
+    is dezero_plug on its torch backend: the leaf's data a ``torch.Tensor``."""
+    if framework in ("dezero_plug", "dezero", "dezero_plug_torch"):
+        on_torch = framework == "dezero_plug_torch"
+        mod, torch_backend = _dezero_plug_on_torch() if on_torch else (__import__(framework), None)
+        F = __import__(f"{mod.__name__}.functions", fromlist=["functions"])
 
         def variable(a):
-            return mod.Variable(a)
+            return mod.Variable(torch_backend.from_numpy(a) if on_torch else a)
 
         def backward(y):
             y.backward()
@@ -133,7 +147,7 @@ def chain(framework):
         backward(y)
         return y  # the graph is freed after the clock stops, as w1 times it
 
-    no_grad = __import__("torch" if framework == "torch" else framework).no_grad
+    no_grad = __import__({"torch": "torch", "dezero_plug_torch": "dezero_plug"}.get(framework, framework)).no_grad
 
     def inference():
         with no_grad():
@@ -462,16 +476,20 @@ def train_step(framework, model, device="cpu"):
             sync()
 
     else:
-        mod = __import__(framework)
-        F = __import__(f"{framework}.functions", fromlist=["functions"])
+        on_torch = framework == "dezero_plug_torch"
+        mod, torch_backend = _dezero_plug_on_torch() if on_torch else (__import__(framework), None)
+        F = __import__(f"{mod.__name__}.functions", fromlist=["functions"])
         params = [mod.Parameter(p.copy()) for p in init]
         sync = lambda: None  # noqa: E731
+        if torch_backend is not None:  # dezero_plug on torch tensors, on the CPU
+            params = [mod.Parameter(torch_backend.from_numpy(p)) for p in init]
+            xs, ts = torch_backend.from_numpy(xs), torch_backend.from_numpy(ts)
         if device == "gpu":
             gpu = mod.backends.gpu_backend()
             params = [mod.Parameter(gpu.from_numpy(p)) for p in init]
             xs, ts = gpu.from_numpy(xs), gpu.from_numpy(ts)
             sync = gpu.xp.cuda.Device().synchronize
-        optimizer = __import__(f"{framework}.optimizers", fromlist=["optimizers"]).SGD(lr)
+        optimizer = __import__(f"{mod.__name__}.optimizers", fromlist=["optimizers"]).SGD(lr)
 
         class Holder(mod.Layer):
             pass

@@ -17,7 +17,15 @@ registry (registry.py) keeps the table the plugin manager fills.
 * that two backends' devices compare, or that an array made without
   ``device=x.device`` lands where ``x`` is: create arrays on the input's device;
 * that float64 exists: a backend with ``float64 = False`` refuses float64 data
-  (``move`` raises) instead of truncating it.
+  (``move`` raises) instead of truncating it;
+* more of an array object than the Array API standard gives every library: ``shape`` (a
+  tuple), ``ndim``, ``dtype``, ``device``, the operators and ``.T`` of a 2-d array. Not
+  ``size`` (a method on torch's tensors: use ``math.prod(x.shape)``), not numpy's ``flags``
+  or ``item()``: what numpy alone offers goes through the backend (``writable``, ``contiguous``).
+
+**A library's own autograd** (torch's) is not used: dezero_plug's backward is the only one.
+Its backend makes no array that records a graph, and refuses one that would (torch's
+``nn.Parameter``) saying how to detach it.
 """
 
 from __future__ import annotations

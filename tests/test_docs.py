@@ -105,5 +105,7 @@ def test_the_torch_code_on_each_page_runs_with_the_torch_plugin(page, tmp_path):
         pytest.skip("needs torch and plugins/dezero-plug-torch installed: tox -e torch runs it")
     code = "\n".join(python_blocks(page, torch=True))
     env = {**fresh_env(), "DEZERO_PLUG_PLUGINS": "torch"}
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, f"{page}:\n{done.stderr[-3000:]}"

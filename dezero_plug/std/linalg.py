@@ -28,15 +28,14 @@ dezero_plug_requires = ("shape", "broadcast", "arithmetic")
 VariableLike = Any
 
 
-def _check_matmul(op: str, a: Any, b: Any) -> None:
-    if a.ndim < 2 or b.ndim < 2:
+def _check_matmul(op: str, a: Any, b: Any, least: int = 2) -> None:
+    if a.ndim < least or b.ndim < least:
         raise ValueError(
-            f"{op}: expected inputs of at least 2 dimensions; got shapes {tuple(a.shape)} and {tuple(b.shape)}"
+            f"{op}: expected inputs of at least {least} dimensions; got shapes {tuple(a.shape)} and {tuple(b.shape)}"
         )
-    if a.shape[-1] != b.shape[-2]:
-        raise ValueError(
-            f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not align ({a.shape[-1]} != {b.shape[-2]})"
-        )
+    inner = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if a.shape[-1] != inner:
+        raise ValueError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not align ({a.shape[-1]} != {inner})")
 
 
 def _swap_last(ndim: int) -> tuple[int, ...]:
@@ -102,18 +101,32 @@ class MatMul(Formula):
     name = "matmul"
 
     def forward(self, x, W):
-        _check_matmul("matmul", x, W)
+        _check_matmul("matmul", x, W, least=1)
         return get_array_module(x).matmul(x, W)
 
     def gradient(self, ops, gy, x, W):
+        if x.ndim == 1 or W.ndim == 1:
+            return _vector_gradient(self, ops, gy, x, W)
         need_x, need_W = self.needs_input_grad
         gx = ops.sum_to(ops.matmul(gy, ops.transpose(W, _swap_last(W.ndim))), x.shape) if need_x else None  # gy W^T
         gW = ops.sum_to(ops.matmul(ops.transpose(x, _swap_last(x.ndim)), gy), W.shape) if need_W else None  # x^T gy
         return gx, gW
 
 
+def _vector_gradient(op: MatMul, ops: Any, gy: Any, x: Any, W: Any) -> tuple[Any, Any]:
+    """MatMul's gradient when ``x`` or ``W`` is 1-d. numpy's rule makes a 1-d x a row (1, n) and a 1-d W a column
+    (n, 1) and drops those axes from the product: the gradient of the matrices, reshaped back."""
+    row, column = x.ndim == 1, W.ndim == 1
+    shape = tuple(gy.shape) + ((1,) if column else ())
+    shape = shape[:-1] + (1,) + shape[-1:] if row else shape
+    x2 = ops.reshape(x, (1, *x.shape)) if row else x
+    W2 = ops.reshape(W, (*W.shape, 1)) if column else W
+    gx, gW = MatMul.gradient(op, ops, ops.reshape(gy, shape), x2, W2)
+    return (None if gx is None else ops.reshape(gx, x.shape)), (None if gW is None else ops.reshape(gW, W.shape))
+
+
 def matmul(x: VariableLike, W: VariableLike) -> Variable:
-    """Matrix product ``x @ W`` of 2-D inputs (or batches of matrices, broadcast like numpy).
+    """Matrix product ``x @ W`` as numpy's: of matrices, batches of them (broadcast), 1-D vectors (an inner product).
 
     Raises:
         ValueError: when the inner dimensions differ, naming both shapes.
@@ -210,6 +223,10 @@ def dezero_plug_op_samples():
             OpSample((2, 3), (3, 4)),
             OpSample((5, 2, 3), (3, 4), id="batched"),
             OpSample((2, 3), (3, 4), call=lambda a, b: a @ b, id="operator"),
+            OpSample((3,), (3,), id="inner", reference=np.matmul),  # 1-d inputs as numpy and DeZero take them
+            OpSample((3,), (3, 4), id="vector-matrix", reference=np.matmul),
+            OpSample((2, 3), (3,), id="matrix-vector", reference=np.matmul),
+            OpSample((3,), (5, 3, 4), id="vector-batch", reference=np.matmul),
         ],
         "linear": [OpSample((2, 3), (3, 4), (4,)), OpSample((2, 3), (3, 4), id="no-bias")],
         "linear_simple": [OpSample((2, 3), (3, 4), (4,)), OpSample((2, 3), (3, 4), id="no-bias")],

@@ -160,3 +160,22 @@ def test_a_model_trains_on_cuda_as_on_the_cpu(tb):
         assert model.l0.W.data.device.type == device.split(":")[0]
         losses[device] = float(loss)
     assert losses["cuda:0"] == pytest.approx(losses["cpu"], rel=1e-6)
+
+
+def test_the_default_device_is_the_environment_variables_else_torchs(tb, monkeypatch):
+    monkeypatch.setenv("DEZERO_PLUG_TORCH_DEVICE", "cpu")
+    assert tb.default_device() == torch.device("cpu") and tb.devices()[0] == torch.device("cpu")
+    monkeypatch.setenv("DEZERO_PLUG_TORCH_DEVICE", "meta")  # a device with no memory: where arrays land, not values
+    assert tb.from_numpy(np.ones(2)).device.type == "meta" and tb.random("normal", (2,)).device.type == "meta"
+    assert tb.asarray(1.5).device.type == "meta" and tb.device_kind == "cpu"
+    monkeypatch.delenv("DEZERO_PLUG_TORCH_DEVICE")
+    assert tb.default_device() == torch.get_default_device()
+
+
+def test_a_scalar_constant_is_an_inference_tensor_shared_between_calls(tb):
+    x = Variable(tb.from_numpy(np.ones(3)))
+    first, second = (x * 2.5).creator.inputs[1], (x * 2.5).creator.inputs[1]
+    assert first is second and first.data.is_inference() and tb.freeze(first.data)
+    with pytest.raises(RuntimeError, match="Inplace update to inference tensor"):
+        first.data += 1.0  # nobody can change the constant every later x * 2.5 reads
+    assert not tb.freeze(tb.from_numpy(np.ones(2)))  # an ordinary tensor is writable: never shared

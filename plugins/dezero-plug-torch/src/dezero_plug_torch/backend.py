@@ -8,8 +8,11 @@ unchanged. What the backend decides (README.md has the table):
 * **Memory**: ``from_numpy`` and ``to_numpy`` share memory on the CPU (torch.from_numpy and
   Tensor.numpy), so numpy -> torch -> numpy through ``to_backend`` copies nothing; a read-only,
   byte-swapped or negatively strided numpy array is copied first (torch cannot view it).
-* **Devices**: torch's default device first (``torch.set_default_device``), then the CPU and every
+* **Devices**: the backend's default device first — ``DEZERO_PLUG_TORCH_DEVICE`` (``cuda``, ``cuda:1``)
+  where set, else torch's default device (``torch.set_default_device``) — then the CPU and every
   CUDA device: ``layer.to_backend("torch", device="cuda:0")``.
+* **Constants**: a Python scalar meeting a tensor becomes an inference tensor, which torch refuses
+  to write into in place, so the kernel shares it between op calls as it shares numpy's read-only ones.
 * **Random numbers**: torch's global generator, seeded by ``backend.seed(n)`` (``torch.manual_seed``;
   ``np.random.seed`` does not reach it); float64 samples unless a dtype is asked, as numpy's.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +29,7 @@ import numpy as np
 
 from dezero_plug.extend import Backend
 
+DEVICE_VARIABLE = "DEZERO_PLUG_TORCH_DEVICE"
 INSTALL = "pip install torch array-api-compat (the CPU build: pip install torch --index-url https://download.pytorch.org/whl/cpu)"
 
 
@@ -53,7 +58,7 @@ class TorchBackend(Backend):
     def device_kind(self) -> str:  # type: ignore[override]
         if importlib.util.find_spec("torch") is None:
             return "cpu"
-        return "gpu" if _torch().get_default_device().type == "cuda" else "cpu"
+        return "gpu" if self.default_device().type == "cuda" else "cpu"
 
     def unavailable_reason(self) -> str | None:
         for module in ("torch", "array_api_compat"):
@@ -69,9 +74,15 @@ class TorchBackend(Backend):
             )
         return None
 
+    def default_device(self) -> Any:
+        """``DEZERO_PLUG_TORCH_DEVICE`` where set, else torch's default device (the CPU unless set otherwise)."""
+        torch = _torch()
+        name = os.environ.get(DEVICE_VARIABLE, "").strip()
+        return torch.device(name) if name else torch.get_default_device()
+
     def devices(self) -> Sequence[Any]:
         torch = _torch()
-        default = torch.get_default_device()
+        default = self.default_device()
         others = [torch.device("cpu")] + [torch.device("cuda", i) for i in range(torch.cuda.device_count())]
         return [default] + [d for d in others if d != default]
 
@@ -81,15 +92,22 @@ class TorchBackend(Backend):
         if not array.flags.writeable or not array.dtype.isnative or any(s < 0 for s in array.strides):
             array = array.copy()  # torch views only writable, native-order, forward-strided memory
         tensor = torch.from_numpy(array)
-        return tensor.to(torch.get_default_device() if device is None else device)
+        return tensor.to(self.default_device() if device is None else device)
 
     def to_numpy(self, array: Any) -> np.ndarray:
         return array.detach().cpu().numpy()  # on the CPU, a view of the tensor's memory
 
     def asarray(self, value: Any, dtype: Any = None, like: Any = None) -> Any:
+        """A constant, made an inference tensor: torch refuses in-place writes into one (see ``freeze``)."""
+        torch = _torch()
         if dtype is None and type(value) in (float, complex):  # numpy's defaults, not torch's float32
-            dtype = _torch().float64 if type(value) is float else _torch().complex128
-        return super().asarray(value, dtype, like)
+            dtype = torch.float64 if type(value) is float else torch.complex128
+        with torch.inference_mode():
+            return self.xp.asarray(value, dtype=dtype, device=self.default_device() if like is None else like.device)
+
+    def freeze(self, array: Any) -> bool:
+        """Whether nobody can write into ``array``: an inference tensor (``asarray``'s constants) refuses it."""
+        return bool(array.is_inference())
 
     # ------------------------------------------------------------------ primitives, torch-native
     def scatter_add(self, array: Any, indices: Any, values: Any) -> Any:
@@ -140,6 +158,7 @@ class TorchBackend(Backend):
     def random(self, distribution: str, shape: tuple[int, ...], dtype: Any = None, device: Any = None) -> Any:
         torch = _torch()
         draw = torch.rand if distribution == "uniform" else torch.randn
+        device = self.default_device() if device is None else device
         return draw(tuple(shape), dtype=dtype or torch.float64, device=device)
 
 
