@@ -81,7 +81,15 @@ def test_the_op_table_is_current_and_lists_only_builtins():
     assert "(hyperbolic)" not in listed and "| `sinh` |" not in listed
 
 
-PAGES = ["tutorial.md", "mixing.md", *sorted(f"howto/{p.name}" for p in (DOCS / "howto").glob("*.md"))]
+def test_every_page_of_the_site_has_content():
+    nav = re.findall(r":\s*(\S+\.md)\s*$", (ROOT / "mkdocs.yml").read_text(), flags=re.M)
+    assert "index.md" in nav and len(nav) > 10
+    texts = {page: (DOCS / page).read_text() for page in nav}  # an API page is mkdocstrings' ::: directives
+    empty = [page for page, text in texts.items() if len(text.split()) < 50 and "\n::: dezero_plug" not in "\n" + text]
+    assert empty == [], f"pages with next to nothing on them: {empty}"
+
+
+PAGES = ["index.md", "tutorial.md", "mixing.md", *sorted(f"howto/{p.name}" for p in (DOCS / "howto").glob("*.md"))]
 
 
 def python_blocks(page: str, torch: bool = False) -> list[str]:
