@@ -84,6 +84,13 @@ def test_an_exception_on_one_rank_ends_the_job_naming_the_rank():
     assert "finished" not in out
 
 
+def test_sys_exit_with_a_failure_on_one_rank_ends_the_job_naming_the_rank():
+    rc, out, err, seconds = mpiexec(2, "fault.py", "exit", timeout=60)
+    assert rc != 0 and seconds < 10, (rc, seconds)
+    assert "rank 1 of 2: sys.exit(1): aborting the MPI job" in err
+    assert "finished" not in out
+
+
 def test_a_killed_rank_ends_the_job():
     rc, out, err, seconds = mpiexec(2, "fault.py", "kill", timeout=60)
     assert rc != 0 and seconds < 30, (rc, seconds)
@@ -114,7 +121,8 @@ def test_gradients_of_another_backend_are_staged_through_the_host(backend, monke
 def test_a_gradient_missing_on_one_rank_counts_as_zeros_there_and_the_ranks_stay_equal():
     rc, out, err, _ = mpiexec(2, "nonegrad.py")
     assert rc == 0, err
-    found = re.findall(r"rank (\d) digest ([0-9a-f]{16}) moved (\w+)", out)
+    # (True|False), not \w+: the launcher may join two ranks' lines ("moved Truerank 0 ...")
+    found = re.findall(r"rank (\d) digest ([0-9a-f]{16}) moved (True|False)", out)
     assert sorted(r for r, _, _ in found) == ["0", "1"], out
     assert len({d for _, d, _ in found}) == 1 and {m for _, _, m in found} == {"True"}, out
 
@@ -130,12 +138,12 @@ def test_a_rank_with_one_parameter_more_ends_the_job_naming_it_instead_of_hangin
 def test_running_statistics_differ_per_rank_and_the_first_update_still_steps():
     rc, out, err, _ = mpiexec(2, "batchnorm.py")
     assert rc == 0, err
-    assert sorted(re.findall(r"rank (\d) moved (\w+)", out)) == [("0", "True"), ("1", "True")], out
+    assert sorted(re.findall(r"rank (\d) moved (True|False)", out)) == [("0", "True"), ("1", "True")], out
     assert "warning" not in out
 
 
 def test_a_first_update_skipped_because_the_ranks_started_apart_says_so():
     rc, out, err, _ = mpiexec(2, "batchnorm.py", "seed-per-rank")
     assert rc == 0, err
-    assert sorted(re.findall(r"rank (\d) moved (\w+)", out)) == [("0", "False"), ("1", "False")], out
+    assert sorted(re.findall(r"rank (\d) moved (True|False)", out)) == [("0", "False"), ("1", "False")], out
     assert re.search(r"rank 0 warning MultiNodeOptimizer: the first update was skipped: rank\(s\) \[1\] started", out)

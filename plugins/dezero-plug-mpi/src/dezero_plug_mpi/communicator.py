@@ -3,13 +3,15 @@
 Without the hook, one rank raising while the others wait in an all-reduce
 leaves them waiting forever. With it, an uncaught exception on any rank
 prints ``rank N: <the error>`` and calls ``MPI_Abort``, which ends every rank
-of the job within seconds (mpiexec exits non-zero). A rank killed outright is
+of the job within seconds (mpiexec exits non-zero); so does ``sys.exit`` with
+a failure status (see ``_install_abort_on_failed_exit``). A rank killed outright is
 ended by the launcher itself (MPICH's hydra and Open MPI's prterun end the
 job when one process dies).
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import sys
@@ -44,6 +46,7 @@ class MpiCommunicator(Communicator):
         self.intra_rank = node.Get_rank()
         node.Free()
         _install_abort_on_error(self)
+        _install_abort_on_failed_exit(self)
 
     @classmethod
     def launched(cls) -> bool:
@@ -92,3 +95,37 @@ def _install_abort_on_error(comm: MpiCommunicator) -> None:
 
     abort_on_error._dezero_plug_mpi = True  # type: ignore[attr-defined]
     sys.excepthook = abort_on_error
+
+
+def _install_abort_on_failed_exit(comm: MpiCommunicator) -> None:
+    """Make ``sys.exit`` with a failure status on this rank end the whole job, naming the rank (once per process).
+
+    ``SystemExit`` never reaches ``sys.excepthook``, so a rank leaving by ``sys.exit(1)`` (the common
+    ``except OSError: log(...); sys.exit(1)``) would leave the others waiting forever in their next
+    collective. ``sys.exit`` is wrapped to remember its status, and a handler run at exit (before mpi4py
+    finalizes MPI: atexit runs the last registered first) calls ``MPI_Abort`` when it was a failure.
+    ``raise SystemExit(1)`` written out bypasses the wrapper: the launcher reports that job as it ends.
+    """
+    if getattr(sys.exit, "_dezero_plug_mpi", False):
+        return
+    original = sys.exit
+    status: list[Any] = []
+
+    def exit(code: Any = None) -> None:
+        status[:] = [code]
+        original(code)
+
+    def abort_if_failed() -> None:
+        if not status or status[0] in (None, 0):
+            return
+        sys.stderr.write(
+            f"rank {comm.rank} of {comm.size}: sys.exit({status[0]!r}): aborting the MPI job (MPI_Abort) "
+            "so that no rank waits forever\n"
+        )
+        sys.stderr.flush()
+        time.sleep(0.5)  # as abort_on_error: the launcher forwards this rank's output first
+        comm.abort(status[0] if isinstance(status[0], int) else 1)
+
+    exit._dezero_plug_mpi = True  # type: ignore[attr-defined]
+    sys.exit = exit
+    atexit.register(abort_if_failed)

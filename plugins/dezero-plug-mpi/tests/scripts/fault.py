@@ -1,5 +1,6 @@
-"""Under mpiexec: train an MLP; at step 3 rank 1 fails (``raise``) or dies (``kill``: SIGKILL), the others go on
-into the next all-reduce, where they would wait forever if nothing ended the job.
+"""Under mpiexec: train an MLP; at step 3 rank 1 fails (``raise``), leaves (``exit``: ``sys.exit(1)``, as after a
+logged error) or dies (``kill``: SIGKILL); the others go on into the next all-reduce, where they would wait forever
+if nothing ended the job.
 """
 
 import os
@@ -23,6 +24,9 @@ for step in range(1000):
     if step == 3 and comm.rank == 1:
         if how == "raise":
             raise RuntimeError("planted failure on one rank")
+        if how == "exit":
+            print("rank 1: cannot read the next batch", file=sys.stderr, flush=True)
+            sys.exit(1)
         os.kill(os.getpid(), signal.SIGKILL)
     loss = F.softmax_cross_entropy(model(x), t)
     model.cleargrads()
