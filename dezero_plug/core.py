@@ -104,8 +104,7 @@ class Variable:
     """
 
     __slots__ = ("data", "name", "grad", "creator", "generation", "__weakref__", "__dict__")
-    __array_priority__ = 200  # numpy arrays on the left of an operator defer to us
-    __array_ufunc__ = None
+    __array_priority__ = 200  # numpy arrays on the left of an operator defer to us (numpy's ufuncs: std/interop.py)
 
     def __init__(self, data: Any, name: str | None = None) -> None:
         if data is not None and type(data) not in _REGISTRY.by_type:

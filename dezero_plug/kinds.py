@@ -90,8 +90,7 @@ _KERNEL_OWN = frozenset(core.Variable.__dict__) - {"__module__", "__doc__", "__a
 OBJECT_PROTOCOL = frozenset(
     "__getattribute__ __getattr__ __setattr__ __delattr__ __class__ __dict__ __slots__ __weakref__ __init__ "
     "__new__ __init_subclass__ __subclasshook__ __eq__ __ne__ __hash__ __reduce__ __reduce_ex__ __getstate__ "
-    "__setstate__ __copy__ __deepcopy__ __dir__ __sizeof__ __format__ __del__ __array_ufunc__ "
-    "__array_priority__".split()
+    "__setstate__ __copy__ __deepcopy__ __dir__ __sizeof__ __format__ __del__ __array_priority__".split()
 )
 
 

@@ -91,6 +91,34 @@ def test_an_ndarray_on_the_left_of_matmul_is_matmul(to_numpy):
     np.testing.assert_allclose(to_numpy(w.grad), np.arange(6.0).reshape(2, 3).T @ np.ones((2, 2)))
 
 
+def test_numpy_ufuncs_are_the_differentiable_ops(asarray, to_numpy):
+    x = Variable(asarray(np.array([0.5, 1.0])))
+    y = np.exp(x) * np.sin(x)  # numpy's functions reach F.exp and F.sin: a Variable, on x's backend
+    assert isinstance(y, Variable)
+    F.sum(y).backward()
+    expected = np.exp([0.5, 1.0]) * (np.sin([0.5, 1.0]) + np.cos([0.5, 1.0]))
+    np.testing.assert_allclose(to_numpy(x.grad), expected, rtol=1e-12)
+    with pytest.raises(TypeError, match=r"np.floor on a Variable: dezero_plug has no .*np.floor\(v.data"):
+        np.floor(x)
+    with pytest.raises(TypeError, match=r"np.add.reduce on a Variable"):
+        np.add.reduce(x)
+
+
+@pytest.mark.backend("numpy")  # an ndarray on the left
+def test_an_in_place_operator_on_an_ndarray_rebinds_the_name_as_in_dezero():
+    a = np.ones(3)
+    kept = a
+    v = Variable(np.arange(3.0))
+    a -= v  # DeZero's rule: the name is bound to a Variable; the array it named is not written
+    assert isinstance(a, Variable) and np.array_equal(a.data, [1.0, 0.0, -1.0])
+    assert np.array_equal(kept, np.ones(3))
+    D = np.full((2, 2), 4.0)
+    D /= F.sum(v)  # a RetNet layer written for DeZero does this
+    assert isinstance(D, Variable) and np.array_equal(D.data, np.full((2, 2), 4.0 / 3.0))
+    with pytest.raises(TypeError, match=r"np.add\(..., out=...\) on a Variable: a Variable cannot be written"):
+        np.add(np.ones(3), v, out=np.empty(3))
+
+
 def test_numpy_reductions_call_the_variable_methods_and_refuse_dtype_and_out(asarray, to_numpy):
     x = Variable(asarray(np.arange(6.0).reshape(2, 3)))
     mean = np.mean(x)

@@ -10,7 +10,11 @@ One rule per protocol, the same on every backend (docs/mixing.md has the table):
   kind of error (TypeError; ValueError for ``bool``), naming the shape.
 * ``len`` and iteration: over the first axis, one Variable per row (differentiable, as ``v[i]``); a 0-d
   Variable is not iterable (TypeError), as a 0-d array is not.
-* ``ndarray @ Variable`` is ``matmul`` (as ``ndarray + Variable`` is ``add``): a Variable.
+* numpy's ufuncs (``__array_ufunc__``): ``np.exp(v)``, ``ndarray + v``, ``ndarray @ v`` are the dezero_plug
+  op of the same meaning, differentiable, and give a Variable; so ``a -= v`` (numpy's in-place operator)
+  rebinds ``a`` to a Variable, as in DeZero, and leaves the array ``a`` named unchanged. A ufunc with no
+  dezero_plug op (``np.floor``), a ufunc method (``np.add.reduce``) or an ``out=`` that is not one of the
+  inputs is a TypeError saying to use ``F.`` or the data.
 * ``np.from_dlpack(v)``, ``torch.from_dlpack(v)``, ``jax.numpy.from_dlpack(v)`` (``__dlpack__``): the
   data's memory, without a copy, as its library exports it; ``dezero_plug.from_dlpack(obj)`` makes a
   Variable of any DLPack producer (``from_dlpack``).
@@ -23,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from dezero_plug import functions as F
 from dezero_plug.extend import Variable
 from dezero_plug.extend import backend_of
 from dezero_plug.extend import hookimpl
@@ -123,6 +128,34 @@ def __rmatmul__(self: Variable, other: Any) -> Variable:
     return matmul(other, self)
 
 
+# numpy's ufuncs and the dezero_plug ops (names in F) that compute the same: looked up at the call, so that an
+# overriding plugin's op is the one numpy reaches too
+UFUNC_OPS = {
+    np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div", np.power: "pow",
+    np.matmul: "matmul", np.negative: "neg", np.exp: "exp", np.log: "log", np.sin: "sin", np.cos: "cos",
+    np.tanh: "tanh", np.sqrt: "sqrt", np.square: "square", np.absolute: "abs", np.maximum: "maximum",
+    np.minimum: "minimum",
+}  # fmt: skip
+
+
+def __array_ufunc__(self: Variable, ufunc: Any, method: str, *inputs: Any, out: Any = None, **kwargs: Any) -> Any:
+    """numpy's ufunc on a Variable: the dezero_plug op of the same meaning, differentiable; a Variable comes back.
+
+    numpy's in-place operator ``a -= v`` calls ``np.subtract(a, v, out=(a,))``: the result is a new Variable,
+    which Python binds to ``a`` (DeZero's behaviour); the array ``a`` named is not written.
+    """
+    name = UFUNC_OPS.get(ufunc)
+    call = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    if method != "__call__" or name is None or kwargs:
+        raise TypeError(
+            f"{call} on a Variable: dezero_plug has no differentiable op for it (with these arguments); call F's "
+            f"op on the Variable, or numpy's on its data ({call}(v.data), a plain array: no gradient)"
+        )
+    if out is not None and not all(any(o is i for i in inputs) for o in out):
+        raise TypeError(f"{call}(..., out=...) on a Variable: a Variable cannot be written into an array")
+    return getattr(F, name)(*inputs)
+
+
 def __dlpack__(self: Variable, **kwargs: Any) -> Any:
     """The data's DLPack capsule, as its own library exports it (no copy): ``np.from_dlpack(v)``."""
     data = _data(self, "__dlpack__")
@@ -170,6 +203,7 @@ def dezero_plug_variable_methods():
         "__len__": __len__,
         "__iter__": __iter__,
         "__rmatmul__": __rmatmul__,
+        "__array_ufunc__": __array_ufunc__,
         "__dlpack__": __dlpack__,
         "__dlpack_device__": __dlpack_device__,
         "item": item,
