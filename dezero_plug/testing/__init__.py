@@ -134,6 +134,40 @@ class OpSample:
         return f"OpSample({shown}{', ' + repr(self.kwargs) if self.kwargs else ''})"
 
 
+def run_fresh(code: str, timeout: float = 300, **env: str) -> tuple[int, str, str]:
+    """Run ``code`` in a fresh interpreter under ``-W error``: ``(returncode, stdout, stderr)``.
+
+    For a plugin's tests of what happens at import (registration, lazy imports): the ``DEZERO_PLUG_*``
+    variables of this process are dropped, and only those in ``env`` set, so entry points load as a user's do.
+    """
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
+    environ.update(env)
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=timeout,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def usable_backend(name: str) -> backends.Backend:
+    """The registered backend ``name``, or a pytest skip that says why it cannot run here (its library missing)."""
+    import pytest
+
+    backend = backends.get_backend(name)
+    reason = backend.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    return backend
+
+
 def distinct_values(shape: tuple[int, ...], seed: int | None = None) -> np.ndarray:
     """Sample values 0.1 apart in a fixed random order (seed: the size by default).
 
@@ -338,6 +372,8 @@ def check_double_backward(
 
 
 __all__ = [
+    "run_fresh",
+    "usable_backend",
     "OpSample",
     "TOLERANCES",
     "check_backward",

@@ -5,10 +5,6 @@ is particular to it. Each that needs JAX skips with the reason where it is missi
 """
 
 import importlib.util
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -18,31 +14,18 @@ import dezero_plug.functions as F
 from dezero_plug import Variable
 from dezero_plug import backends
 from dezero_plug import plugin_manager
+from dezero_plug.testing import run_fresh
+from dezero_plug.testing import usable_backend
 
 JAX_INSTALLED = importlib.util.find_spec("jax") is not None
 
 
-def fresh(code, **env):
-    """Run ``code`` in a fresh interpreter; DEZERO_PLUG_* and the x64 switch come only from ``env``."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
-    environ.update(env)
-    done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=300,
-    )
-    return done.returncode, done.stdout, done.stderr
+fresh = run_fresh
 
 
 @pytest.fixture
 def jax_backend():
-    backend = backends.get_backend("jax")
-    reason = backend.unavailable_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    return backend
+    return usable_backend("jax")
 
 
 def test_found_through_its_entry_point_and_declares_its_contract():

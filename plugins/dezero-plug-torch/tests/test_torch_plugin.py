@@ -6,10 +6,6 @@ Each that needs torch skips with the reason where it is missing; the CUDA ones w
 """
 
 import importlib.util
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -18,31 +14,19 @@ import dezero_plug as dezero
 import dezero_plug.functions as F
 import dezero_plug.layers as L
 from dezero_plug import Variable
-from dezero_plug import backends
 from dezero_plug import plugin_manager
+from dezero_plug.testing import run_fresh
+from dezero_plug.testing import usable_backend
 
 torch = pytest.importorskip("torch", reason="torch is not installed: pip install torch==2.13.0")
 
 
-def fresh(code):
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
-    done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=300,
-    )
-    return done.returncode, done.stdout, done.stderr
+fresh = run_fresh
 
 
 @pytest.fixture
 def tb():
-    backend = backends.get_backend("torch")
-    reason = backend.unavailable_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    return backend
+    return usable_backend("torch")
 
 
 def test_found_through_its_entry_point_and_declares_its_contract(tb):
