@@ -191,6 +191,15 @@ def test_a_project_that_enables_the_plugin_gets_prefixed_fixtures_and_deprecated
     result.stdout.fnmatch_lines(["*fixture 'backend' is deprecated*use 'dezero_plug_backend'*"])
 
 
+def test_an_unknown_backend_name_is_a_usage_error_not_a_run_that_skips_everything(pytester, monkeypatch):
+    monkeypatch.delenv("DEZERO_PLUG_BACKEND", raising=False)
+    pytester.makeini("[pytest]\ndezero_plug = true\n")
+    pytester.makepyfile(test_any="def test_any(dezero_plug_backend):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--dezero-plug-backend=jaxx")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*no backend named 'jaxx' is registered*registered: numpy*"])
+
+
 # ---------------------------------------------------------------- the kit fails loudly
 def _cubes_project(pytester):
     pytester.makepyfile(cubes=PLUGIN)

@@ -38,6 +38,7 @@ def backend_name(config: pytest.Config) -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backend(*names): run only when the backend under test is one of names")
+    refuse_unknown_backend(backend_name(config))
     wanted = config.getoption("dezero_plug_conformance")
     if not wanted and config.getini("dezero_plug_conformance"):
         wanted = config.args_source == pytest.Config.ArgsSource.TESTPATHS
@@ -190,6 +191,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if reason is not None:
         for item in items:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def refuse_unknown_backend(name: str) -> None:
+    """A backend name nobody registered is a usage error (pytest exits 4), not a run where every test skips.
+
+    A registered backend that cannot run here (cupy without a CUDA device) still skips, with the reason.
+    """
+    from dezero_plug import backends
+
+    if name not in backends.registered():
+        known = ", ".join(backends.registered())
+        raise pytest.UsageError(
+            f"dezero_plug: no backend named {name!r} is registered (from --dezero-plug-backend or ${BACKEND_ENV}); "
+            f"registered: {known}. Install the backend's plugin (pip install ./plugins/dezero-plug-{name}) or "
+            "name one of those"
+        )
 
 
 def unusable_reason(name: str) -> str | None:
