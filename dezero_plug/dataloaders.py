@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from dezero_plug import backends
+from dezero_plug.errors import with_context
 
 
 def __getattr__(name: str) -> Any:
@@ -75,12 +76,26 @@ class DataLoader:
             self.reset()
             raise StopIteration
         i, size = self.iteration, self.batch_size
-        batch = [self.dataset[j] for j in self.index[i * size : (i + 1) * size]]
+        batch = self._gather(self.index[i * size : (i + 1) * size])
         self.iteration += 1
-        return self._move(np.array([e[0] for e in batch])), self._move(np.array([e[1] for e in batch]))
+        return batch
 
     def next(self) -> tuple[Any, Any]:
         return self.__next__()
+
+    def _gather(self, indices: Any) -> tuple[Any, Any]:
+        """``dataset[j]`` for each ``j`` in ``indices``, data and labels stacked (and moved to the backend); an
+        item that fails is named by its index, and items that do not stack by their shapes."""
+        batch = []
+        for j in indices:
+            try:
+                batch.append(self.dataset[j])
+            except Exception as exc:
+                named = with_context(exc, f"{type(self).__name__}: item {int(j)} of the {type(self.dataset).__name__}")
+                if named is exc:
+                    raise
+                raise named from exc
+        return self._move(_stacked(batch, 0, indices)), self._move(_stacked(batch, 1, indices))
 
     def _move(self, array: np.ndarray) -> Any:
         return array if self.backend is None else backends.move(array, self.backend, self.device)
@@ -116,6 +131,21 @@ class SeqDataLoader(DataLoader):
             raise StopIteration
         jump = self.data_size // self.batch_size
         offsets = [(i * jump + self.iteration) % self.data_size for i in range(self.batch_size)]
-        batch = [self.dataset[i] for i in offsets]
+        batch = self._gather(offsets)
         self.iteration += 1
-        return self._move(np.array([e[0] for e in batch])), self._move(np.array([e[1] for e in batch]))
+        return batch
+
+
+def _stacked(batch: list[Any], part: int, indices: Any) -> np.ndarray:
+    """The batch's data (``part`` 0) or labels (1) as one array; items of different shapes are named."""
+    try:
+        return np.array([item[part] for item in batch])
+    except ValueError as exc:  # numpy's "inhomogeneous shape"
+        shapes = {}
+        for j, item in zip(indices, batch):
+            shapes.setdefault(np.shape(item[part]), int(j))
+        found = ", ".join(f"item {j}: {shape}" for shape, j in shapes.items())
+        raise ValueError(
+            f"DataLoader: the {'data' if part == 0 else 'labels'} of one batch have different shapes ({found}): "
+            "every item must have one shape (a transform may be cropping or padding unevenly)"
+        ) from exc

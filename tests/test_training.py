@@ -110,3 +110,26 @@ def test_mnist_example_without_files_or_network_says_what_to_do(tmp_path):
     )
     assert done.returncode != 0
     assert "MNIST is not available" in done.stderr and "place it at" in done.stderr and "--synthetic" in done.stderr
+
+
+def test_a_dataset_item_that_fails_or_does_not_stack_is_named_by_the_data_loader():
+    class Broken(dezero.Dataset):
+        def prepare(self):
+            self.data, self.label = np.zeros((6, 2)), np.zeros(6, dtype=np.int64)
+
+        def __getitem__(self, index):
+            if index == 4:
+                raise OSError("cannot read image 4.png")
+            return super().__getitem__(index)
+
+    loader = dezero.DataLoader(Broken(), batch_size=3, shuffle=False)
+    next(loader)
+    with pytest.raises(OSError, match=r"^DataLoader: item 4 of the Broken: cannot read image 4.png"):
+        next(loader)
+
+    class Ragged(dezero.Dataset):
+        def prepare(self):
+            self.data, self.label = [np.zeros(2), np.zeros(3), np.zeros(2)], np.zeros(3, dtype=np.int64)
+
+    with pytest.raises(ValueError, match=r"data of one batch have different shapes \(item 0: \(2,\), item 1: \(3,\)\)"):
+        next(dezero.DataLoader(Ragged(), batch_size=3, shuffle=False))
