@@ -228,6 +228,13 @@ def _seeded(a, shape, dtype):
     y.backward()
 
 
+CASES["dropout-ratio-not-a-number"] = (
+    lambda a: F.dropout(v(a, 2), "a"),
+    TypeError,
+    ["dropout: dropout_ratio must be a number in [0, 1)", "'a'"],
+)
+CASES["clip-bound-not-a-number"] = (lambda a: F.clip(v(a, 2), "0", 1), TypeError, ["clip: x_min must be a real number"])
+CASES["clip-no-bound"] = (lambda a: F.clip(v(a, 2), None, None), ValueError, ["clip: x_min and x_max are both None"])
 CASES["seed-grad-shape"] = (lambda a: _seeded(a, (3,), np.float64), ValueError, ["seed gradient", "(3,)", "(2, 3)"])
 
 # -------------------------------------------------------------- out-of-range values

@@ -6,6 +6,7 @@ derivative of every order is available (``sin`` to any order, ``tanh`` too).
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -176,7 +177,7 @@ def masked_array(values: Any, condition: Any) -> Any:
 
 
 class Clip(Function):
-    def __init__(self, x_min: float, x_max: float) -> None:
+    def __init__(self, x_min: float | None, x_max: float | None) -> None:
         self.x_min = x_min
         self.x_max = x_max
 
@@ -185,12 +186,23 @@ class Clip(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
-        return gy * mask_like((x.data >= self.x_min) & (x.data <= self.x_max), x.data)
+        low = True if self.x_min is None else x.data >= self.x_min
+        high = True if self.x_max is None else x.data <= self.x_max
+        return gy * mask_like(low & high, x.data)
 
 
-def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
-    """``x`` limited to ``[x_min, x_max]``; the gradient is 1 inside the range, 0 outside."""
-    if x_min > x_max:
+def clip(x: VariableLike, x_min: float | None, x_max: float | None) -> Variable:
+    """``x`` limited to ``[x_min, x_max]`` (None: no bound there, as numpy's); gradient 1 inside, 0 outside.
+
+    Raises:
+        TypeError: a bound that is neither a real number nor None; ValueError: ``x_min > x_max``, or no bound.
+    """
+    for name, bound in (("x_min", x_min), ("x_max", x_max)):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, numbers.Real)):
+            raise TypeError(f"clip: {name} must be a real number or None; got {bound!r}")
+    if x_min is None and x_max is None:
+        raise ValueError("clip: x_min and x_max are both None: there is nothing to clip to")
+    if x_min is not None and x_max is not None and x_min > x_max:
         raise ValueError(f"clip: x_min {x_min} is greater than x_max {x_max}")
     return Clip(x_min, x_max)(x)
 
@@ -281,7 +293,11 @@ def dezero_plug_op_samples():
         "astype": [
             OpSample((3, 4), call=lambda x: x.astype(x.dtype), id="method")
         ],  # f32 <-> f64: tests/test_interop.py
-        "clip": [OpSample(np.array([-0.9, -0.4, 0.1, 0.45, 0.8]), kwargs={"x_min": -0.5, "x_max": 0.5})],
+        "clip": [
+            OpSample(np.array([-0.9, -0.4, 0.1, 0.45, 0.8]), kwargs={"x_min": -0.5, "x_max": 0.5}),
+            OpSample(np.array([-0.9, -0.4, 0.1, 0.45, 0.8]), kwargs={"x_min": None, "x_max": 0.3}, id="upper-only"),
+            OpSample(np.array([-0.9, -0.4, 0.1, 0.45, 0.8]), kwargs={"x_min": -0.2, "x_max": None}, id="lower-only"),
+        ],
         "maximum": [
             OpSample(np.array([0.1, 0.5, -0.3]), np.array([0.3, 0.2, -0.6])),
             OpSample(np.array([[0.1, 0.9], [-0.5, 0.4]]), np.array([0.3, 0.2]), id="broadcast"),

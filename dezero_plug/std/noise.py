@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from dezero_plug.extend import Config
@@ -23,6 +24,8 @@ def dropout(x: Any, dropout_ratio: float = 0.5) -> Variable:
     Raises:
         ValueError: when ``dropout_ratio`` is not in [0, 1).
     """
+    if isinstance(dropout_ratio, bool) or not isinstance(dropout_ratio, numbers.Real):
+        raise TypeError(f"dropout: dropout_ratio must be a number in [0, 1); got {dropout_ratio!r}")
     if not 0.0 <= dropout_ratio < 1.0:
         raise ValueError(f"dropout: dropout_ratio must be in [0, 1); got {dropout_ratio}")
     x = as_input("dropout", x)
