@@ -44,8 +44,14 @@ def load_cache_npz(filename: str, train: bool = False) -> tuple[Any, Any]:
     path = os.path.join(cache_dir(), filename.rsplit("/", 1)[-1] + (".train.npz" if train else ".test.npz"))
     if not os.path.exists(path):
         return None, None
-    with np.load(path, allow_pickle=False) as loaded:
-        return loaded["data"], loaded["label"]
+    try:
+        with np.load(path, allow_pickle=False) as loaded:
+            return loaded["data"], loaded["label"]
+    except (ValueError, KeyError, OSError) as exc:  # a pickled, truncated or foreign file
+        raise ValueError(
+            f"load_cache_npz: {path} is not a cache this library wrote ({type(exc).__name__}: {exc}); delete it "
+            "and the dataset is prepared again"
+        ) from exc
 
 
 def save_cache_npz(data: Any, label: Any, filename: str, train: bool = False) -> str:
@@ -53,10 +59,9 @@ def save_cache_npz(data: Any, label: Any, filename: str, train: bool = False) ->
     import os
 
     from dezero_plug.atomic import atomic_write
-    from dezero_plug.download import cache_dir
+    from dezero_plug.download import ready_cache_dir
 
-    path = os.path.join(cache_dir(), filename.rsplit("/", 1)[-1] + (".train.npz" if train else ".test.npz"))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    path = os.path.join(ready_cache_dir(), filename.rsplit("/", 1)[-1] + (".train.npz" if train else ".test.npz"))
     with atomic_write(path) as f:
         np.savez_compressed(f, data=data, label=label)
     return path

@@ -39,6 +39,19 @@ def cache_dir() -> str:
     return os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".dezero")
 
 
+def ready_cache_dir() -> str:
+    """``cache_dir()``, made if missing; a NotADirectoryError names it when a file or a broken link is in its place."""
+    folder = cache_dir()
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        what = "a broken link" if os.path.islink(folder) and not os.path.exists(folder) else "not a directory"
+        raise NotADirectoryError(
+            f"the cache directory {folder} (${CACHE_ENV}, else ~/.dezero) is {what}: remove it, or point "
+            f"{CACHE_ENV} at a directory"
+        )
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
 class DownloadError(OSError):
     """A file could not be downloaded or failed its checksum; the message says where to put it by hand."""
 
@@ -112,7 +125,7 @@ def get_file(url: str | Sequence[str], file_name: str | None = None, checksum: s
             )
     if os.path.basename(file_name) != file_name or file_name in (".", ".."):
         raise ValueError(f"get_file: file_name must be a plain file name, not a path; got {file_name!r}")
-    path = os.path.join(cache_dir(), file_name)
+    path = os.path.join(ready_cache_dir(), file_name)
     digest = _digest(checksum)
     if os.path.exists(path):
         if digest and file_checksum(path, digest[0]) != digest[1]:
@@ -122,7 +135,6 @@ def get_file(url: str | Sequence[str], file_name: str | None = None, checksum: s
         if not digest:
             _check_trusted(path)
         return path
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     errors = []
     for address in urls:
         try:

@@ -315,3 +315,25 @@ def test_image_transforms_with_pillow():
     assert transforms.RandomHorizontalFlip(p=1.0)(img).getpixel((0, 0)) == img.getpixel((3, 0))
     bgr = transforms.Convert("BGR")(img)
     assert bgr.getpixel((0, 0)) == img.getpixel((0, 0))[::-1]
+
+
+@pytest.mark.parametrize("kind", ["file", "broken link"])
+def test_a_cache_dir_that_is_not_a_directory_is_named(cache, kind):
+    cache.parent.mkdir(exist_ok=True)
+    if kind == "file":
+        cache.write_text("not a folder")
+    else:
+        cache.symlink_to(cache.parent / "gone")
+    what = "not a directory" if kind == "file" else "a broken link"
+    with pytest.raises(NotADirectoryError, match=rf"the cache directory {cache} \(\$DEZERO_PLUG_CACHE_DIR.* is {what}"):
+        get_file("http://127.0.0.1:9/x.bin")
+    with pytest.raises(NotADirectoryError, match="the cache directory"):
+        dezero.datasets.save_cache_npz(np.zeros(2), np.zeros(2), "spiral")
+
+
+def test_a_cache_file_that_is_not_one_of_ours_is_named(cache):
+    cache.mkdir()
+    with open(cache / "spiral.train.npz", "wb") as f:
+        np.savez(f, data=np.array([{"a": 1}], dtype=object), label=np.zeros(1))  # a pickled object array
+    with pytest.raises(ValueError, match=r"load_cache_npz: .*spiral.train.npz is not a cache this library wrote"):
+        dezero.datasets.load_cache_npz("spiral", train=True)
