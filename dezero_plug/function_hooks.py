@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import weakref
 from typing import Any
 
 from dezero_plug import core
@@ -35,7 +36,29 @@ from dezero_plug.registry import accessors as _accessors
 
 _active: contextvars.ContextVar[tuple[FunctionHook, ...]] = contextvars.ContextVar("function_hooks", default=())
 _lock = threading.Lock()
-_entered = 0  # hooks entered in any thread: the hooked paths are installed while this is above 0
+# Hooks entered and not yet exited, per thread: the hooked paths are installed while any thread has one. A
+# thread that ends with a hook still on gives its count back when its Thread object is collected.
+_entered: dict[int, int] = {}
+_watched: weakref.WeakSet[threading.Thread] = weakref.WeakSet()  # threads whose end gives their count back
+
+
+def _count(thread: int, change: int) -> None:
+    with _lock:
+        before = sum(_entered.values())
+        left = _entered.get(thread, 0) + change
+        if left > 0:
+            _entered[thread] = left
+        else:
+            _entered.pop(thread, None)
+        after = sum(_entered.values())
+        if before == 0 and after > 0:
+            core.install_function_hooks(_hooked_call, _hooked_backward)
+        elif before > 0 and after == 0:
+            core.install_function_hooks(None, None)
+
+
+def _forget_thread(thread: int) -> None:
+    _count(thread, -_entered.get(thread, 0))
 
 
 class FunctionHook:
@@ -66,21 +89,30 @@ class FunctionHook:
         """Called after ``function``'s backward returned ``grad_inputs`` (one per input)."""
 
     def __enter__(self) -> FunctionHook:
-        global _entered
-        with _lock:
-            if _entered == 0:
-                core.install_function_hooks(_hooked_call, _hooked_backward)
-            _entered += 1
-        self._token = _active.set(_active.get() + (self,))
+        thread = threading.current_thread()
+        if thread not in _watched:  # its hooks' count goes back when the thread object does (a dead thread)
+            _watched.add(thread)
+            weakref.finalize(thread, _forget_thread, id(thread))
+        self.__dict__.setdefault("_entered_in", []).append(id(thread))
+        _count(id(thread), +1)
+        if self not in _active.get():  # entered again (reentrant): still one hook, called once per op
+            _active.set(_active.get() + (self,))
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        global _entered
-        _active.reset(self._token)
-        with _lock:
-            _entered -= 1
-            if _entered == 0:
-                core.install_function_hooks(None, None)
+        """Take this hook off when its last entry in this thread exits, whatever the order hooks exit in
+        (another thread's exit is refused: hooks are per thread)."""
+        thread = id(threading.current_thread())
+        entered_in = self.__dict__.get("_entered_in", [])
+        if thread not in entered_in:
+            raise RuntimeError(
+                f"{type(self).__name__} exited in a thread it was not entered in: hooks are per thread, exit "
+                "it in the thread that entered it"
+            )
+        entered_in.remove(thread)
+        if thread not in entered_in:
+            _active.set(tuple(hook for hook in _active.get() if hook is not self))
+        _count(thread, -1)
 
 
 def active() -> tuple[FunctionHook, ...]:

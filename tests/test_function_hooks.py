@@ -163,3 +163,56 @@ def test_a_plugin_provides_a_hook_and_a_hook_that_is_not_one_is_refused(asarray)
     with pytest.raises(PluginValidationError, match=r"exports 'Timer' = <class 'dict'>, which is not a subclass of"):
         plugin_manager.register(bad)
     assert hooks_are_off()
+
+
+class Counting(FunctionHook):
+    def __init__(self):
+        self.seen = 0
+
+    def forward_preprocess(self, function, inputs):
+        self.seen += 1
+
+
+def test_a_hook_entered_twice_and_hooks_exited_out_of_order_leave_nothing_on():
+    a, b = Counting(), Counting()
+    x = Variable(np.array(1.0))
+    with a:
+        with a:  # reentrant: the inner exit takes off the inner entry only
+            F.exp(x)
+        F.exp(x)
+        assert function_hooks.active() == (a,)
+    assert a.seen == 2 and hooks_are_off()
+    a.__enter__()
+    b.__enter__()
+    a.__exit__(None, None, None)  # out of order: a goes, b stays on
+    assert function_hooks.active() == (b,)
+    F.exp(x)
+    b.__exit__(None, None, None)
+    assert (a.seen, b.seen) == (2, 1) and hooks_are_off()
+
+
+def test_a_hook_exited_in_another_thread_is_refused_and_one_left_on_in_a_dead_thread_goes_with_it():
+    hook = Counting()
+    hook.__enter__()
+    failure = []
+    other = threading.Thread(
+        target=lambda: failure.append(pytest.raises(RuntimeError, hook.__exit__, None, None, None))
+    )
+    other.start()
+    other.join(timeout=30)
+    assert "exited in a thread it was not entered in" in str(failure[0].value)
+    hook.__exit__(None, None, None)
+    assert hooks_are_off()
+
+    def leave_one_on():
+        Counting().__enter__()  # never exited: the thread ends with it on
+
+    dead = threading.Thread(target=leave_one_on)
+    dead.start()
+    dead.join(timeout=30)
+    assert core.Function.__call__ is not core.PLAIN_FUNCTION_CALL  # still counted while the thread object lives
+    del dead
+    import gc
+
+    gc.collect()
+    assert hooks_are_off()  # the thread object went, and its count with it
