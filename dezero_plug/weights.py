@@ -72,8 +72,11 @@ def _as_path(op: str, path: Any) -> str:
     return path
 
 
-def read(path: str) -> dict[str, np.ndarray]:
+def read(path: str, expected: Mapping[str, Any] | None = None, model: str = "the model") -> dict[str, np.ndarray]:
     """Every array of the npz file at ``path``, by parameter name (``"l0/W"``).
+
+    ``expected``, the model's parameters by name, is checked against the members' headers (names and
+    shapes) before any member's data is inflated: a file that does not fit allocates nothing.
 
     Raises:
         FileNotFoundError: no file at ``path``.
@@ -93,6 +96,9 @@ def read(path: str) -> dict[str, np.ndarray]:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise WeightsFileError(path, None, f"is a corrupt or truncated .npz archive ({exc})") from exc
     with archive:
+        if expected is not None:
+            headers = {_name(info): _header(path, archive, info)[0] for info in archive.infolist()}
+            _check_names_and_shapes(path, model, expected, headers)
         return {_name(info): _read_member(path, archive, info) for info in archive.infolist()}
 
 
@@ -100,48 +106,81 @@ def _name(info: zipfile.ZipInfo) -> str:
     return info.filename[: -len(".npy")] if info.filename.endswith(".npy") else info.filename
 
 
-def _read_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    ValueError,
+    OSError,
+    EOFError,
+    TypeError,
+    KeyError,
+    NotImplementedError,
+    RuntimeError,  # an encrypted member
+)
+
+
+def _unreadable(path: str, key: str, exc: Exception) -> WeightsFileError:
+    return WeightsFileError(path, key, f"cannot be read: corrupt or truncated ({type(exc).__name__}: {exc})")
+
+
+def _header(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: Any = None) -> tuple[Any, ...]:
+    """A member's ``(shape, fortran_order, dtype, bytes)`` from its .npy header, checked against the bytes the
+    archive holds for it; only the header is inflated (from ``member``, an open stream, or a new one)."""
     key = _name(info)
     if not info.filename.endswith(".npy"):
         raise WeightsFileError(path, key, f"member {info.filename!r} is not a .npy array")
     try:
-        with archive.open(info) as member:
-            version = np.lib.format.read_magic(member)
+        stream = member if member is not None else archive.open(info)
+        try:
+            version = np.lib.format.read_magic(stream)
             if version == (1, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
+                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
             else:
-                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
-            if dtype.hasobject:
-                raise WeightsFileError(path, key, f"holds an object array ({dtype}): refused, it would need pickle")
-            declared = math.prod(shape) * dtype.itemsize
-            held = info.file_size - member.tell()
-            if declared != held or declared > DEFLATE_MAX_RATIO * info.compress_size + 1024:
-                raise WeightsFileError(
-                    path,
-                    key,
-                    f"its header declares shape {shape} of {dtype} ({declared} bytes) but the member holds {held}",
-                )
+                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
+            held = info.file_size - stream.tell()
+        finally:
+            if member is None:
+                stream.close()
+    except _UNREADABLE as exc:
+        raise _unreadable(path, key, exc) from exc
+    if dtype.hasobject:
+        raise WeightsFileError(path, key, f"holds an object array ({dtype}): refused, it would need pickle")
+    declared = math.prod(shape) * dtype.itemsize
+    if declared != held or declared > DEFLATE_MAX_RATIO * info.compress_size + 1024:
+        raise WeightsFileError(
+            path, key, f"its header declares shape {shape} of {dtype} ({declared} bytes) but the member holds {held}"
+        )
+    return shape, fortran_order, dtype, declared
+
+
+def _read_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    key = _name(info)
+    try:
+        with archive.open(info) as member:
+            shape, fortran_order, dtype, declared = _header(path, archive, info, member)
             data = member.read(declared)
     except WeightsFileError:
         raise
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        ValueError,
-        OSError,
-        EOFError,
-        TypeError,
-        KeyError,
-        NotImplementedError,
-        RuntimeError,
-    ) as exc:  # RuntimeError: an encrypted member
-        raise WeightsFileError(
-            path, key, f"cannot be read: corrupt or truncated ({type(exc).__name__}: {exc})"
-        ) from exc
+    except _UNREADABLE as exc:
+        raise _unreadable(path, key, exc) from exc
     if len(data) != declared:
         raise WeightsFileError(path, key, f"is truncated: {len(data)} of {declared} bytes")
     array = np.frombuffer(data, dtype=dtype)
     return array.reshape(shape, order="F" if fortran_order else "C").copy()
+
+
+def _check_names_and_shapes(path: str, model: str, params: Mapping[str, Any], shapes: Mapping[str, Any]) -> None:
+    """A missing or extra parameter, or one of another shape than the model's (which has data), is refused."""
+    missing = [k for k in params if k not in shapes]
+    extra = [k for k in shapes if k not in params]
+    if missing or extra:
+        raise WeightsFileError(
+            path, None, f"does not match {model}: missing parameters {missing}, unexpected parameters {extra}"
+        )
+    for key, param in params.items():
+        if param.data is not None and tuple(param.data.shape) != tuple(shapes[key]):
+            found, mine = tuple(shapes[key]), tuple(param.data.shape)
+            raise WeightsFileError(path, key, f"has shape {found} but the model's parameter has shape {mine}")
 
 
 def _numpy_dtype(dtype: Any) -> np.dtype:
@@ -158,12 +197,7 @@ def check(path: str, model: str, params: Mapping[str, Any], arrays: dict[str, np
     Raises:
         WeightsFileError: a missing or extra parameter, another shape, a dtype of another kind.
     """
-    missing = [k for k in params if k not in arrays]
-    extra = [k for k in arrays if k not in params]
-    if missing or extra:
-        raise WeightsFileError(
-            path, None, f"does not match {model}: missing parameters {missing}, unexpected parameters {extra}"
-        )
+    _check_names_and_shapes(path, model, params, {key: array.shape for key, array in arrays.items()})
     checked = {}
     for key, param in params.items():
         array = arrays[key]
@@ -175,10 +209,6 @@ def check(path: str, model: str, params: Mapping[str, Any], arrays: dict[str, np
                 f"holds {array.dtype} but the model's parameter is {expected}: only floating-point weights load",
             )
         if param.data is not None:
-            if tuple(param.data.shape) != array.shape:
-                raise WeightsFileError(
-                    path, key, f"has shape {array.shape} but the model's parameter has shape {tuple(param.data.shape)}"
-                )
             array = array.astype(_numpy_dtype(param.data.dtype), copy=False)
         checked[key] = array
     return checked

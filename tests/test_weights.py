@@ -246,3 +246,23 @@ def test_a_live_writers_temporary_file_is_kept(tmp_path):
         sleeper.wait(timeout=30)
     assert atomic.remove_stale_temporaries(str(tmp_path)) == [live.name]
     assert Path(tmp_path / "w.npz").exists()
+
+
+def test_a_zip_bomb_of_the_wrong_shape_is_refused_from_its_headers_before_any_data_is_inflated(tmp_path):
+    """40 MB of zeros deflate to ~40 KB: the shapes in the headers do not fit the model, so nothing is inflated."""
+    import tracemalloc
+
+    path = tmp_path / "bomb.npz"
+    arrays = good_arrays()
+    arrays["l0/W"] = np.zeros(10**7, dtype=np.float32)  # 40 MB, where the model wants (5, 4)
+    np.savez_compressed(path, **arrays)
+    assert path.stat().st_size < 200_000
+    m = model()
+    tracemalloc.start()
+    try:
+        with pytest.raises(WeightsFileError, match=r"parameter 'l0/W'.* has shape \(10000000,\) but the model's"):
+            m.load_weights(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 10**6, f"{peak} bytes allocated to refuse a file whose headers do not fit"
