@@ -513,3 +513,44 @@ def test_the_kits_optimizer_check_catches_an_update_through_a_local_alias(which)
     expected = rf"(?s)^{cls.__name__}: after 3 steps, parameter 'W' data differs .*alias"
     with pytest.raises(AssertionError, match=expected):
         check_optimizer(cls)
+
+
+LIAR = """
+import numpy as np
+from dezero_plug.extend import Backend, hookimpl
+
+
+class Host(np.ndarray):
+    pass
+
+
+class Liar(Backend):
+    name = "liar"
+    array_types = (Host,)
+    mutable_arrays = True
+    xp = np
+
+    def from_numpy(self, array, device=None):
+        array = np.asarray(array)
+        if array.dtype == np.float64:
+            array = array.astype(np.float32)  # declares float64 (the default) but truncates it
+        return array.copy().view(Host)
+
+    def to_numpy(self, array):
+        return np.asarray(array)
+
+
+@hookimpl
+def dezero_plug_backends():
+    return [Liar()]
+"""
+
+
+def test_a_backend_that_truncates_what_it_declares_fails_the_kit(pytester):
+    pytester.makepyfile(liar=LIAR)
+    pytester.makeconftest("import dezero_plug, liar\ndezero_plug.plugin_manager.register(liar)\n")
+    result = pytester.runpytest_subprocess(
+        "--dezero-plug-conformance", "--dezero-plug-backend=liar", "-k", "keeps_what", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*backend 'liar': float64 came back from a round trip as float32*"])

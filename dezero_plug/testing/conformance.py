@@ -245,3 +245,41 @@ def test_optimizer(optimizer_case: tuple[str, str, Any]) -> None:
     from dezero_plug.testing import check_optimizer
 
     check_optimizer(optimizer_case[2])
+
+
+ROUND_TRIP_DTYPES = ("bool", "int32", "int64", "float32", "float64")
+
+
+def test_backend_keeps_what_it_declares(dezero_plug_backend: Any) -> None:
+    """The backend under test does what its declarations say: what ``from_numpy`` makes is its own array, a
+    round trip through ``to_numpy`` keeps values and dtypes (float64 refused, never truncated, where it says it
+    has none), a backend with mutable arrays can be written in place, and ``seed`` repeats ``random``."""
+    backend = dezero_plug_backend
+    values = np.array([0, 1, 3, 2], dtype=np.int64)
+    for name in ROUND_TRIP_DTYPES:
+        host = values.astype(name)
+        if name == "float64" and not backend.float64:
+            with pytest.raises(TypeError, match="float64"):
+                backends.move(host, backend)
+            continue
+        array = backend.from_numpy(host)
+        owner = backends.find_backend(type(array))
+        assert owner is backend, (
+            f"backend {backend.name!r}: from_numpy made a {type(array).__name__}, which is "
+            f"{'no backend' if owner is None else repr(owner.name)}'s array"
+        )
+        back = np.asarray(backend.to_numpy(array))
+        assert back.dtype == host.dtype or (name == "int64" and not backend.float64 and back.dtype == np.int32), (
+            f"backend {backend.name!r}: {name} came back from a round trip as {back.dtype}"
+        )
+        np.testing.assert_array_equal(back, host, err_msg=f"backend {backend.name!r}: {name} values changed")
+    if backend.mutable_arrays:
+        array = backend.from_numpy(np.zeros(3, dtype=np.float32))
+        assert backend.writable(array), f"backend {backend.name!r} declares mutable arrays but this one is read-only"
+        array += 1  # what an optimizer's in-place update does
+        np.testing.assert_array_equal(np.asarray(backend.to_numpy(array)), np.ones(3, dtype=np.float32))
+    backend.seed(1234)
+    first = np.asarray(backend.to_numpy(backend.random("normal", (4,))))
+    backend.seed(1234)
+    again = np.asarray(backend.to_numpy(backend.random("normal", (4,))))
+    np.testing.assert_array_equal(first, again, err_msg=f"backend {backend.name!r}: seed(n) does not repeat random()")
