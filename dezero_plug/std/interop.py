@@ -31,9 +31,6 @@ from dezero_plug import functions as F
 from dezero_plug.extend import Variable
 from dezero_plug.extend import backend_of
 from dezero_plug.extend import hookimpl
-from dezero_plug.std.linalg import matmul
-
-dezero_plug_requires = ("linalg",)
 
 
 def _data(v: Variable, protocol: str) -> Any:
@@ -58,13 +55,15 @@ def __array__(self: Variable, dtype: Any = None, copy: bool | None = None) -> np
     data = _data(self, "np.asarray")
     if type(data) is not np.ndarray and copy is False:
         try:  # a CPU array of another library: shared through DLPack, or no way without a copy
-            return np.from_dlpack(data, copy=False) if dtype is None else np.asarray(np.from_dlpack(data), dtype)
+            host = np.from_dlpack(data, copy=False)
         except (AttributeError, BufferError, RuntimeError, TypeError, ValueError) as exc:
             raise ValueError(
                 f"np.asarray(v, copy=False): the data is a {type(data).__name__} of backend "
                 f"{backend_of(data).name!r}, which numpy cannot see without a copy ({exc})"
             ) from None
-    return np.asarray(backend_of(data).to_numpy(data), dtype=dtype, copy=copy)
+    else:
+        host = backend_of(data).to_numpy(data)
+    return np.asarray(host, dtype=dtype, copy=copy)  # copy=False with another dtype: numpy's ValueError
 
 
 def __float__(self: Variable) -> float:
@@ -121,11 +120,6 @@ def __iter__(self: Variable) -> Any:
     if not data.shape:
         raise TypeError("iteration over a 0-d Variable, as over a 0-d numpy array")
     return (self[i] for i in range(data.shape[0]))
-
-
-def __rmatmul__(self: Variable, other: Any) -> Variable:
-    """``ndarray @ v``: ``F.matmul(ndarray, v)``."""
-    return matmul(other, self)
 
 
 # numpy's ufuncs and the dezero_plug ops (names in F) that compute the same: looked up at the call, so that an
@@ -202,7 +196,6 @@ def dezero_plug_variable_methods():
         "__bool__": __bool__,
         "__len__": __len__,
         "__iter__": __iter__,
-        "__rmatmul__": __rmatmul__,
         "__array_ufunc__": __array_ufunc__,
         "__dlpack__": __dlpack__,
         "__dlpack_device__": __dlpack_device__,

@@ -213,7 +213,11 @@ def dezero_plug_variable_methods():
         """``x.matmul(W)``: see ``F.matmul``."""
         return matmul(self, other)
 
-    return {"dot": dot, "matmul": matmul_method, "__matmul__": matmul}
+    def rmatmul(self: Variable, other: VariableLike) -> Variable:
+        """``other @ x``: ``F.matmul(other, x)`` (an ndarray on the left reaches it through numpy's ufunc)."""
+        return matmul(other, self)
+
+    return {"dot": dot, "matmul": matmul_method, "__matmul__": matmul, "__rmatmul__": rmatmul}
 
 
 @hookimpl
