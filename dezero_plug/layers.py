@@ -182,7 +182,7 @@ class Layer:
         path = weights.loading_path("load_weights", path)
         params: dict[str, Parameter] = {}
         self._flatten_params(params)
-        arrays = weights.check(path, type(self).__name__, params, weights.read(path, params, type(self).__name__))
+        arrays = weights.check(path, params, weights.read(path, params, type(self).__name__))
         for key, param in params.items():
             target = backends.backend_of(param.data) if param.data is not None else backends.default_backend()
             param.data = target.from_numpy(arrays[key])

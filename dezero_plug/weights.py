@@ -97,72 +97,57 @@ def read(path: str, expected: Mapping[str, Any] | None = None, model: str = "the
         raise WeightsFileError(path, None, f"is a corrupt or truncated .npz archive ({exc})") from exc
     with archive:
         if expected is not None:
-            headers = {_name(info): _header(path, archive, info)[0] for info in archive.infolist()}
-            _check_names_and_shapes(path, model, expected, headers)
-        return {_name(info): _read_member(path, archive, info) for info in archive.infolist()}
+            shapes = {_name(info): _member(path, archive, info, with_data=False) for info in archive.infolist()}
+            _check_names_and_shapes(path, model, expected, shapes)
+        return {_name(info): _member(path, archive, info, with_data=True) for info in archive.infolist()}
 
 
 def _name(info: zipfile.ZipInfo) -> str:
     return info.filename[: -len(".npy")] if info.filename.endswith(".npy") else info.filename
 
 
-_UNREADABLE = (
-    zipfile.BadZipFile,
-    zlib.error,
-    ValueError,
-    OSError,
-    EOFError,
-    TypeError,
-    KeyError,
-    NotImplementedError,
-    RuntimeError,  # an encrypted member
-)
-
-
-def _unreadable(path: str, key: str, exc: Exception) -> WeightsFileError:
-    return WeightsFileError(path, key, f"cannot be read: corrupt or truncated ({type(exc).__name__}: {exc})")
-
-
-def _header(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: Any = None) -> tuple[Any, ...]:
-    """A member's ``(shape, fortran_order, dtype, bytes)`` from its .npy header, checked against the bytes the
-    archive holds for it; only the header is inflated (from ``member``, an open stream, or a new one)."""
+def _member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, with_data: bool) -> Any:
+    """A member's array, or with ``with_data=False`` only its shape: its .npy header is read and checked against
+    the bytes the archive holds for it before any data is inflated."""
     key = _name(info)
     if not info.filename.endswith(".npy"):
         raise WeightsFileError(path, key, f"member {info.filename!r} is not a .npy array")
     try:
-        stream = member if member is not None else archive.open(info)
-        try:
-            version = np.lib.format.read_magic(stream)
-            if version == (1, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
-            else:
-                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
-            held = info.file_size - stream.tell()
-        finally:
-            if member is None:
-                stream.close()
-    except _UNREADABLE as exc:
-        raise _unreadable(path, key, exc) from exc
-    if dtype.hasobject:
-        raise WeightsFileError(path, key, f"holds an object array ({dtype}): refused, it would need pickle")
-    declared = math.prod(shape) * dtype.itemsize
-    if declared != held or declared > DEFLATE_MAX_RATIO * info.compress_size + 1024:
-        raise WeightsFileError(
-            path, key, f"its header declares shape {shape} of {dtype} ({declared} bytes) but the member holds {held}"
-        )
-    return shape, fortran_order, dtype, declared
-
-
-def _read_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    key = _name(info)
-    try:
         with archive.open(info) as member:
-            shape, fortran_order, dtype, declared = _header(path, archive, info, member)
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
+            else:
+                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
+            if dtype.hasobject:
+                raise WeightsFileError(path, key, f"holds an object array ({dtype}): refused, it would need pickle")
+            declared = math.prod(shape) * dtype.itemsize
+            held = info.file_size - member.tell()
+            if declared != held or declared > DEFLATE_MAX_RATIO * info.compress_size + 1024:
+                raise WeightsFileError(
+                    path,
+                    key,
+                    f"its header declares shape {shape} of {dtype} ({declared} bytes) but the member holds {held}",
+                )
+            if not with_data:
+                return shape
             data = member.read(declared)
     except WeightsFileError:
         raise
-    except _UNREADABLE as exc:
-        raise _unreadable(path, key, exc) from exc
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        ValueError,
+        OSError,
+        EOFError,
+        TypeError,
+        KeyError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:  # RuntimeError: an encrypted member
+        raise WeightsFileError(
+            path, key, f"cannot be read: corrupt or truncated ({type(exc).__name__}: {exc})"
+        ) from exc
     if len(data) != declared:
         raise WeightsFileError(path, key, f"is truncated: {len(data)} of {declared} bytes")
     array = np.frombuffer(data, dtype=dtype)
@@ -191,13 +176,13 @@ def _numpy_dtype(dtype: Any) -> np.dtype:
         return np.dtype(str(dtype).rpartition(".")[2])
 
 
-def check(path: str, model: str, params: Mapping[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``arrays`` checked against the model's ``params`` (Parameters by name) and cast to their dtypes.
+def check(path: str, params: Mapping[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``arrays``, read for the model's ``params`` (``read(path, params)``, which checked their names and
+    shapes from the file's headers), cast to the parameters' dtypes.
 
     Raises:
-        WeightsFileError: a missing or extra parameter, another shape, a dtype of another kind.
+        WeightsFileError: a dtype of another kind.
     """
-    _check_names_and_shapes(path, model, params, {key: array.shape for key, array in arrays.items()})
     checked = {}
     for key, param in params.items():
         array = arrays[key]
