@@ -184,7 +184,7 @@ class Registry:
         self.exports, self.providers, self.conflicts = exports, providers, conflicts
         self.backends, self.by_type, self.not_owned, self.backwards_by_type = backends, {}, set(), {}
         self.kernels, self.kernels_by_type = kernels, {function_class: {} for function_class in kernels}
-        library = {error for backend in backends.values() for error in getattr(backend, "input_errors", ())}
+        library = {error for backend in backends.values() for error in backend.input_errors}
         self.op_errors = (ValueError, TypeError, AttributeError, *library)  # what an op's call restates, naming it
         for kind in kinds:
             target = self.targets.get(kind.name, (None, None))[0]

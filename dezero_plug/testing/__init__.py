@@ -134,8 +134,9 @@ class OpSample:
         return f"OpSample({shown}{', ' + repr(self.kwargs) if self.kwargs else ''})"
 
 
-def run_fresh(code: str, timeout: float = 300, **env: str) -> tuple[int, str, str]:
-    """Run ``code`` in a fresh interpreter under ``-W error``: ``(returncode, stdout, stderr)``.
+def run_fresh(code: str, timeout: float = 300, warnings: str = "error", **env: str) -> tuple[int, str, str]:
+    """Run ``code`` in a fresh interpreter (``-W error`` unless ``warnings`` says otherwise):
+    ``(returncode, stdout, stderr)``.
 
     For a plugin's tests of what happens at import (registration, lazy imports): the ``DEZERO_PLUG_*``
     variables of this process are dropped, and only those in ``env`` set, so entry points load as a user's do.
@@ -148,7 +149,7 @@ def run_fresh(code: str, timeout: float = 300, **env: str) -> tuple[int, str, st
     environ = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
     environ.update(env)
     done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", textwrap.dedent(code)],
+        [sys.executable, "-W", warnings, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         env=environ,
