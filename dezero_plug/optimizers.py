@@ -94,8 +94,14 @@ class Optimizer:
             backend = backends.backend_of(param.data)
             if backend.mutable_arrays and not backend.writable(param.data):
                 param.data = backend.from_numpy(backend.to_numpy(param.data))  # from_numpy: a copy
-        for hook in self.hooks:
-            hook(params)
+        grads = [param.grad for param in params]
+        try:
+            for hook in self.hooks:
+                hook(params)
+        except BaseException:  # a hook that stopped part-way: every gradient as it was, so a retry is exact
+            for param, grad in zip(params, grads):
+                param.grad = grad
+            raise
         done: list[Parameter] = []
         for param in params:
             if param.grad is not None:
@@ -191,6 +197,8 @@ def _check_gradient(optimizer: Optimizer, param: Parameter) -> None:
         problem = f"holds {type(data).__name__} data but a {type(grad).__name__} gradient (move both: to_backend)"
     elif tuple(grad.shape) != tuple(data.shape):
         problem = f"has shape {tuple(data.shape)} but its gradient {tuple(grad.shape)}"
+    elif backends.dtype_rank(backends.backend_of(data), data.dtype) < 2:
+        problem = f"holds {data.dtype} data: optimizers step floating-point parameters (cast it: .astype(np.float32))"
     if problem is not None:
         name = _name_of(optimizer, param)
         raise ValueError(f"{type(optimizer).__name__}.update: parameter {name!r} {problem}; nothing was updated")

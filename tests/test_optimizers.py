@@ -254,6 +254,40 @@ def test_an_update_with_a_gradient_that_does_not_fit_changes_nothing_and_names_t
     assert len(optimizer.states) == 0 and getattr(optimizer, "t", 0) == 0
 
 
+@pytest.mark.parametrize("name", ["SGD", "MomentumSGD", "Adam"])
+def test_an_integer_parameter_is_refused_before_any_parameter_is_stepped(name):
+    """numpy would step the float parameters and then fail on the integer one with its own casting words."""
+    layer = dezero.Layer()
+    layer.W = Parameter(W0.copy())
+    layer.W.grad = Variable(G.copy())
+    layer.count = Parameter(np.arange(2))
+    layer.count.grad = Variable(np.ones(2))
+    optimizer = getattr(optimizers, name)().setup(layer)
+    with pytest.raises(ValueError, match=rf"^{name}\.update: parameter 'count' holds int64 data: optimizers step "):
+        optimizer.update()
+    np.testing.assert_array_equal(layer.W.data, W0)
+    assert len(optimizer.states) == 0 and getattr(optimizer, "t", 0) == 0
+
+
+def test_a_hook_that_fails_part_way_leaves_every_gradient_as_it_was():
+    """A retry after the error applies the hooks once, not twice to the parameters a first try reached."""
+
+    def decay_then_fail(params):
+        params[0].grad = params[0].grad * 2.0
+        raise RuntimeError("planted hook failure")
+
+    layer = dezero.Layer()
+    layer.W = Parameter(W0.copy())
+    layer.W.grad = Variable(G.copy())
+    grad = layer.W.grad
+    optimizer = optimizers.SGD(lr=0.1).setup(layer)
+    optimizer.add_hook(decay_then_fail)
+    with pytest.raises(RuntimeError, match="planted hook failure"):
+        optimizer.update()
+    assert layer.W.grad is grad
+    np.testing.assert_array_equal(layer.W.data, W0)
+
+
 def test_an_update_that_raises_part_way_says_which_parameters_this_step_already_changed():
     """Never silently half-done: the error names the parameter that failed and those already stepped."""
 
