@@ -4,7 +4,9 @@ One rule per protocol (docs/mixing.md): ``np.asarray`` gives the data, never an 
 numbers and truth follow numpy 2's arrays; DLPack shares memory; a gradient has its variable's dtype.
 """
 
+import copy
 import operator
+import pickle
 import re
 
 import numpy as np
@@ -12,6 +14,7 @@ import pytest
 
 import dezero_plug as dz
 import dezero_plug.functions as F
+from dezero_plug import Parameter
 from dezero_plug import Variable
 
 
@@ -195,3 +198,33 @@ def test_len_is_the_first_axis_and_refused_for_0d(asarray):
     assert len(Variable(asarray(np.ones((3, 2))))) == 3
     with pytest.raises(TypeError, match="len\\(\\) of a 0-d Variable"):
         len(Variable(asarray(1.0)))
+
+
+# ----------------------------------------------------------------------------- pickle and copy: a leaf
+def test_a_variable_pickles_and_deep_copies_as_a_leaf_with_its_data_name_grad_and_attributes():
+    x = Variable(np.array([0.5, 1.0]), name="x")
+    y = F.sin(x)
+    y.name, y.grad, y.note = "y", Variable(np.array([1.0, 2.0])), "kept"
+    for copied in (pickle.loads(pickle.dumps(y)), copy.deepcopy(y)):
+        assert type(copied) is Variable and copied.creator is None and copied.generation == 0
+        assert copied.name == "y" and copied.note == "kept"
+        np.testing.assert_array_equal(copied.data, np.sin(x.data))
+        np.testing.assert_array_equal(copied.grad.data, [1.0, 2.0])
+        assert copied.data is not y.data  # deep: its own array
+        copied.backward()  # a leaf: nothing reaches x through the copy
+    assert x.grad is None
+    assert copy.copy(y).data is y.data  # shallow: the same array, still a leaf
+
+
+def test_a_variable_at_the_end_of_a_long_graph_copies_without_recursing_through_it():
+    y = Variable(np.array(0.0))
+    for _ in range(100_000):
+        y = y + 1.0
+    assert float(copy.deepcopy(y).data) == 100_000.0
+    assert float(pickle.loads(pickle.dumps(y)).data) == 100_000.0
+
+
+def test_parameters_shared_in_one_pickle_stay_one_object():
+    p = Parameter(np.ones(2), name="W")
+    first, second = pickle.loads(pickle.dumps([p, p]))
+    assert first is second and type(first) is Parameter and first.name == "W"
