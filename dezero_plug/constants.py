@@ -33,7 +33,10 @@ def constant_array(op: str, i: int, x: Any, ref: Any) -> Any:
         refuse_junk(op, [ref])
         backend = backends.backend_of(ref)
         same_kind = SCALAR_RANKS[type(x)] <= backends.dtype_rank(backend, ref.dtype)
-        return backend.asarray(x, ref.dtype if same_kind else None, ref)
+        try:
+            return backend.asarray(x, ref.dtype if same_kind else None, ref)
+        except OverflowError as exc:  # numpy 2: a Python int out of the integer dtype's range
+            raise OverflowError(f"{op}: input {i}, {x!r}, does not fit {ref.dtype}, the dtype it meets") from exc
     if REGISTRY.owner(type(x)) is None:
         raise TypeError(
             f"{op}: input {i} is a {type(x).__name__}; expected a Variable, an array of "

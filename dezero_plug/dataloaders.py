@@ -59,7 +59,12 @@ class DataLoader:
 
     def reset(self) -> None:
         self.iteration = 0
-        self.index = np.random.permutation(self.data_size) if self.shuffle else np.arange(self.data_size)
+        try:
+            self.index = np.random.permutation(self.data_size) if self.shuffle else np.arange(self.data_size)
+        except MemoryError as exc:  # the order of the items is held as an array of len(dataset) indices
+            raise MemoryError(
+                f"{type(self).__name__}: the order of a dataset of {self.data_size} items: {exc} (check its len())"
+            ) from exc
 
     def __iter__(self) -> DataLoader:
         """A new epoch at each ``iter()``, as PyTorch's: after a ``break`` the next ``for`` starts afresh

@@ -105,9 +105,12 @@ class LibraryInputError(ValueError, RuntimeError):
     are, and still the RuntimeError that library's users catch."""
 
 
+OP_ERRORS = (ValueError, TypeError, AttributeError, MemoryError)  # what an op's call restates, naming the op
+
+
 def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | None) -> Exception | None:
-    """``exc`` (a ValueError, TypeError, AttributeError or a backend's ``input_errors`` that an op's forward or
-    backward raised) restated to name the op.
+    """``exc`` (a ValueError, TypeError, AttributeError, MemoryError or a backend's ``input_errors`` that an op's
+    forward or backward raised) restated to name the op.
 
     Returns None when the message already starts with the op's name (``"matmul: ..."``): the op
     said it itself. Otherwise a new exception of the same type (its base type where that type
@@ -116,20 +119,19 @@ def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | N
     message = str(exc)
     if message.startswith(f"{op}:") or message.startswith(f"{op} "):
         return None
-    if not isinstance(exc, (ValueError, TypeError, AttributeError)):  # a backend's input_errors (torch's
+    if not isinstance(exc, OP_ERRORS):  # a backend's input_errors (torch's
         if type(exc) is not RuntimeError:  # RuntimeError): numpy's kind; not its subclasses (NotImplementedError,
             return None  # RecursionError, out of memory), raised as they are
         exc = LibraryInputError(message)
     restated = f"{op}: {message.strip()}"
     if arrays is not None:
         restated += f" ({phase} of inputs {describe_arrays(arrays)})"
+    base = next(kind for kind in (ValueError, MemoryError, TypeError) if isinstance(exc, kind) or kind is TypeError)
     try:
         new = type(exc)(restated)
-    except Exception:  # an exception class with another constructor (numpy's AxisError ...)
-        new = (ValueError if isinstance(exc, ValueError) else TypeError)(restated)
-    if str(new) != restated:  # a class that formats its own message
-        new = (ValueError if isinstance(exc, ValueError) else TypeError)(restated)
-    return new
+    except Exception:  # an exception class with another constructor (numpy's AxisError, _ArrayMemoryError ...)
+        new = base(restated)
+    return new if str(new) == restated else base(restated)  # base: a class that formats its own message
 
 
 def with_context(exc: Exception, context: str) -> Exception:

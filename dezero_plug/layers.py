@@ -223,7 +223,10 @@ def normal_weights(backend: backends.Backend, shape: tuple[int, ...], dtype: Any
     On numpy (and every backend that does not declare ``own_generator``) they come from
     numpy's global generator, so ``np.random.seed`` reproduces DeZero's values.
     """
-    w = backend.random("normal", shape)
+    try:
+        w = backend.random("normal", shape)
+    except MemoryError as exc:
+        raise MemoryError(f"weights of shape {shape}: {exc} (check the layer's sizes)") from exc
     xp = backend.xp
     return xp.astype(w, xp.float32 if np.dtype(dtype) == np.float32 else xp.float64) * scale
 

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from typing import Any
 from typing import NamedTuple
 
+from dezero_plug.errors import OP_ERRORS
+
 # backends.py and kinds.py import this module, so it names their classes only in words (no import cycle).
 Backend = Any  # a dezero_plug.backends.Backend
 Kind = Any  # a dezero_plug.kinds.Kind
@@ -68,7 +70,7 @@ class Registry:
         self.backends: dict[str, Backend] = {}
         self.by_type: dict[type, Backend] = {}
         self.not_owned: set[type] = set()
-        self.op_errors: tuple[type[Exception], ...] = (ValueError, TypeError, AttributeError)
+        self.op_errors: tuple[type[Exception], ...] = OP_ERRORS
         self.kernels: dict[type, dict[str, Any]] = {}  # Function class -> {backend name: Kernel}
         self.kernels_by_type: dict[type, dict[type, Callable[..., Any]]] = {}  # Function class -> {array type: ...}
         self.backwards_by_type: dict[type, dict[type, Callable[..., Any]]] = {}  # ... -> {array type: backward}
@@ -185,7 +187,7 @@ class Registry:
         self.backends, self.by_type, self.not_owned, self.backwards_by_type = backends, {}, set(), {}
         self.kernels, self.kernels_by_type = kernels, {function_class: {} for function_class in kernels}
         library = {error for backend in backends.values() for error in backend.input_errors}
-        self.op_errors = (ValueError, TypeError, AttributeError, *library)  # what an op's call restates, naming it
+        self.op_errors = (*OP_ERRORS, *library)  # what an op's call restates, naming it
         for kind in kinds:
             target = self.targets.get(kind.name, (None, None))[0]
             if target is not None:

@@ -97,3 +97,49 @@ def test_each_for_over_a_data_loader_is_a_new_epoch_even_after_a_break():
     assert sum(1 for _ in loader) == 3  # a full epoch reset itself: the next one is whole too
     loader.next()
     assert loader.iteration == 1
+
+
+# ---------------------------------------------- numpy's bare OverflowError and MemoryError, restated
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: Variable(np.array([1], np.uint8)) + 300, "add: input 1, 300, does not fit uint8"),
+        (lambda: 300 - Variable(np.array([1], np.uint8)), "sub: input 0, 300, does not fit uint8"),
+        (lambda: Variable(np.array([1])) * 2**70, f"mul: input 1, {2**70}, does not fit int64"),
+    ],
+)
+def test_a_python_int_out_of_the_range_of_the_dtype_it_meets_names_the_op(call, fragment):
+    with pytest.raises(OverflowError, match=f"^{fragment}"):
+        call()
+
+
+# Sizes past any machine's address space (2**47 bytes), so that the allocation fails wherever it runs
+# (a smaller one could succeed under overcommit and then fault its pages in).
+HUGE = 10**14
+
+
+def test_an_op_that_cannot_allocate_its_result_names_itself_and_its_inputs():
+    x, W = np.ones((1, 1, 3, 3), np.float32), np.ones((1, 1, 3, 3), np.float32)
+    with pytest.raises(MemoryError, match=r"^conv2d: .*\(forward of inputs \(1, 1, 3, 3\) float32"):
+        F.conv2d(x, Variable(W), pad=10**7)
+
+
+def test_a_layer_too_big_to_allocate_names_the_layer_and_the_size():
+    with pytest.raises(MemoryError, match=rf"^Linear: a bias of {HUGE} elements: .*check the layer's sizes"):
+        dezero.layers.Linear(HUGE)
+    with pytest.raises(MemoryError, match=rf"^Conv2d: a bias of {HUGE} elements"):
+        dezero.layers.Conv2d(HUGE, 3)
+    with pytest.raises(MemoryError, match=rf"^weights of shape \({HUGE}, 10\): .*check the layer's sizes"):
+        dezero.layers.EmbedID(HUGE, 10)
+
+
+def test_a_data_loader_over_a_dataset_too_long_to_order_names_its_length():
+    class Endless:
+        def __len__(self):
+            return HUGE
+
+        def __getitem__(self, i):
+            return np.zeros(2), 0
+
+    with pytest.raises(MemoryError, match=rf"^DataLoader: the order of a dataset of {HUGE} items: .*len\(\)"):
+        dezero.DataLoader(Endless(), 10)

@@ -42,6 +42,14 @@ def _size(owner: str, name: str, value: Any) -> int:
     return int(value)
 
 
+def _bias(owner: str, size: int, dtype: Any) -> Parameter:
+    """A layer's bias ``b``: zeros of ``size``; a MemoryError names the layer and the size."""
+    try:
+        return Parameter(np.zeros(size, dtype=dtype), name="b")
+    except MemoryError as exc:
+        raise MemoryError(f"{owner}: a bias of {size} elements: {exc} (check the layer's sizes)") from exc
+
+
 def _ndim(owner: str, x: Any, allowed: tuple[int, ...], expected: str) -> None:
     shape = tuple(getattr(x, "shape", ()))
     if len(shape) not in allowed:
@@ -61,7 +69,7 @@ class Linear(Layer):
         self.W = Parameter(None, name="W")
         if in_size is not None:
             self.W.data = self._make_W(default_backend())
-        self.b = None if nobias else Parameter(np.zeros(out_size, dtype=dtype), name="b")
+        self.b = None if nobias else _bias("Linear", out_size, dtype)
 
     def _make_W(self, backend: Backend) -> Any:
         return normal_weights(backend, (self.in_size, self.out_size), self.dtype, float(np.sqrt(1 / self.in_size)))
@@ -98,7 +106,7 @@ class Conv2d(Layer):
         self.W = Parameter(None, name="W")
         if in_channels is not None:
             self.W.data = self._make_W(default_backend())
-        self.b = None if nobias else Parameter(np.zeros(out_channels, dtype=dtype), name="b")
+        self.b = None if nobias else _bias(owner, out_channels, dtype)
 
     def _shape(self) -> tuple[int, ...]:
         kh, kw = pair(self.kernel_size)
@@ -180,7 +188,7 @@ class EmbedID(Layer):
 
     def __init__(self, in_size: int, out_size: int, dtype: Any = np.float32) -> None:
         super().__init__()
-        self.W = Parameter(np.random.randn(in_size, out_size).astype(dtype), name="W")
+        self.W = Parameter(normal_weights(default_backend(), (in_size, out_size), dtype, 1.0), name="W")
 
     def __call__(self, x: Any) -> Any:
         init_lazily(self.W, x)
