@@ -367,13 +367,13 @@ class Function:
     name: str = ""  # the user-facing name, when the class name in snake_case is not it ("relu", "matmul")
 
     def __call__(self, *inputs: Any) -> Any:
-        inputs, xs, needs, generation = _as_inputs(self, inputs)
-        ys = None  # what forward returned, if it did: the error below blames it
+        xs = ys = None  # the input arrays and what forward returned, if it got so far: the error below blames them
         try:
+            inputs, xs, needs, generation = _as_inputs(self, inputs)
             ys = _forward(self, xs)
             outputs = tuple(map(Variable, ys)) if type(ys) is tuple else (Variable(ys),)
         except _REGISTRY.op_errors as exc:  # (and a backend's input_errors: torch's RuntimeError)
-            constants.refuse_junk(self.op_name, xs)
+            constants.refuse_junk(self.op_name, xs or ())
             constants.refuse_outputs(type(self).__name__, ys)
             named = op_error(self.op_name, "forward", exc, xs)
             if named is None:

@@ -4,6 +4,8 @@ Each 0-d case used to crash in backward (a numpy scalar where an array was expec
 (dropout); the gradient is checked against central differences, not only that nothing raised.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -143,3 +145,10 @@ def test_a_data_loader_over_a_dataset_too_long_to_order_names_its_length():
 
     with pytest.raises(MemoryError, match=rf"^DataLoader: the order of a dataset of {HUGE} items: .*len\(\)"):
         dezero.DataLoader(Endless(), 10)
+
+
+@pytest.mark.parametrize("data", [np.array([1, "a"], dtype=object), np.zeros(2, dtype=[("a", "f4")]), np.array(["a"])])
+def test_an_array_of_no_numbers_meeting_a_scalar_is_refused_naming_the_op_and_dtype(data):
+    """numpy's backend declares object, string and record arrays of no kind (its dtype_kind raised KeyError)."""
+    with pytest.raises(TypeError, match=rf"^add: dtype {re.escape(str(data.dtype))} holds no numbers"):
+        Variable(data) + 1.0

@@ -70,6 +70,11 @@ class NumpyBackend(Backend):
 
     def dtype_kind(self, dtype: Any) -> str:
         kind = np.dtype(dtype).kind
+        if kind not in "biufc":  # object, string, record, datetime arrays: numpy's, but no numbers to compute with
+            raise TypeError(
+                f"dtype {np.dtype(dtype)} holds no numbers: ops compute with bool, integer, floating and complex "
+                "arrays (convert it: np.asarray(a, dtype=np.float32))"
+            )
         return "i" if kind == "u" else kind
 
     def scatter_add(self, array: np.ndarray, indices: Any, values: np.ndarray) -> np.ndarray:
