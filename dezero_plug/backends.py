@@ -53,7 +53,7 @@ class Backend:
     """Base class of array backends; subclass it and return an instance from the backends hook.
 
     Must provide: ``name``; ``array_types``, the classes it owns (classes, or
-    ``"module.QualName"`` strings where importing the library would cost);
+    ``"module:QualName"`` strings where importing the library would cost);
     ``xp``, the Array-API namespace; ``from_numpy`` and ``to_numpy``.
 
     Declares (class attributes; the defaults are the cautious ones):

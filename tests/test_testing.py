@@ -554,3 +554,23 @@ def test_a_backend_that_truncates_what_it_declares_fails_the_kit(pytester):
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*backend 'liar': float64 came back from a round trip as float32*"])
+
+
+@pytest.mark.parametrize(
+    "declared, message",
+    [
+        ('"liar.Host"', "array_types entry 'liar.Host' is not 'module:QualName'"),
+        ('Host, "liar:Nowhere"', "array_types entry 'liar:Nowhere' names no class"),
+    ],
+)
+def test_a_backend_declaring_a_class_string_that_names_nothing_fails_the_kit(pytester, declared, message):
+    """The registry looks a string up only as "module:QualName" (so that no library is imported to recognise its
+    arrays); a dotted one, or one naming nothing, would silently own no array."""
+    honest = LIAR.replace("array = array.astype(np.float32)  # declares float64 (the default) but truncates it", "pass")
+    pytester.makepyfile(liar=honest.replace("array_types = (Host,)", f"array_types = ({declared},)"))
+    pytester.makeconftest("import dezero_plug, liar\ndezero_plug.plugin_manager.register(liar)\n")
+    result = pytester.runpytest_subprocess(
+        "--dezero-plug-conformance", "--dezero-plug-backend=liar", "-k", "keeps_what", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*backend 'liar': {message}*"])

@@ -6,6 +6,7 @@ writes samples, not tests.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import numpy as np
@@ -253,8 +254,18 @@ ROUND_TRIP_DTYPES = ("bool", "int32", "int64", "float32", "float64")
 def test_backend_keeps_what_it_declares(dezero_plug_backend: Any) -> None:
     """The backend under test does what its declarations say: what ``from_numpy`` makes is its own array, a
     round trip through ``to_numpy`` keeps values and dtypes (float64 refused, never truncated, where it says it
-    has none), a backend with mutable arrays can be written in place, and ``seed`` repeats ``random``."""
+    has none), a backend with mutable arrays can be written in place, and ``seed`` repeats ``random``. Every
+    declared array class exists: a ``"module:QualName"`` string names a class of that module once imported."""
     backend = dezero_plug_backend
+    assert backend.array_types, f"backend {backend.name!r} declares no array_types: it owns no array"
+    for declared in backend.array_types:
+        if isinstance(declared, str):
+            module, colon, qualname = declared.partition(":")
+            assert colon, f"backend {backend.name!r}: array_types entry {declared!r} is not 'module:QualName'"
+            found: Any = importlib.import_module(module)
+            for part in qualname.split("."):
+                found = getattr(found, part, None)
+            assert isinstance(found, type), f"backend {backend.name!r}: array_types entry {declared!r} names no class"
     values = np.array([0, 1, 3, 2], dtype=np.int64)
     for name in ROUND_TRIP_DTYPES:
         host = values.astype(name)
