@@ -209,7 +209,7 @@ def get_backend(name: str) -> Backend:
         return REGISTRY.backends[name]
     except KeyError:
         known = ", ".join(REGISTRY.backends) or "none"
-        hint = " (pip install dezero-plug-cupy)" if name == "cupy" else ""
+        hint = f" (pip install {_PLUGINS[name]})" if name in _PLUGINS else ""
         raise LookupError(f"no backend named {name!r} is registered{hint}; registered: {known}") from None
 
 
@@ -243,7 +243,9 @@ def _resolve(array_type: type) -> Backend:
     return backend
 
 
-_PLUGINS = dict(torch="dezero-plug-torch", jax="dezero-plug-jax", jaxlib="dezero-plug-jax", cupy="dezero-plug-cupy")
+_PLUGIN_NAMES = dict(torch="torch", jax="jax", jaxlib="jax", cupy="cupy")
+# library -> its backend plugin, installed from a checkout of the repository (the plugins are not on PyPI)
+_PLUGINS = {lib: f"<dezero_plug checkout>/plugins/dezero-plug-{name}" for lib, name in _PLUGIN_NAMES.items()}
 
 
 def accepted_types(given: type | None = None) -> str:
@@ -252,7 +254,7 @@ def accepted_types(given: type | None = None) -> str:
     names = {"numpy": "numpy.ndarray", "array_api_strict": "array_api_strict.Array", "cupy": "cupy.ndarray"}
     accepted = ", ".join(names.get(name, f"{name} arrays") for name in REGISTRY.backends) or "none registered"
     library = given.__module__.split(".")[0] if given is not None else ""
-    return accepted + (f"; for {library}'s arrays install {_PLUGINS[library]}" if library in _PLUGINS else "")
+    return accepted + (f"; for {library}'s arrays: pip install {_PLUGINS[library]}" if library in _PLUGINS else "")
 
 
 def get_array_module(x: Any) -> Any:
@@ -285,8 +287,8 @@ def gpu_backend() -> Backend:
     gpus = [b for b in REGISTRY.backends.values() if b.device_kind == "gpu"]
     if not gpus:
         raise RuntimeError(
-            "no GPU backend is installed: pip install dezero-plug-cupy[cuda12] "
-            "(the distribution lives in plugins/dezero-plug-cupy of the dezero_plug repository)"
+            f"no GPU backend is installed: pip install '{_PLUGINS['cupy']}[cuda12]' (its extra installs "
+            "the CuPy wheel for CUDA 12, cupy-cuda12x; [cuda13] for CUDA 13)"
         )
     reasons = []
     for backend in gpus:

@@ -652,3 +652,20 @@ def test_the_dataset_cache_round_trips(tmp_path, monkeypatch):
     assert path.endswith("data.gz.train.npz")
     data, label = D.load_cache_npz("http://x/y/data.gz", train=True)
     assert data.tolist() == [[0, 1, 2], [3, 4, 5]] and label.tolist() == [0, 1]
+
+
+def test_the_first_dezero_example_of_deep_learning_from_scratch_4_runs_as_written(capsys):
+    """ch07/dezero1.py of deep-learning-from-scratch-4, its lines as issue 30 quotes them: ``F.matmul`` of two 1-d
+    Variables is their inner product (numpy's and DeZero's rule), then of two 2x2 integer arrays."""
+    import dezero_plug.functions as F
+    from dezero_plug import Variable
+
+    a = Variable(np.array([1, 2, 3]))
+    b = Variable(np.array([4, 5, 6]))
+    c = F.matmul(a, b)
+    print(c)
+    a = np.array([[1, 2], [3, 4]])
+    b = np.array([[5, 6], [7, 8]])
+    c = F.matmul(a, b)
+    print(c)
+    assert capsys.readouterr().out == "variable(32)\nvariable([[19 22]\n          [43 50]])\n"

@@ -286,7 +286,7 @@ def test_seq_dataloader_walks_parallel_streams():
 
 
 def test_dataloader_gpu_without_a_gpu_backend_says_what_to_install(no_gpu_plugin):
-    with pytest.raises(RuntimeError, match="pip install dezero-plug-cupy"):
+    with pytest.raises(RuntimeError, match="pip install .<dezero_plug checkout>/plugins/dezero-plug-cupy"):
         next(dezero.DataLoader(Spiral(), 10, gpu=True))
 
 

@@ -170,7 +170,7 @@ def test_lstm_embedid_batchnorm_and_conv_layers_run():
 
 @NUMPY_ONLY
 def test_to_gpu_without_a_gpu_backend_says_what_to_install(no_gpu_plugin):
-    with pytest.raises(RuntimeError, match="pip install dezero-plug-cupy"):
+    with pytest.raises(RuntimeError, match="pip install .<dezero_plug checkout>/plugins/dezero-plug-cupy"):
         trained_mlp().to_gpu()
 
 

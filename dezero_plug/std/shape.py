@@ -135,10 +135,14 @@ def get_item(x: VariableLike, slices: Any) -> Variable:
 
 
 def expand_dims(x: VariableLike, axis: int) -> Variable:
-    """``x`` with a new axis of length 1 inserted at ``axis``."""
+    """``x`` with a new axis of length 1 inserted at ``axis``; an axis past the end appends it, as DeZero's.
+
+    numpy's rule for an axis in range (``-1`` is the new last axis); past the end, DeZero's ``list.insert``
+    (``expand_dims(x, 3)`` of a 2-d ``x`` is ``x[:, :, None]``: real DeZero code relies on it).
+    """
     x = as_input("expand_dims", x)
     shape = list(x.shape)
-    if not -len(shape) - 1 <= axis <= len(shape):
+    if axis < -len(shape) - 1:
         raise ValueError(f"expand_dims: axis {axis} is out of range for an input of {len(shape)} dimension(s)")
     shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
     return reshape(x, tuple(shape))
@@ -205,6 +209,8 @@ def stack(xs: list[VariableLike], axis: int = 0) -> Variable:
     shapes = [tuple(getattr(x, "shape", ())) for x in xs]
     if len(set(shapes)) > 1:
         raise ValueError(f"stack: inputs must all have one shape; got {shapes}")
+    if not -len(shapes[0]) - 1 <= axis <= len(shapes[0]):
+        raise ValueError(f"stack: axis {axis} is out of range for inputs of {len(shapes[0])} dimension(s)")
     return concat([expand_dims(x, axis) for x in xs], axis=axis)
 
 

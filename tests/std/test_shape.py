@@ -43,9 +43,17 @@ def test_squeeze_of_an_axis_that_is_not_1(asarray):
         F.squeeze(Variable(asarray(np.ones((2, 1)))), axis=0)
 
 
-def test_expand_dims_out_of_range(asarray):
-    with pytest.raises(ValueError, match=r"^expand_dims: axis 3 is out of range for an input of 1 dimension"):
-        F.expand_dims(Variable(asarray(np.ones(2))), 3)
+def test_expand_dims_past_the_end_appends_the_axis_as_dezero(asarray, to_numpy):
+    """DeZero inserts with list.insert: a public DDPM U-Net on DeZero calls expand_dims(x, 3) on a 2-d x (issue 30).
+    numpy refuses it; an axis below the front still is refused."""
+    x = Variable(asarray(np.arange(6.0).reshape(2, 3)))
+    y = F.expand_dims(x, 3)
+    assert y.shape == (2, 3, 1)
+    np.testing.assert_array_equal(to_numpy(y.data), np.arange(6.0).reshape(2, 3, 1))
+    y.backward()
+    assert x.grad.shape == (2, 3)
+    with pytest.raises(ValueError, match=r"^expand_dims: axis -4 is out of range for an input of 2 dimension"):
+        F.expand_dims(x, -4)
 
 
 def test_get_item_out_of_range_names_index_and_shape(asarray):
