@@ -81,6 +81,25 @@ def test_the_op_table_is_current_and_lists_only_builtins():
     assert "(hyperbolic)" not in listed and "| `sinh` |" not in listed
 
 
+def test_the_api_page_is_current_and_names_every_builtin_export_of_the_library_namespaces():
+    done = subprocess.run(
+        [sys.executable, str(DOCS / "make_api.py"), "--check"],
+        env=fresh_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    listed = (DOCS / "api" / "library.md").read_text()
+    prefixes = {"functions": "F", "layers": "L"}
+    for kind in ("functions", "layers", "models", "optimizers", "datasets", "transforms"):
+        for name, record in plugin_manager.providers[kind].items():
+            if record.source == "builtin":
+                label = f"{prefixes.get(kind, kind)}.{name}"
+                assert f"toc_label: {label}\n" in listed or f"### `{label}`" in listed, f"{label} is not on the page"
+    assert "api/library.md" in (ROOT / "mkdocs.yml").read_text()
+
+
 def test_every_page_of_the_site_has_content():
     nav = re.findall(r":\s*(\S+\.md)\s*$", (ROOT / "mkdocs.yml").read_text(), flags=re.M)
     assert "index.md" in nav and len(nav) > 10
