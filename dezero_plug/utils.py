@@ -44,6 +44,7 @@ __all__ = [
     "numerical_grad",
     "pair",
     "plot_dot_graph",
+    "pyplot",
     "reshape_sum_backward",
     "show_progress",
     "sum_to",
@@ -56,6 +57,27 @@ def __getattr__(name: str) -> Any:
 
         return cache_dir()
     raise AttributeError(f"module 'dezero_plug.utils' has no attribute {name!r}")
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` drawing to files (the Agg backend: no window, works without a display).
+
+    Call it before the work whose result is to be plotted: without matplotlib it raises at once,
+    not after a long training run.
+
+    Raises:
+        ImportError: matplotlib is not installed; the message names the ``[plot]`` extra.
+    """
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ImportError(
+            "plotting needs matplotlib: pip install matplotlib, or pip install -e '.[plot]' in a dezero_plug checkout"
+        ) from exc
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def show_progress(block_num: int, block_size: int, total_size: int) -> None:

@@ -141,6 +141,7 @@ def main():
     parser.add_argument("--backend", help="train on this backend, by name (jax, array_api_strict ...)")
     parser.add_argument("--distributed", action="store_true", help="data-parallel over the ranks of mpiexec")
     args = parser.parse_args()
+    plt = dezero.utils.pyplot() if args.plot else None  # before training: without matplotlib, say so now
     dezero.keep_freed_memory()  # reuse the memory each step frees (see the README): a choice for this process
     comm = distributed.create_communicator() if args.distributed else None
     try:
@@ -152,11 +153,6 @@ def main():
     if comm is not None and comm.rank == 0:
         print(f"trained on {comm.size} rank(s) with {type(comm).__name__}")
     if args.plot and (comm is None or comm.rank == 0):
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         epochs = range(1, len(history) + 1)
         plt.plot(epochs, [h[0] for h in history], label="train loss")
         plt.plot(epochs, [h[2] for h in history], label="test accuracy")

@@ -68,19 +68,15 @@ def main():
     parser.add_argument("--bptt", type=int, default=30)
     parser.add_argument("--plot", help="write the prediction of cos(x) to this image (needs matplotlib)")
     args = parser.parse_args()
+    plt = dezero.utils.pyplot() if args.plot else None  # before training: without matplotlib, say so now
     dezero.keep_freed_memory()  # reuse the memory each step frees (see the README): a choice for this process
     history, model = train(args.epochs, args.hidden, args.bptt)
     print(f"final loss: {history[-1]:.5f}")
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         xs = np.cos(np.linspace(0, 4 * np.pi, 1000))
         model.reset_state()
         with dezero.no_grad():
-            pred = [float(model(np.array(x).reshape(1, 1)).data) for x in xs]
+            pred = [model(np.array(x).reshape(1, 1)).data.item() for x in xs]
         plt.plot(np.arange(len(xs)), xs, label="y=cos(x)")
         plt.plot(np.arange(len(xs)), pred, label="predict")
         plt.legend()

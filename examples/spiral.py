@@ -56,15 +56,11 @@ def main():
     parser.add_argument("--gpu", action="store_true", help="train on the GPU backend (dezero-plug-cupy)")
     parser.add_argument("--backend", help="train on this backend, by name (jax, array_api_strict ...)")
     args = parser.parse_args()
+    plt = dezero.utils.pyplot() if args.plot else None  # before training: without matplotlib, say so now
     dezero.keep_freed_memory()  # reuse the memory each step frees (see the README): a choice for this process
     history = train(args.epochs, args.batch_size, seed=args.seed, gpu=args.gpu, backend=args.backend)
     print(f"final mean epoch loss: {history[-1]:.4f}")
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         plt.plot(range(1, len(history) + 1), history)
         plt.xlabel("epoch")
         plt.ylabel("loss")

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -95,3 +96,9 @@ def test_plot_dot_graph_without_graphviz_says_what_to_install(tmp_path, monkeypa
     with pytest.raises(RuntimeError, match=r"needs the Graphviz 'dot' program.*apt-get install graphviz"):
         utils.plot_dot_graph(F.sin(Variable(np.array(1.0))), to_file=str(tmp_path / "g.png"))
     assert not (tmp_path / "g.png").exists()
+
+
+def test_pyplot_without_matplotlib_names_the_extra_before_any_work(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    with pytest.raises(ImportError, match=r"plotting needs matplotlib: pip install matplotlib, or .*'\.\[plot\]'"):
+        utils.pyplot()
