@@ -68,28 +68,22 @@ def fresh_env() -> dict[str, str]:
     return {**env, "DEZERO_PLUG_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
-def test_the_op_table_is_current_and_lists_only_builtins():
+def check_generated(script: str) -> None:
+    """``docs/<script> --check`` in a fresh interpreter with no plugin but the builtins: the page is current."""
     done = subprocess.run(
-        [sys.executable, str(DOCS / "make_ops.py"), "--check"],
-        env=fresh_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, str(DOCS / script), "--check"], env=fresh_env(), capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_op_table_is_current_and_lists_only_builtins():
+    check_generated("make_ops.py")
     listed = (DOCS / "ops.md").read_text()
     assert "(hyperbolic)" not in listed and "| `sinh` |" not in listed
 
 
 def test_the_api_page_is_current_and_names_every_builtin_export_of_the_library_namespaces():
-    done = subprocess.run(
-        [sys.executable, str(DOCS / "make_api.py"), "--check"],
-        env=fresh_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    check_generated("make_api.py")
     listed = (DOCS / "api" / "library.md").read_text()
     prefixes = {"functions": "F", "layers": "L"}
     for kind in ("functions", "layers", "models", "optimizers", "datasets", "transforms"):
