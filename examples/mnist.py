@@ -2,11 +2,14 @@
 
 Run: python examples/mnist.py [--model mlp|cnn] [--epochs 5] [--batch-size 100] [--plot curve.png]
                               [--gpu | --backend jax]
-     python examples/mnist.py --synthetic      # generated MNIST-shaped data, for machines without the files
+     python examples/mnist.py --synthetic      # MNIST-shaped stand-in data: a smoke test, not a benchmark
      mpiexec -n 2 python examples/mnist.py --distributed [--synthetic]   # data-parallel over MPI ranks
 
 Without network, MNIST's four .gz files must be placed in the cache directory
-($DEZERO_PLUG_CACHE_DIR or ~/.dezero); the error message says which and where.
+($DEZERO_PLUG_CACHE_DIR or ~/.dezero); the error message says which and where. ``--synthetic`` runs the
+same code on stand-in data whose class is a bright stroke's row: it checks the pipeline end to end (every
+model reaches 100 % on it at once), it teaches nothing. Real data offline is examples/mnist_1d.py (MNIST-1D,
+generated here: a CNN at 94 %, an MLP far below it).
 """
 
 import argparse
