@@ -102,7 +102,13 @@ def test_every_page_of_the_site_has_content():
     assert empty == [], f"pages with next to nothing on them: {empty}"
 
 
-PAGES = ["index.md", "tutorial.md", "mixing.md", *sorted(f"howto/{p.name}" for p in (DOCS / "howto").glob("*.md"))]
+PAGES = [
+    "index.md",
+    "tutorial.md",
+    "design.md",
+    "mixing.md",
+    *sorted(f"howto/{p.name}" for p in (DOCS / "howto").glob("*.md")),
+]
 
 
 def python_blocks(page: str, torch: bool = False) -> list[str]:
