@@ -45,7 +45,8 @@ def add(x0: VariableLike, x1: VariableLike) -> Variable:
     """Elementwise ``x0 + x1`` with numpy broadcasting.
 
     Args:
-        x0, x1: Variables, arrays or scalars of broadcastable shapes.
+        x0: a Variable, an array or a scalar.
+        x1: the same, of a shape that broadcasts with ``x0``'s.
 
     Returns:
         Variable of the broadcast shape.

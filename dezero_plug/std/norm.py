@@ -114,11 +114,14 @@ def batch_norm(
 
     Args:
         x: ``(N, C)`` or ``(N, C, H, W)``.
-        gamma, beta: ``(C,)`` scale and shift.
-        mean, var: ``(C,)`` running statistics, updated in training: Variables (their ``.data`` is
-            rebound to the new statistics, on any backend) or raw arrays (DeZero's API: written in
-            place, so only on a backend whose arrays are mutable).
-        decay: weight of the old running statistics; eps: added to the variance.
+        gamma: ``(C,)`` scale.
+        beta: ``(C,)`` shift.
+        mean: ``(C,)`` running mean, updated in training: a Variable (its ``.data`` is rebound to the
+            new statistic, on any backend) or a raw array (DeZero's API: written in place, so only on a
+            backend whose arrays are mutable).
+        var: ``(C,)`` running variance, as ``mean``.
+        decay: weight of the old running statistics.
+        eps: added to the variance.
 
     Raises:
         ValueError: when the input is not 2-d or 4-d, or its channels do not match gamma.
