@@ -45,30 +45,9 @@ hookimpl = pluggy.HookimplMarker("dezero_plug")
 ENTRY_POINT_GROUP = "dezero_plug"
 REQUIRES_ATTRIBUTE = "dezero_plug_requires"
 # In an order that lists every plugin after the ones it requires (tests/test_meta.py checks it).
-BUILTIN_PLUGINS = (
-    "numpy_backend",
-    "strict_backend",
-    "shape",
-    "broadcast",
-    "arithmetic",
-    "reduction",
-    "math",
-    "linalg",
-    "interop",
-    "activation",
-    "loss",
-    "numpy_kernels",
-    "evaluation",
-    "noise",
-    "norm",
-    "conv",
-    "compat",
-    "layers",
-    "models",
-    "optimizers",
-    "transforms",
-    "datasets",
-    "debug",
+BUILTIN_PLUGINS = tuple(
+    "numpy_backend strict_backend shape broadcast arithmetic reduction math linalg interop activation loss "
+    "numpy_kernels evaluation noise norm conv compat layers models optimizers transforms datasets debug".split()
 )
 ESSENTIAL_PLUGINS = ("numpy_backend",)
 
@@ -100,6 +79,7 @@ class PluginManager:
         self.strict = False
         self.trace = False
         self._deferred: list[tuple[PluginRecord, EntryPoint]] = []
+        self._loading: Any = None  # the plugin whose hook is running (unregister is refused meanwhile)
         REGISTRY.explain_with(self._missing, self.settle)
         REGISTRY.refresh = self.refresh
 
@@ -133,7 +113,9 @@ class PluginManager:
         ]
         for ep in found:
             if ep.name in BUILTIN_PLUGINS:  # it would replace the builtin, and block what requires it
-                self._refuse_reserved(ep)
+                self._refuse(ep, "has the name of a builtin plugin and was refused: the builtin stays")
+            elif not ep.name.replace("-", "_").replace(".", "_").isidentifier():  # "a,b": no variable can list it
+                self._refuse(ep, "is no name DEZERO_PLUG_DISABLE or DEZERO_PLUG_PLUGINS can list and was refused")
             elif autoload or ep.name in wanted:
                 dist = getattr(ep, "dist", None)
                 record = PluginRecord(ep.name, "entry point", dist and dist.name, dist and dist.version)
@@ -148,11 +130,11 @@ class PluginManager:
         self._load_all(candidates)
         self.refresh(at_autoload=True)
 
-    def _refuse_reserved(self, ep: EntryPoint) -> None:
+    def _refuse(self, ep: EntryPoint, why: str) -> None:
         dist = getattr(ep, "dist", None)
         message = (
-            f"entry point {ep.name!r} ({dist.name if dist else ep.value}) has the name of a builtin plugin and was "
-            "refused: the builtin stays; rename the entry point in that distribution's pyproject.toml"
+            f"entry point {ep.name!r} ({dist.name if dist else ep.value}) {why}; rename the entry point in that "
+            "distribution's pyproject.toml"
         )
         if self.strict:
             raise PluginError(message, ep.name)
@@ -253,7 +235,7 @@ class PluginManager:
         self._register(plugin, record)
         self.records[name] = record
         try:
-            self.refresh(at_autoload=False)
+            self.refresh(at_autoload=False, plugin=name)
         except Exception:  # a conflict, or an attribute that cannot be set: the plugin leaves no trace
             self.unregister(name)
             raise
@@ -261,6 +243,8 @@ class PluginManager:
 
     def unregister(self, name: str) -> None:
         """Remove a registered plugin by name and refresh the namespaces."""
+        if self._loading is not None:  # a hook of a plugin being loaded: it must not take another plugin down
+            raise PluginError(f"unregister({name!r}) called from a hook while a plugin is being registered", name)
         record = self.records.get(name)
         if record is None or record.status != "registered":
             raise LookupError(f"no registered plugin named {name!r}; registered: {', '.join(self.names())}")
@@ -269,7 +253,7 @@ class PluginManager:
             raise PluginError(f"plugin {name!r} is required by {dependants}: unregister them first", name)
         del self.records[name]
         self._pm.unregister(record.module, name=name)
-        self.refresh(at_autoload=False)
+        self.refresh(at_autoload=False, plugin=name)
 
     def _register(self, plugin: Any, record: PluginRecord) -> None:
         existing = self.records.get(record.name)
@@ -315,12 +299,17 @@ class PluginManager:
     def _call_own(self, plugin: Any, hook: str) -> Any:
         """What ``plugin``'s own implementation of ``hook`` returns (pluggy calls only that one)."""
         others = [p for p in self._pm.get_plugins() if p is not plugin]
-        (result,) = self._pm.subset_hook_caller(hook, others)() or [None]
+        self._loading = plugin
+        try:
+            (result,) = self._pm.subset_hook_caller(hook, others)() or [None]
+        finally:
+            self._loading = None
         return result
 
     # ------------------------------------------------------------------ applying
-    def refresh(self, at_autoload: bool = False) -> None:
-        """Decide the provider of every name from the registered plugins and install the tables."""
+    def refresh(self, at_autoload: bool = False, plugin: str | None = None) -> None:
+        """Decide the provider of every name from the registered plugins and install the tables; a conflict
+        raises (a warning at autoload) when it involves ``plugin``, or any when ``plugin`` is None."""
         offers: dict[tuple[str, Any], list[tuple[Any, PluginRecord]]] = {}
         for record in self.records.values():
             if record.status == "registered":
@@ -341,9 +330,12 @@ class PluginManager:
                 continue
             table[kind][name] = kinds.unwrap(winner[0])
             providers[kind][name] = winner[1]
-        if conflicts and (self.strict or not at_autoload):
-            raise next(iter(conflicts.values()))
-        for error in conflicts.values():
+        # At run time only the plugin being (un)registered answers for a conflict; others' were warned at load.
+        involved = [(e, getattr(e, "plugins", ())) for e in conflicts.values()]  # PluginConflictErrors, all of them
+        blocking = [e for e, names in involved if self.strict or not at_autoload and plugin in (None, *names)]
+        if blocking:
+            raise blocking[0]
+        for error in conflicts.values() if at_autoload else ():
             warnings.warn(f"{error} Neither version is exported.", PluginConflictWarning, stacklevel=3)
         for declared, names in overlaps(table["backends"].values()).items():
             shown = " and ".join(f"{name!r} ({providers['backends'][name].describe()})" for name in names)

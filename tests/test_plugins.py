@@ -770,3 +770,72 @@ def test_a_dunder_export_is_refused_naming_the_plugin(name):
     with pytest.raises(PluginValidationError, match=rf"plugin 'dunder' .*exports '{name}', a name Python reserves"):
         plugin_manager.register(bad)
     assert "dunder" not in plugin_manager.names()
+
+
+def _installed(tmp_path, module, dist, entry_point, source):
+    """A real installed distribution under ``tmp_path``: a module and a dist-info naming its entry point."""
+    (tmp_path / f"{module}.py").write_text(source)
+    info = tmp_path / f"{module}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[dezero_plug]\n{entry_point} = {module}\n")
+
+
+def _fresh(tmp_path, code):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEZERO_PLUG_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_an_entry_point_no_environment_variable_can_name_is_refused_naming_it(tmp_path):
+    """DEZERO_PLUG_DISABLE and DEZERO_PLUG_PLUGINS are comma-separated: a plugin called 'a,b' could not be blocked."""
+    _installed(tmp_path, "comma_plugin", "comma-plugin", "a,b", "import dezero_plug\n")
+    done = _fresh(tmp_path, "import dezero_plug as d; print('a,b' in d.plugin_manager.records)")
+    assert done.stdout.split() == ["False"], done.stderr
+    assert "entry point 'a,b' (comma-plugin) is no name DEZERO_PLUG_DISABLE or DEZERO_PLUG_PLUGINS can list" in (
+        done.stderr
+    )
+
+
+def test_a_conflict_between_two_installed_plugins_does_not_stop_a_third_registering_at_run_time(tmp_path):
+    """The twins' conflict was warned at load (neither exported); registering an unrelated plugin later, and
+    unregistering it, used to raise that conflict."""
+    twin = (
+        "import dezero_plug\ndef twin(x):\n    return x\ndezero_plug_functions = dezero_plug.hookimpl(lambda: [twin])\n"
+    )
+    _installed(tmp_path, "twin_a", "twin-a", "twin_a", twin)
+    _installed(tmp_path, "twin_b", "twin-b", "twin_b", twin)
+    code = (
+        "import types, dezero_plug as d, dezero_plug.functions as F\n"
+        "m = types.ModuleType('later')\n"
+        "def later_op(x):\n    return x\n"
+        "m.dezero_plug_functions = d.hookimpl(lambda: [later_op])\n"
+        "d.plugin_manager.register(m)\n"
+        "try:\n    F.twin\nexcept d.errors.PluginConflictError:\n    print(hasattr(F, 'later_op'), 'contested')\n"
+        "d.plugin_manager.unregister('later')\n"
+        "print(hasattr(F, 'later_op'))\n"
+    )
+    done = _fresh(tmp_path, code)
+    assert done.stdout.split() == ["True", "contested", "False"], done.stderr
+    assert "function 'twin' is provided by plugin 'twin_a'" in done.stderr  # still said once, at load
+
+
+def test_a_hook_cannot_unregister_another_plugin_while_it_is_being_registered():
+    victim = types.ModuleType("victim")
+    victim.dezero_plug_functions = hookimpl(lambda: [])
+    plugin_manager.register(victim)
+    killer = types.ModuleType("killer")
+
+    def takes_another_down():
+        plugin_manager.unregister("victim")
+        return []
+
+    killer.dezero_plug_functions = hookimpl(takes_another_down)
+    try:
+        with pytest.raises(
+            PluginError, match=r"its hook dezero_plug_functions raised PluginError: unregister\('victim'\) "
+        ):
+            plugin_manager.register(killer)
+        assert plugin_manager.records["victim"].status == "registered" and "killer" not in plugin_manager.records
+    finally:
+        plugin_manager.unregister("victim")
