@@ -126,7 +126,7 @@ def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | N
     restated = f"{op}: {message.strip()}"
     if arrays is not None:
         restated += f" ({phase} of inputs {describe_arrays(arrays)})"
-    base = next(kind for kind in (ValueError, MemoryError, TypeError) if isinstance(exc, kind) or kind is TypeError)
+    base = ValueError if isinstance(exc, ValueError) else MemoryError if isinstance(exc, MemoryError) else TypeError
     try:
         new = type(exc)(restated)
     except Exception:  # an exception class with another constructor (numpy's AxisError, _ArrayMemoryError ...)

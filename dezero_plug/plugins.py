@@ -45,9 +45,30 @@ hookimpl = pluggy.HookimplMarker("dezero_plug")
 ENTRY_POINT_GROUP = "dezero_plug"
 REQUIRES_ATTRIBUTE = "dezero_plug_requires"
 # In an order that lists every plugin after the ones it requires (tests/test_meta.py checks it).
-BUILTIN_PLUGINS = tuple(
-    "numpy_backend strict_backend shape broadcast arithmetic reduction math linalg interop activation loss "
-    "numpy_kernels evaluation noise norm conv compat layers models optimizers transforms datasets debug".split()
+BUILTIN_PLUGINS = (
+    "numpy_backend",
+    "strict_backend",
+    "shape",
+    "broadcast",
+    "arithmetic",
+    "reduction",
+    "math",
+    "linalg",
+    "interop",
+    "activation",
+    "loss",
+    "numpy_kernels",
+    "evaluation",
+    "noise",
+    "norm",
+    "conv",
+    "compat",
+    "layers",
+    "models",
+    "optimizers",
+    "transforms",
+    "datasets",
+    "debug",
 )
 ESSENTIAL_PLUGINS = ("numpy_backend",)
 
@@ -79,7 +100,6 @@ class PluginManager:
         self.strict = False
         self.trace = False
         self._deferred: list[tuple[PluginRecord, EntryPoint]] = []
-        self._loading: Any = None  # the plugin whose hook is running (unregister is refused meanwhile)
         REGISTRY.explain_with(self._missing, self.settle)
         REGISTRY.refresh = self.refresh
 
@@ -93,7 +113,7 @@ class PluginManager:
         return REGISTRY.providers
 
     @property
-    def conflicts(self) -> dict[tuple[str, str], Exception]:
+    def conflicts(self) -> Mapping[tuple[str, str], Exception]:
         return REGISTRY.conflicts
 
     # ------------------------------------------------------------------ loading
@@ -132,13 +152,15 @@ class PluginManager:
 
     def _refuse(self, ep: EntryPoint, why: str) -> None:
         dist = getattr(ep, "dist", None)
-        message = (
-            f"entry point {ep.name!r} ({dist.name if dist else ep.value}) {why}; rename the entry point in that "
-            "distribution's pyproject.toml"
-        )
+        source = f"entry point {ep.name!r} ({dist.name if dist else ep.value})"
+        self._fail_or_warn(f"{source} {why}; rename the entry point in that distribution's pyproject.toml", ep.name, 3)
+
+    def _fail_or_warn(self, message: str, plugin: str, stacklevel: int, cause: Exception | None = None) -> None:
+        """A plugin that cannot load: a PluginError naming it in strict mode, else a warning (the rest load)."""
         if self.strict:
-            raise PluginError(message, ep.name)
-        warnings.warn(message, PluginLoadWarning, stacklevel=3)
+            raise PluginError(message, plugin) from cause
+        hint = " Set DEZERO_PLUG_STRICT=1 to make this an error." if cause is not None else ""
+        warnings.warn(message + hint, PluginLoadWarning, stacklevel=stacklevel + 1)
 
     def _warn_unknown(self, variable: str, names: set[str]) -> None:
         known = ", ".join(sorted([*BUILTIN_PLUGINS, *(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))]))
@@ -203,17 +225,13 @@ class PluginManager:
             + "; ".join(f"{r.describe()} {r.error}" for r in chain)
             + ". Name them in DEZERO_PLUG_DISABLE too to block them on purpose."
         )
-        if self.strict:
-            raise PluginError(message, chain[0].name)
-        warnings.warn(message, PluginLoadWarning, stacklevel=4)
+        self._fail_or_warn(message, chain[0].name, stacklevel=4)
 
     def _failed(self, record: PluginRecord, exc: Exception) -> None:
         record.status = "failed"
         record.error = f"{type(exc).__name__}: {exc}"
         message = f"{record.describe()} failed to load and was skipped: {record.error}."
-        if self.strict:
-            raise PluginError(message, record.name) from exc
-        warnings.warn(message + " Set DEZERO_PLUG_STRICT=1 to make this an error.", PluginLoadWarning, stacklevel=4)
+        self._fail_or_warn(message, record.name, stacklevel=4, cause=exc)
 
     def settle(self) -> None:
         """Register deferred plugins whose module has finished importing."""
@@ -243,8 +261,6 @@ class PluginManager:
 
     def unregister(self, name: str) -> None:
         """Remove a registered plugin by name and refresh the namespaces."""
-        if self._loading is not None:  # a hook of a plugin being loaded: it must not take another plugin down
-            raise PluginError(f"unregister({name!r}) called from a hook while a plugin is being registered", name)
         record = self.records.get(name)
         if record is None or record.status != "registered":
             raise LookupError(f"no registered plugin named {name!r}; registered: {', '.join(self.names())}")
@@ -299,11 +315,7 @@ class PluginManager:
     def _call_own(self, plugin: Any, hook: str) -> Any:
         """What ``plugin``'s own implementation of ``hook`` returns (pluggy calls only that one)."""
         others = [p for p in self._pm.get_plugins() if p is not plugin]
-        self._loading = plugin
-        try:
-            (result,) = self._pm.subset_hook_caller(hook, others)() or [None]
-        finally:
-            self._loading = None
+        (result,) = self._pm.subset_hook_caller(hook, others)() or [None]
         return result
 
     # ------------------------------------------------------------------ applying
@@ -318,7 +330,7 @@ class PluginManager:
                         offers.setdefault((kind, name), []).append((obj, record))
         table: dict[str, dict[Any, Any]] = {kind.name: {} for kind in kinds.REGISTERED}
         providers: dict[str, dict[Any, PluginRecord]] = {kind.name: {} for kind in kinds.REGISTERED}
-        conflicts: dict[tuple[str, str], Exception] = {}
+        conflicts: dict[tuple[str, str], PluginConflictError] = {}
         for (kind, name), offered in offers.items():
             winner = kinds.winner(offered)
             if winner is None:
@@ -331,8 +343,7 @@ class PluginManager:
             table[kind][name] = kinds.unwrap(winner[0])
             providers[kind][name] = winner[1]
         # At run time only the plugin being (un)registered answers for a conflict; others' were warned at load.
-        involved = [(e, getattr(e, "plugins", ())) for e in conflicts.values()]  # PluginConflictErrors, all of them
-        blocking = [e for e, names in involved if self.strict or not at_autoload and plugin in (None, *names)]
+        blocking = [e for e in conflicts.values() if self.strict or not at_autoload and plugin in (None, *e.plugins)]
         if blocking:
             raise blocking[0]
         for error in conflicts.values() if at_autoload else ():

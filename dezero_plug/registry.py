@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 from typing import NamedTuple
 
@@ -76,7 +77,7 @@ class Registry:
         self.backwards_by_type: dict[type, dict[type, Callable[..., Any]]] = {}  # ... -> {array type: backward}
         self.exports: dict[str, dict[Any, Any]] = {}
         self.providers: dict[str, dict[Any, Any]] = {}
-        self.conflicts: dict[tuple[str, str], Exception] = {}
+        self.conflicts: Mapping[tuple[str, str], Exception] = {}
         self._applied: dict[str, frozenset[str]] = {}
         self._explain: Explainer = _no_explainer
         self._settle: Callable[[], None] = lambda: None
@@ -160,7 +161,7 @@ class Registry:
         kinds: Iterable[Kind],
         exports: dict[str, dict[Any, Any]],
         providers: dict[str, dict[Any, Any]],
-        conflicts: dict[tuple[str, str], Exception],
+        conflicts: Mapping[tuple[str, str], Exception],
     ) -> None:
         """Make ``exports`` (kind -> {name: object}) what every table and namespace serves; all or nothing:
         if an attribute cannot be set, the previous tables and attributes are put back and the error says which."""
@@ -177,7 +178,7 @@ class Registry:
         kinds: list[Kind],
         exports: dict[str, dict[Any, Any]],
         providers: dict[str, dict[Any, Any]],
-        conflicts: dict[tuple[str, str], Exception],
+        conflicts: Mapping[tuple[str, str], Exception],
     ) -> None:
         backends = dict(exports.get("backends", {}))
         kernels: dict[type, dict[str, Any]] = {}  # by class first: an op without a kernel pays one dict miss

@@ -818,24 +818,3 @@ def test_a_conflict_between_two_installed_plugins_does_not_stop_a_third_register
     done = _fresh(tmp_path, code)
     assert done.stdout.split() == ["True", "contested", "False"], done.stderr
     assert "function 'twin' is provided by plugin 'twin_a'" in done.stderr  # still said once, at load
-
-
-def test_a_hook_cannot_unregister_another_plugin_while_it_is_being_registered():
-    victim = types.ModuleType("victim")
-    victim.dezero_plug_functions = hookimpl(lambda: [])
-    plugin_manager.register(victim)
-    killer = types.ModuleType("killer")
-
-    def takes_another_down():
-        plugin_manager.unregister("victim")
-        return []
-
-    killer.dezero_plug_functions = hookimpl(takes_another_down)
-    try:
-        with pytest.raises(
-            PluginError, match=r"its hook dezero_plug_functions raised PluginError: unregister\('victim'\) "
-        ):
-            plugin_manager.register(killer)
-        assert plugin_manager.records["victim"].status == "registered" and "killer" not in plugin_manager.records
-    finally:
-        plugin_manager.unregister("victim")
