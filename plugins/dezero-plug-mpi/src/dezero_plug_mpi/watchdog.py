@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -52,7 +51,7 @@ class Watchdog:
         self.notes = comm.Dup()  # collective: every rank makes it, as it makes the communicator
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self.timeout = timeout
-        self.abort = abort  # prints the line naming the cause and calls MPI_Abort; never returns
+        self.abort = abort  # MpiCommunicator.abort_naming: writes the line naming the cause, MPI_Abort; never returns
         self.entered = 0  # collectives this rank has entered
         self.arrived = [0] * self.size  # the last collective each rank noted entering
         self.left: dict[int, int] = {}  # rank -> collectives it had entered when it ended
@@ -114,10 +113,3 @@ class Watchdog:
                 self.left[rank] = count
             else:
                 self.arrived[rank] = max(self.arrived[rank], count)
-
-
-def report(rank: int, size: int, cause: str) -> None:
-    """The one line that names the rank and the cause, first, flushed (a launcher ending the job may drop
-    what is still in its pipes)."""
-    sys.stderr.write(f"rank {rank} of {size}: {cause}: aborting the MPI job (MPI_Abort)\n")
-    sys.stderr.flush()
