@@ -53,7 +53,7 @@ def train(
     model_name: str, steps: int, seed: int, lr: float = 0.01, every: int = 200
 ) -> tuple[list[tuple[int, float]], float]:
     """Train one model; returns (step, test accuracy) every ``every`` steps and the final test accuracy."""
-    train_set, test_set = dezero.datasets.MNIST1D(train=True), dezero.datasets.MNIST1D(train=False)
+    train_set, test_set = dezero.datasets.MNIST1D(train=True), dezero.datasets.MNIST1D(train=False)  # made once
     np.random.seed(seed)  # the weights (DeZero's layers draw from numpy's generator) and the batches
     model = make(model_name)
     optimizer = dezero.optimizers.Adam(alpha=lr).setup(model)
