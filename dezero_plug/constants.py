@@ -30,7 +30,6 @@ def constant_array(op: str, i: int, x: Any, ref: Any) -> Any:
     if type(x) in SCALAR_RANKS:
         if ref is None:
             return backends.default_backend().asarray(x)
-        refuse_junk(op, [ref])
         backend = backends.backend_of(ref)
         same_kind = SCALAR_RANKS[type(x)] <= backends.dtype_rank(backend, ref.dtype)
         try:
@@ -51,29 +50,21 @@ def constant_array(op: str, i: int, x: Any, ref: Any) -> Any:
     return x
 
 
-def junk_data(data: Any) -> str:
-    """The message for Variable data that is not an array of a registered backend."""
-    return (
-        f"a Variable holds a {type(data).__name__} as its data, not an array of a registered backend "
-        f"({backends.accepted_types()}): was .data assigned something else? Assign an array "
-        "(x.data = np.asarray(value))"
-    )
+def refuse_empty(op: str, xs: Sequence[Any]) -> None:
+    """Raise TypeError naming op ``op`` when one of its inputs is a Variable that holds no data (None).
 
-
-def refuse_junk(op: str, xs: Sequence[Any]) -> None:
-    """Raise TypeError naming op ``op`` when one of its raw inputs is no registered backend's array.
-
-    Called only after an op failed (off the hot path): assignment to ``Variable.data`` is not
-    checked, so junk there shows up as an op's AttributeError or TypeError.
+    Called only after an op failed (off the hot path). Any other data is an array: ``Variable.data`` checks.
     """
     for i, x in enumerate(xs):
-        if not isinstance(x, np.generic) and REGISTRY.owner(type(x)) is None:
-            raise TypeError(f"{op}: input {i}: {junk_data(x)}")
+        if x is None:
+            raise TypeError(
+                f"{op}: input {i} is a Variable that holds no data (None): assign it an array first "
+                "(a lazy Parameter gets one at the first forward of its layer)"
+            )
 
 
 def check_same_backend(op: str, xs: Sequence[Any]) -> None:
     """Raise BackendMismatchError when the raw inputs come from more than one backend (TypeError: no backend's)."""
-    refuse_junk(op, xs)
     names = [backends.backend_of(x).name for x in xs]
     if len(set(names)) > 1:
         raise BackendMismatchError(op, names)

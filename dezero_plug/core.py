@@ -88,9 +88,14 @@ def _data_property(name: str) -> Any:
 
     def get(self: Variable) -> Any:
         try:
-            return getattr(self.data, name)
-        except AttributeError:
-            raise _no_data(self, name) from None
+            return getattr(self._data, name)
+        except AttributeError:  # data is None (any other data is an array: the ``data`` setter checks)
+            error = AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}: this {type(self).__name__} holds no "
+                "data yet (None); a lazy Parameter gets its data at the first forward of its layer"
+            )
+            error.obj = self  # an error with its context set gets no "Did you mean" from Python (here: the name)
+            raise error from None
 
     return property(get, doc=f"The data's {name}.")
 
@@ -103,17 +108,32 @@ class Variable:
     cannot be replaced.
     """
 
-    __slots__ = ("data", "name", "grad", "creator", "generation", "__weakref__", "__dict__")
+    # ``_data`` holds the array behind the property ``data``; the kernel's own hot paths read it directly
+    __slots__ = ("_data", "name", "grad", "creator", "generation", "__weakref__", "__dict__")
     __array_priority__ = 200  # numpy arrays on the left of an operator defer to us (numpy's ufuncs: std/interop.py)
 
     def __init__(self, data: Any, name: str | None = None) -> None:
         if data is not None and type(data) not in _REGISTRY.by_type:
             data = _checked_data(data)
-        self.data = data
+        self._data = data  # what the property ``data`` reads
         self.name = name
         self.grad: Variable | None = None
         self.creator: Function | None = None
         self.generation = 0
+
+    @property
+    def data(self) -> Any:
+        """The array (or None), checked when assigned. A Variable assigned gives its array: the book's
+        ``x.data -= lr * x.grad`` binds ``x.data`` to a Variable (``ndarray -= Variable`` is one)."""
+        return self._data
+
+    @data.setter
+    def data(self, data: Any) -> None:
+        if isinstance(data, Variable):
+            data = data.data
+        if data is not None and type(data) not in _REGISTRY.by_type:
+            data = _checked_data(data)
+        self._data = data
 
     shape: tuple[int, ...] = _data_property("shape")
     ndim: int = _data_property("ndim")
@@ -218,7 +238,7 @@ class Variable:
                 f = heapq.heappop(heap)[2]
                 on_arrays = None if create_graph else type(f).backward_arrays
                 if not create_graph and type(f) in _REGISTRY.backwards_by_type:  # a backend's own (a Kernel's)
-                    on_arrays = _REGISTRY.backwards_by_type[type(f)].get(type(f.inputs[0].data), on_arrays)
+                    on_arrays = _REGISTRY.backwards_by_type[type(f)].get(type(f.inputs[0]._data), on_arrays)
                 ys, gys = [], []
                 for ref in f.outputs:
                     ys.append(ref())  # None for an output nobody holds any more: it has no gradient
@@ -227,7 +247,7 @@ class Variable:
                 for x, gx, needed in zip(f.inputs, gxs if type(gxs) is tuple else (gxs,), f.needs_input_grad):
                     if gx is None or not needed:
                         continue
-                    if x.data is not None and gx.shape != x.data.shape:
+                    if x._data is not None and gx.shape != x._data.shape:
                         _blame_grad_shape(f, x, gx)
                     if x.grad is None or isinstance(x.grad, Variable):  # a first gradient this pass (recorded ones
                         touched.append(x)  # are Variables throughout: listed again, and put back in reverse)
@@ -236,7 +256,7 @@ class Variable:
                         gx = gx if isinstance(gx, Variable) else Variable(gx)
                         x.grad = gx if x.grad is None else x.grad + gx
                     else:  # a raw array until the end of the pass
-                        gx = gx.data if isinstance(gx, Variable) else gx
+                        gx = gx._data if isinstance(gx, Variable) else gx
                         x.grad = gx if x.grad is None else _grad_of(x, True) + gx
                     if x.creator is not None and x.creator not in seen:
                         seen.add(x.creator)
@@ -261,19 +281,6 @@ class Parameter(Variable):
 
 
 _REGISTRY.serve("variable_methods", Variable)  # plugins bind operators and methods onto Variable
-
-
-def _no_data(v: Variable, name: str) -> AttributeError:
-    """The error for a data property (``shape`` ...) of a Variable whose data is None or no array."""
-    if v.data is None:
-        error = AttributeError(
-            f"{type(v).__name__!r} object has no attribute {name!r}: this {type(v).__name__} holds no data "
-            "yet (None); a lazy Parameter gets its data at the first forward of its layer"
-        )
-    else:
-        error = AttributeError(constants.junk_data(v.data))
-    error.obj = v  # an error with its context set gets no "Did you mean" from Python (here: the name itself)
-    return error
 
 
 def _missing_attribute(v: Variable, name: str) -> Any:
@@ -302,7 +309,7 @@ def _checked_data(data: Any) -> Any:
     if _REGISTRY.owner(type(data)) is None:
         raise TypeError(
             f"Variable data must be an array of a registered backend ({backends.accepted_types(type(data))}) "
-            f"or None; got {type(data).__name__}. Wrap it first: Variable(np.array({data!r}))"
+            f"or None; got {type(data).__name__}: make it an array first (np.asarray({data!r}))"
         )
     return data
 
@@ -373,7 +380,7 @@ class Function:
             ys = _forward(self, xs)
             outputs = tuple(map(Variable, ys)) if type(ys) is tuple else (Variable(ys),)
         except _REGISTRY.op_errors as exc:  # (and a backend's input_errors: torch's RuntimeError)
-            constants.refuse_junk(self.op_name, xs or ())
+            constants.refuse_empty(self.op_name, xs or ())
             constants.refuse_outputs(type(self).__name__, ys)
             named = op_error(self.op_name, "forward", exc, xs)
             if named is None:
@@ -447,21 +454,21 @@ def _as_inputs(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ..
     A Variable alone or with a Python scalar (``x * 2.0``), the commonest calls, take a short path.
     """
     if len(inputs) == 1 and type(inputs[0]) is Variable:
-        return inputs, (inputs[0].data,), _NEEDED_1, inputs[0].generation
+        return inputs, (inputs[0]._data,), _NEEDED_1, inputs[0].generation
     if len(inputs) == 2 and type(inputs[0]) is Variable and type(inputs[1]) in _SCALARS:
-        x0, data = inputs[0], inputs[0].data
+        x0, data = inputs[0], inputs[0]._data
         c = _CONSTANTS.get((inputs[1], type(inputs[1]), type(data), getattr(data, "dtype", None)))
         if c is not None:
-            return (x0, c), (data, c.data), _NEEDED_FIRST, x0.generation
+            return (x0, c), (data, c._data), _NEEDED_FIRST, x0.generation
     ref = None
     for x in inputs:
         if isinstance(x, Variable):
-            ref = x.data
+            ref = x._data
             break
     variables, xs, needs, generation = [], [], [], 0
     for x in inputs:
         if isinstance(x, Variable):
-            if type(x.data) is not type(ref):
+            if type(x._data) is not type(ref):
                 constants.check_same_backend(f.op_name, [ref, x.data])
             if x.generation > generation:
                 generation = x.generation
@@ -470,7 +477,7 @@ def _as_inputs(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ..
             c = _CONSTANTS.get(key) if type(x) in _SCALARS else None
             x = c if c is not None else _constant(f, inputs, x, ref, key)
         variables.append(x)
-        xs.append(x.data)
+        xs.append(x._data)
         needs.append(type(x) is not _Constant)
     needed = tuple(needs)
     needed = _NEEDS.setdefault(needed, needed)  # one tuple per pattern: fewer objects to collect
@@ -516,7 +523,7 @@ def _grad_of(y: Variable, raw: bool) -> Any:
     """``y.grad`` as a raw array (``raw``) or as a Variable, whichever it is now."""
     g = y.grad
     if raw:
-        return g.data if isinstance(g, Variable) else g
+        return g._data if isinstance(g, Variable) else g
     return g if g is None or isinstance(g, Variable) else Variable(g)
 
 

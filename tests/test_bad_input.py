@@ -69,17 +69,17 @@ CASES["pooling-kernel-float"] = (
     ["pooling: kernel_size must be an int or a pair of ints", "2.5"],
 )
 CASES["concat-not-a-list"] = (lambda a: F.concat(v(a, 2)), TypeError, ["concat: expected a list", "Variable"])
-CASES["data-list-then-op"] = (
-    lambda a: _junk_data(a) + 1.0,
+CASES["data-assigned-a-list"] = (
+    lambda a: setattr(v(a, 2), "data", [1.0, 2.0]),
     TypeError,
-    ["holds a list as its data", "was .data assigned"],
+    ["Variable data must be an array", "got list", "np.asarray([1.0, 2.0])"],
 )
-CASES["data-list-then-unary"] = (lambda a: F.sigmoid(_junk_data(a)), TypeError, ["sigmoid: input 0", "list"])
+CASES["data-none-then-unary"] = (lambda a: F.sigmoid(_no_data(a)), TypeError, ["sigmoid: input 0", "holds no data"])
 
 
-def _junk_data(a):
+def _no_data(a):
     x = v(a, 2)
-    x.data = [1.0, 2.0]
+    x.data = None
     return x
 
 

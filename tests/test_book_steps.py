@@ -6,6 +6,7 @@ asserts what the book prints. Steps that need a download, a GPU or Graphviz's ``
 are listed in the README with the reason.
 """
 
+import sys
 import textwrap
 
 import numpy as np
@@ -86,8 +87,8 @@ STEPS = {
             y = rosenbrock(x0, x1)
             x0.cleargrad(); x1.cleargrad()
             y.backward()
-            x0.data -= lr * x0.grad.data
-            x1.data -= lr * x1.grad.data
+            x0.data -= lr * x0.grad  # the book's line: a Variable assigned to .data stores its array
+            x1.data -= lr * x1.grad
         assert 0.6 < x0.data < 0.8 and 0.35 < x1.data < 0.6 and dezero.is_simple_core is False
     """,
     29: """
@@ -100,7 +101,7 @@ STEPS = {
             y = f(x)
             x.cleargrad()
             y.backward()
-            x.data -= x.grad.data / gx2(x.data)
+            x.data -= x.grad / gx2(x.data)
         assert np.isclose(x.data, 1.0)
     """,
     30: """
@@ -652,6 +653,100 @@ def test_the_dataset_cache_round_trips(tmp_path, monkeypatch):
     assert path.endswith("data.gz.train.npz")
     data, label = D.load_cache_npz("http://x/y/data.gz", train=True)
     assert data.tolist() == [[0, 1, 2], [3, 4, 5]] and label.tolist() == [0, 1]
+
+
+BOOK_STEP_28 = """
+import numpy as np
+from dezero import Variable
+# import dezero's simple_core explicitly
+import dezero
+if not dezero.is_simple_core:
+    from dezero.core_simple import Variable
+    from dezero.core_simple import setup_variable
+    setup_variable()
+
+
+def rosenbrock(x0, x1):
+    y = 100 * (x1 - x0 ** 2) ** 2 + (x0 - 1) ** 2
+    return y
+
+
+x0 = Variable(np.array(0.0))
+x1 = Variable(np.array(2.0))
+lr = 0.001
+iters = 1000
+
+for i in range(iters):
+    print(x0, x1)
+
+    y = rosenbrock(x0, x1)
+
+    x0.cleargrad()
+    x1.cleargrad()
+    y.backward()
+
+    x0.data -= lr * x0.grad
+    x1.data -= lr * x1.grad
+"""
+
+BOOK_STEP_29 = """
+import numpy as np
+# import dezero's simple_core explicitly
+import dezero
+if not dezero.is_simple_core:
+    from dezero.core_simple import Variable
+    from dezero.core_simple import setup_variable
+    setup_variable()
+
+
+def f(x):
+    y = x ** 4 - 2 * x ** 2
+    return y
+
+
+def gx2(x):
+    return 12 * x ** 2 - 4
+
+
+x = Variable(np.array(2.0))
+iters = 10
+
+for i in range(iters):
+    print(i, x)
+
+    y = f(x)
+    x.cleargrad()
+    y.backward()
+
+    x.data -= x.grad / gx2(x.data)
+"""
+
+
+def test_steps_28_and_29_run_as_the_book_prints_them(capsys, monkeypatch):
+    """steps/step28.py and step29.py of deep-learning-from-scratch-3, whole but for their sys.path lines, with
+    ``dezero`` the name of this package. In the book's ``core_simple`` a gradient is an array; here it is a
+    Variable, so ``x0.data -= lr * x0.grad`` assigns a Variable to ``.data``, which stores its array."""
+    import dezero_plug
+
+    monkeypatch.setitem(sys.modules, "dezero", dezero_plug)
+    monkeypatch.setitem(sys.modules, "dezero.core_simple", dezero_plug.core_simple)
+    exec(compile(BOOK_STEP_28, "step28.py", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == ["variable(0.0) variable(2.0)", "variable(0.002) variable(1.6)"]
+    assert printed[-1] == "variable(0.6834917840420289) variable(0.46565059996514135)" and len(printed) == 1000
+    exec(compile(BOOK_STEP_29, "step29.py", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == [  # the book's output of step 29
+        "0 variable(2.0)",
+        "1 variable(1.4545454545454546)",
+        "2 variable(1.1510467893775467)",
+        "3 variable(1.0253259289766978)",
+        "4 variable(1.0009084519430513)",
+        "5 variable(1.0000012353089454)",
+        "6 variable(1.000000000002289)",
+        "7 variable(1.0)",
+        "8 variable(1.0)",
+        "9 variable(1.0)",
+    ]
 
 
 def test_the_first_dezero_example_of_deep_learning_from_scratch_4_runs_as_written(capsys):

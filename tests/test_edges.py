@@ -50,8 +50,8 @@ def test_numpy_scalars_are_accepted_as_variable_data_and_after_an_out_of_place_u
     x = Variable(np.array(2.0))
     y = x * x
     y.backward()
-    x.data = x.data - 0.1 * x.grad.data  # the book's update, out of place: .data becomes np.float64
-    assert isinstance(x.data, np.float64)
+    x.data = x.data - 0.1 * x.grad.data  # the book's update, out of place: numpy gives an np.float64 ...
+    assert type(x.data) is np.ndarray and x.data.shape == ()  # ... which Variable.data keeps as a 0-d array
     for expression, expected in ((lambda v: v - 1.0, 0.6), (lambda v: 2 * v, 3.2), (lambda v: 1.0 - v, -0.6)):
         np.testing.assert_allclose(expression(x).data, expected)
 
