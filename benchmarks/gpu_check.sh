@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On a machine with an NVIDIA GPU and no network, whose Python already has CuPy, numpy, pluggy and pytest:
-# run the cupy plugin's tests, the whole suite on the cupy backend, the MNIST example with --gpu, the
+# run the cupy plugin's tests, the whole suite on the cupy backend, the spiral example with --gpu, the
 # GPU benchmarks, and, where a CUDA-enabled JAX is importable, the jax plugin's tests and the suite on jax. No tox, no downloads: the project is installed from the working tree with --no-deps
 # (or, where pip cannot build it, made importable with hand-written dist-info folders).
 # One run reports every failure (no -x) and ends inside 5 minutes: each step has its own time limit, and a
@@ -53,9 +53,9 @@ echo "== the whole suite on the cupy backend ${workers[*]}"
 timeout -s INT -k 15 170 "${pytest[@]}" "${workers[@]}" --dezero-plug-backend=cupy >"$out/pytest_cupy.txt" 2>&1 || status=1
 verdict "$out/pytest_cupy.txt"
 
-echo "== the MNIST MLP example with --gpu (generated MNIST-shaped data)"
-timeout 45 "$py" examples/mnist.py --synthetic --gpu --epochs 2 >"$out/mnist_gpu.txt" 2>&1 || status=1
-tail -3 "$out/mnist_gpu.txt"
+echo "== the spiral example with --gpu (the book's step 48)"
+timeout 45 "$py" examples/spiral.py --gpu --epochs 30 >"$out/spiral_gpu.txt" 2>&1 || status=1
+tail -3 "$out/spiral_gpu.txt"
 
 echo "== GPU benchmarks"
 timeout 90 "$py" benchmarks/gpu_bench.py 2>&1 | tee "$out/gpu_bench.txt" || status=1

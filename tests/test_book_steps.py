@@ -532,7 +532,7 @@ EXAMPLES = {
         assert float(loss.data) < 1.2
     """,
     "mnist.py": """
-        # as examples/mnist.py --synthetic (the real files are a download)
+        # as examples/mnist.py on MNIST-shaped random data (the real files are a download)
         x = np.random.rand(64, 784).astype(np.float32)
         t = np.random.randint(0, 10, 64)
         model = MLP((1000, 10), activation=F.relu)

@@ -1,7 +1,8 @@
 """The offline examples learn what their docstrings say, on real data, each in its own process with a timeout.
 
-They need the data set's generator and matplotlib (``pip install -e '.[plot,mnist1d]'``); without them these
-tests skip, saying so. ``tox -e examples`` installs both and runs them.
+They need the data sets' generators and matplotlib (``pip install -e '.[plot,mnist1d]'``, and the scikit-learn
+plugin for the digits: ``pip install ./plugins/dezero-plug-sklearn``); without them these tests skip, saying so.
+``tox -e examples`` installs them all and runs them.
 """
 
 import re
@@ -30,3 +31,18 @@ def test_mnist_1d_cnn_reaches_93_percent_and_the_mlp_stays_15_points_below(tmp_p
     assert cnn >= 0.93, done.stdout  # published: 94 %
     assert cnn - mlp >= 0.15, done.stdout  # published: 94 % against 68 %
     assert (tmp_path / "curves.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_the_mnist_example_trains_offline_on_real_handwritten_digits(model):
+    """``examples/mnist.py --digits``, the MNIST example offline: scikit-learn's 8x8 digits, 450 held out."""
+    pytest.importorskip("dezero_plug_sklearn", reason="needs plugins/dezero-plug-sklearn: tox -e examples runs it")
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "mnist.py"), "--digits", "--model", model, "--epochs", "10"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    accuracy = float(re.findall(r"test accuracy (\d\.\d+)", done.stdout)[-1])
+    assert accuracy > 0.9, done.stdout  # 0.94 for both at seed 0

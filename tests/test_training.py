@@ -76,21 +76,16 @@ def test_a_small_cnn_beats_chance_by_a_wide_margin():
     "script,args,expect",
     [
         ("spiral.py", ["--epochs", "30"], "final mean epoch loss"),
-        ("mnist.py", ["--synthetic", "--epochs", "1"], "test accuracy"),
-        ("mnist.py", ["--synthetic", "--model", "cnn", "--epochs", "1", "--batch-size", "200"], "test accuracy"),
         ("sincurve_lstm.py", ["--epochs", "3"], "final loss"),
         ("derivatives.py", [], "Newton"),
         ("typed/train.py", ["--epochs", "30"], "loss: first epoch"),
     ],
-    ids=["spiral", "mnist-mlp", "mnist-cnn", "sincurve-lstm", "derivatives", "typed-train"],
+    ids=["spiral", "sincurve-lstm", "derivatives", "typed-train"],
 )
 def test_examples_run_from_the_command_line(script, args, expect):
     done = subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert expect in done.stdout
-    if script == "mnist.py":
-        accuracy = float(done.stdout.strip().splitlines()[-1].split("test accuracy")[1].split()[0])
-        assert accuracy > 0.9
 
 
 def test_mnist_example_without_files_or_network_says_what_to_do(tmp_path):
@@ -109,7 +104,7 @@ def test_mnist_example_without_files_or_network_says_what_to_do(tmp_path):
         timeout=300,
     )
     assert done.returncode != 0
-    assert "MNIST is not available" in done.stderr and "place it at" in done.stderr and "--synthetic" in done.stderr
+    assert "MNIST is not available" in done.stderr and "place it at" in done.stderr and "--digits" in done.stderr
 
 
 def test_a_dataset_item_that_fails_or_does_not_stack_is_named_by_the_data_loader():
