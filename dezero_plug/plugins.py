@@ -100,6 +100,7 @@ class PluginManager:
         self.strict = False
         self.trace = False
         self._deferred: list[tuple[PluginRecord, EntryPoint]] = []
+        self._loading: PluginRecord | None = None  # the plugin whose hooks are running: it may unregister no other
         REGISTRY.explain_with(self._missing, self.settle)
         REGISTRY.refresh = self.refresh
 
@@ -261,6 +262,8 @@ class PluginManager:
 
     def unregister(self, name: str) -> None:
         """Remove a registered plugin by name and refresh the namespaces."""
+        if self._loading is not None:
+            raise PluginError(f"unregister({name!r}) called from a hook of {self._loading.describe()}", name)
         record = self.records.get(name)
         if record is None or record.status != "registered":
             raise LookupError(f"no registered plugin named {name!r}; registered: {', '.join(self.names())}")
@@ -276,6 +279,7 @@ class PluginManager:
         if existing is not None and existing is not record and existing.status == "registered":
             raise PluginError(f"{record.describe()}: a plugin named {record.name!r} is already registered", record.name)
         self._pm.register(plugin, name=record.name)
+        self._loading = record
         try:
             callers = {caller.name: caller for caller in self._pm.get_hookcallers(plugin) or []}
             unknown = [name for name, caller in callers.items() if not caller.has_spec()]
@@ -308,6 +312,8 @@ class PluginManager:
         except BaseException:
             self._pm.unregister(plugin, name=record.name)
             raise
+        finally:
+            self._loading = None
         record.module, record.exports, record.status = plugin, found, "registered"
         if self.records.get(record.name) is record:  # keep the records in registration order
             self.records[record.name] = self.records.pop(record.name)

@@ -162,37 +162,32 @@ class Registry:
         exports: dict[str, dict[Any, Any]],
         providers: dict[str, dict[Any, Any]],
         conflicts: Mapping[tuple[str, str], Exception],
+        undo: bool = True,
     ) -> None:
         """Make ``exports`` (kind -> {name: object}) what every table and namespace serves; all or nothing:
         if an attribute cannot be set, the previous tables and attributes are put back and the error says which."""
         kinds = list(kinds)
         previous = (self.exports, self.providers, self.conflicts)
         try:
-            self._install(kinds, exports, providers, conflicts)
+            backends = dict(exports.get("backends", {}))
+            kernels: dict[type, dict[str, Any]] = {}  # by class first: an op without a kernel pays one dict miss
+            for (op_class, backend_name), kernel in exports.get("kernels", {}).items():
+                kernels.setdefault(op_class, {})[backend_name] = (
+                    kernel if isinstance(kernel, Kernel) else Kernel(kernel)
+                )
+            self.exports, self.providers, self.conflicts = exports, providers, conflicts
+            self.backends, self.by_type, self.not_owned, self.backwards_by_type = backends, {}, set(), {}
+            self.kernels, self.kernels_by_type = kernels, {function_class: {} for function_class in kernels}
+            library = {error for backend in backends.values() for error in backend.input_errors}
+            self.op_errors = (*OP_ERRORS, *library)  # what an op's call restates, naming it
+            for kind in kinds:
+                target = self.targets.get(kind.name, (None, None))[0]
+                if target is not None:
+                    self._apply(kind.name, target, exports.get(kind.name, {}), kind.lists_all)
         except Exception:
-            self._install(kinds, *previous)
+            if undo:
+                self.install(kinds, *previous, undo=False)
             raise
-
-    def _install(
-        self,
-        kinds: list[Kind],
-        exports: dict[str, dict[Any, Any]],
-        providers: dict[str, dict[Any, Any]],
-        conflicts: Mapping[tuple[str, str], Exception],
-    ) -> None:
-        backends = dict(exports.get("backends", {}))
-        kernels: dict[type, dict[str, Any]] = {}  # by class first: an op without a kernel pays one dict miss
-        for (op_class, backend_name), kernel in exports.get("kernels", {}).items():
-            kernels.setdefault(op_class, {})[backend_name] = kernel if isinstance(kernel, Kernel) else Kernel(kernel)
-        self.exports, self.providers, self.conflicts = exports, providers, conflicts
-        self.backends, self.by_type, self.not_owned, self.backwards_by_type = backends, {}, set(), {}
-        self.kernels, self.kernels_by_type = kernels, {function_class: {} for function_class in kernels}
-        library = {error for backend in backends.values() for error in backend.input_errors}
-        self.op_errors = (*OP_ERRORS, *library)  # what an op's call restates, naming it
-        for kind in kinds:
-            target = self.targets.get(kind.name, (None, None))[0]
-            if target is not None:
-                self._apply(kind.name, target, exports.get(kind.name, {}), kind.lists_all)
 
     def _apply(self, kind: str, target: Any, names: dict[str, Any], lists_all: bool) -> None:
         applied = self._applied.get(kind, frozenset())

@@ -818,3 +818,53 @@ def test_a_conflict_between_two_installed_plugins_does_not_stop_a_third_register
     done = _fresh(tmp_path, code)
     assert done.stdout.split() == ["True", "contested", "False"], done.stderr
     assert "function 'twin' is provided by plugin 'twin_a'" in done.stderr  # still said once, at load
+
+
+def test_a_hook_cannot_unregister_another_plugin_while_it_is_being_registered():
+    victim = types.ModuleType("victim")
+    victim.dezero_plug_functions = hookimpl(lambda: [])
+    plugin_manager.register(victim)
+    killer = types.ModuleType("killer")
+
+    def takes_another_down():
+        plugin_manager.unregister("victim")
+        return []
+
+    killer.dezero_plug_functions = hookimpl(takes_another_down)
+    try:
+        with pytest.raises(
+            PluginError,
+            match=r"its hook dezero_plug_functions raised PluginError: unregister\('victim'\) called from a hook "
+            r"of plugin 'killer' \(runtime\)",
+        ):
+            plugin_manager.register(killer)
+        assert plugin_manager.records["victim"].status == "registered" and "killer" not in plugin_manager.records
+    finally:
+        plugin_manager.unregister("victim")
+
+
+def test_an_installed_plugin_cannot_unregister_another_while_dezero_plug_loads(tmp_path):
+    """At import, entry points load in name order: 'zz_killer' runs after 'aa_victim' is registered."""
+    victim = (
+        "import dezero_plug\n"
+        "def victim_op(x):\n    return x\n"
+        "dezero_plug_functions = dezero_plug.hookimpl(lambda: [victim_op])\n"
+    )
+    _installed(tmp_path, "aa_victim", "aa-victim", "aa_victim", victim)
+    killer = (
+        "import dezero_plug\n"
+        "@dezero_plug.hookimpl\n"
+        "def dezero_plug_functions():\n"
+        "    dezero_plug.plugin_manager.unregister('aa_victim')\n"
+        "    return []\n"
+    )
+    _installed(tmp_path, "zz_killer", "zz-killer", "zz_killer", killer)
+    code = (
+        "import dezero_plug as d, dezero_plug.functions as F\n"
+        "records = d.plugin_manager.records\n"
+        "print(records['aa_victim'].status, records['zz_killer'].status, hasattr(F, 'victim_op'))\n"
+    )
+    done = _fresh(tmp_path, code)
+    assert done.stdout.split() == ["registered", "failed", "True"], done.stderr
+    assert "plugin 'zz_killer' (zz-killer 0.1) failed to load" in done.stderr
+    assert "unregister('aa_victim') called from a hook of plugin 'zz_killer'" in done.stderr
