@@ -102,10 +102,24 @@ def test_every_page_of_the_site_has_content():
     assert empty == [], f"pages with next to nothing on them: {empty}"
 
 
+def test_every_picture_a_page_shows_is_there():
+    nav = re.findall(r":\s*(\S+\.md)\s*$", (ROOT / "mkdocs.yml").read_text(), flags=re.M)
+    shown = [(page, src) for page in nav for src in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (DOCS / page).read_text())]
+    assert len(shown) >= 6  # the graphs of design.md and the learning curves of examples.md
+    missing = [(page, src) for page, src in shown if not (DOCS / page).parent.joinpath(src).is_file()]
+    tiny = [
+        src
+        for page, src in shown
+        if (page, src) not in missing and (DOCS / page).parent.joinpath(src).stat().st_size < 1000
+    ]
+    assert missing == [] and tiny == []
+
+
 PAGES = [
     "index.md",
     "tutorial.md",
     "design.md",
+    "examples.md",
     "mixing.md",
     *sorted(f"howto/{p.name}" for p in (DOCS / "howto").glob("*.md")),
 ]
