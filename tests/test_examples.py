@@ -5,6 +5,7 @@ plugin for the digits: ``pip install ./plugins/dezero-plug-sklearn``); without t
 ``tox -e examples`` installs them all and runs them.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -37,8 +38,10 @@ def test_mnist_1d_cnn_reaches_93_percent_and_the_mlp_stays_15_points_below(tmp_p
 def test_the_mnist_example_trains_offline_on_real_handwritten_digits(model):
     """``examples/mnist.py --digits``, the MNIST example offline: scikit-learn's 8x8 digits, 450 held out."""
     pytest.importorskip("dezero_plug_sklearn", reason="needs plugins/dezero-plug-sklearn: tox -e examples runs it")
+    plugins = ",".join(filter(None, [os.environ.get("DEZERO_PLUG_PLUGINS"), "sklearn"]))  # autoload may be off
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "mnist.py"), "--digits", "--model", model, "--epochs", "10"],
+        env={**os.environ, "DEZERO_PLUG_PLUGINS": plugins},
         capture_output=True,
         text=True,
         timeout=300,
