@@ -85,10 +85,10 @@ class Formula(Function):
         return self.gradient(F, gy, *self.inputs)
 
     def backward_arrays(self, gy: Any) -> Any:
-        inputs = self.inputs
+        inputs = self.inputs  # read as the kernel reads them: ``_data``, the slot behind the data property
         if len(inputs) == 2:  # positional, as core._forward calls: a star-call over a map is a slow path
-            return self.gradient(ARRAY_OPS, gy, inputs[0].data, inputs[1].data)
-        return self.gradient(ARRAY_OPS, gy, *[x.data for x in inputs])
+            return self.gradient(ARRAY_OPS, gy, inputs[0]._data, inputs[1]._data)
+        return self.gradient(ARRAY_OPS, gy, *[x._data for x in inputs])
 
 
 class Elementwise(Function):
@@ -113,4 +113,4 @@ class Elementwise(Function):
 
     def backward_arrays(self, gy: Any) -> Any:
         y = self.outputs[0]()
-        return gy * self.derivative(ARRAY_OPS, self.inputs[0].data, None if y is None else y.data)
+        return gy * self.derivative(ARRAY_OPS, self.inputs[0]._data, None if y is None else y._data)
