@@ -134,7 +134,7 @@ def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | N
     return new if str(new) == restated else base(restated)  # base: a class that formats its own message
 
 
-def with_context(exc: Exception, context: str) -> Exception:
+def with_context(exc: BaseException, context: str) -> BaseException:
     """``exc``'s type with ``context`` before its message, or ``exc`` itself when that type is not made so."""
     message = f"{context}: {exc}"
     try:

@@ -107,7 +107,7 @@ class Optimizer:
             if param.grad is not None:
                 try:
                     self.update_one(param)
-                except Exception as exc:  # never silently half-done: say what this step already changed
+                except (Exception, KeyboardInterrupt) as exc:  # never silently half-done: say what this step changed
                     named = _partly_updated(self, param, done, exc)
                     if named is exc:
                         raise
@@ -178,7 +178,7 @@ def _name_of(optimizer: Optimizer, param: Parameter) -> str:
     return next((name for name, p in named.items() if p is param), param.name or "(unnamed)")
 
 
-def _partly_updated(optimizer: Optimizer, param: Parameter, done: list[Parameter], exc: Exception) -> Exception:
+def _partly_updated(optimizer: Optimizer, param: Parameter, done: list[Parameter], exc: BaseException) -> BaseException:
     """``exc`` from ``param``'s update, saying which parameters this step had already updated."""
     updated = [_name_of(optimizer, p) for p in done]
     where = f"{type(optimizer).__name__}.update: parameter {_name_of(optimizer, param)!r}"

@@ -309,3 +309,24 @@ def test_an_update_that_raises_part_way_says_which_parameters_this_step_already_
     with pytest.raises(ValueError, match=expected) as caught:
         FailsOnBias(lr=0.1).setup(layer).update()
     assert str(caught.value.__cause__) == "planted failure"
+
+
+def test_ctrl_c_part_way_through_an_update_says_which_parameters_this_step_already_changed():
+    """A KeyboardInterrupt (Ctrl-C in a notebook) between two parameters is still a KeyboardInterrupt, naming
+    the parameter it stopped at and those already stepped; Adam's step count does not advance."""
+
+    class InterruptedOnBias(optimizers.Adam):
+        def update_one(self, param):
+            if param.data.ndim == 1:
+                raise KeyboardInterrupt
+            super().update_one(param)
+
+    layer = dezero.Layer()
+    layer.W = Parameter(W0.copy())
+    layer.W.grad = Variable(G.copy())
+    layer.b = Parameter(np.zeros(2))
+    layer.b.grad = Variable(np.ones(2))
+    optimizer = InterruptedOnBias().setup(layer)
+    with pytest.raises(KeyboardInterrupt, match=r"^InterruptedOnBias\.update: parameter 'b' \(this step had already "):
+        optimizer.update()
+    assert optimizer.t == 0 and not np.array_equal(layer.W.data, W0) and np.array_equal(layer.b.data, np.zeros(2))
