@@ -336,6 +336,9 @@ CASES["len-0d"] = (lambda a: len(v(a)), TypeError, ["len() of a 0-d Variable"])
 # -------------------------------------------------------------- layers
 CASES["Linear-out_size-0"] = (lambda a: L.Linear(0), ValueError, ["Linear: out_size must be a positive int", "0"])
 CASES["Linear-out_size-str"] = (lambda a: L.Linear("3"), TypeError, ["Linear: out_size must be a positive int", "'3'"])
+CASES["LSTM-hidden_size-negative"] = (lambda a: L.LSTM(-1), ValueError, ["LSTM: hidden_size must be", "-1"])
+CASES["RNN-in_size-float"] = (lambda a: L.RNN(3, in_size=2.5), TypeError, ["RNN: in_size must be", "2.5"])
+CASES["EmbedID-in_size-0"] = (lambda a: L.EmbedID(0, 3), ValueError, ["EmbedID: in_size must be", "0"])
 CASES["Linear-1d-input"] = (
     lambda a: L.Linear(3)(v(a, 4)),
     ValueError,

@@ -142,6 +142,8 @@ class RNN(Layer):
 
     def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
+        hidden_size = _size("RNN", "hidden_size", hidden_size)
+        in_size = None if in_size is None else _size("RNN", "in_size", in_size)
         self.x2h = Linear(hidden_size, in_size=in_size)
         self.h2h = Linear(hidden_size, in_size=hidden_size, nobias=True)  # DeZero passes in_size here: a bug
         self.h: Any = None
@@ -160,7 +162,7 @@ class LSTM(Layer):
 
     def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
-        H, I = hidden_size, in_size
+        H, I = _size("LSTM", "hidden_size", hidden_size), None if in_size is None else _size("LSTM", "in_size", in_size)
         self.x2f, self.x2i, self.x2o, self.x2u = (Linear(H, in_size=I) for _ in range(4))
         self.h2f, self.h2i, self.h2o, self.h2u = (Linear(H, in_size=H, nobias=True) for _ in range(4))
         self.reset_state()
@@ -188,6 +190,7 @@ class EmbedID(Layer):
 
     def __init__(self, in_size: int, out_size: int, dtype: Any = np.float32) -> None:
         super().__init__()
+        in_size, out_size = _size("EmbedID", "in_size", in_size), _size("EmbedID", "out_size", out_size)
         self.W = Parameter(normal_weights(default_backend(), (in_size, out_size), dtype, 1.0), name="W")
 
     def __call__(self, x: Any) -> Any:
