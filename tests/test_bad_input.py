@@ -357,6 +357,16 @@ CASES["Conv2d-3d-input"] = (
 CASES["Conv2d-kernel-0"] = (lambda a: L.Conv2d(3, 0), ValueError, ["Conv2d: kernel_size must be at least 1"])
 CASES["Conv2d-stride-0"] = (lambda a: L.Conv2d(3, 2, stride=0), ValueError, ["Conv2d: stride must be at least 1"])
 CASES["EmbedID-float-ids"] = (lambda a: L.EmbedID(4, 2)(a(np.zeros(3))), TypeError, ["embed_id", "float64"])
+CASES["EmbedID-id-out-of-range"] = (
+    lambda a: L.EmbedID(4, 2)(a(np.array([1, 4]))),
+    IndexError,
+    ["embed_id: ids must be in [0, 4)", "from 1 to 4"],
+)
+CASES["EmbedID-negative-id"] = (  # numpy would wrap -1 to the last row: a silent wrong answer
+    lambda a: L.EmbedID(4, 2)(a(np.array([-1, 0]))),
+    IndexError,
+    ["embed_id: ids must be in [0, 4)", "from -1 to 0"],
+)
 CASES["BatchNorm-1d-input"] = (
     lambda a: L.BatchNorm()(v(a, 4)),
     ValueError,

@@ -7,6 +7,7 @@ Shape conventions: ``x`` is ``(N, in)`` (or a batch of matrices), ``W`` is
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -195,6 +196,12 @@ def embed_id(x: Any, W: VariableLike) -> Variable:
         raise TypeError(f"embed_id: ids must be an integer array; got dtype {ids.dtype}")
     if len(W.shape) != 2:
         raise ValueError(f"embed_id: W must be a (vocabulary, dim) table; got shape {tuple(W.shape)}")
+    xp = backend_of(ids).xp
+    if math.prod(ids.shape) and not (0 <= int(xp.min(ids)) and int(xp.max(ids)) < W.shape[0]):  # -1 would wrap
+        raise IndexError(
+            f"embed_id: ids must be in [0, {W.shape[0]}) for a table of {W.shape[0]} rows; "
+            f"got ids from {int(xp.min(ids))} to {int(xp.max(ids))}"
+        )
     return get_item(W, ids)
 
 
