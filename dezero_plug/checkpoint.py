@@ -23,6 +23,7 @@ import numpy as np
 from dezero_plug import backends
 from dezero_plug import weights
 from dezero_plug.atomic import atomic_write
+from dezero_plug.errors import WeightsFileError
 
 Optimizer = Any  # a dezero_plug.optimizers.Optimizer (which imports this module)
 
@@ -109,7 +110,13 @@ def save_state(optimizer: Optimizer, path: str | os.PathLike[str]) -> None:
 def read(optimizer: Optimizer, path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], str]:
     """The entries of a file ``save_state`` wrote (with ``load_weights``' checks of the file) and its path."""
     path = weights.loading_path(f"{type(optimizer).__name__}.load_state", path)
-    return weights.read(path), path
+    try:
+        return weights.read(path), path
+    except WeightsFileError as exc:  # the same checks as load_weights, said of the call that was made
+        what = f"entry {exc.parameter!r} in {exc.path!r}" if exc.parameter is not None else repr(exc.path)
+        raise CheckpointError(
+            f"{type(optimizer).__name__}.load_state: {what} {exc.reason}; nothing was loaded"
+        ) from exc
 
 
 def _is_array(value: Any) -> bool:

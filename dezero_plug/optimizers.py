@@ -153,7 +153,11 @@ class Optimizer:
         checkpoint.save_state(self, path)
 
     def load_state(self, path: str | os.PathLike[str]) -> None:
-        """Load a file ``save_state`` wrote, checked as ``load_weights`` checks weights; all or nothing."""
+        """Load a file ``save_state`` wrote, checked as ``load_weights`` checks weights; all or nothing.
+
+        Raises:
+            CheckpointError: (a ValueError) a file that is not such an npz archive, or entries that do not fit.
+        """
         entries, path = checkpoint.read(self, path)
         self.load_state_dict(entries, source=path)
 

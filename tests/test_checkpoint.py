@@ -98,11 +98,18 @@ def test_a_state_dict_that_does_not_fit_is_refused_naming_the_entry_and_nothing_
     assert other_opt.t == 1
 
 
-def test_a_corrupt_optimizer_file_is_a_weights_file_error_naming_it(tmp_path):
+def test_a_corrupt_optimizer_file_is_refused_naming_the_call_and_the_file(tmp_path):
+    """load_weights' checks of the file, said of load_state (its message said 'load_weights' and 'the model')."""
     model, opt = _fresh("MomentumSGD", dezero.backends.resolve("numpy"))
     path = tmp_path / "opt.npz"
     path.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(WeightsFileError, match="opt.npz"):
+    with pytest.raises(
+        CheckpointError, match=r"^MomentumSGD\.load_state: '.*opt\.npz' is a corrupt .*nothing was loaded$"
+    ) as e:
+        opt.load_state(path)
+    assert isinstance(e.value.__cause__, WeightsFileError)
+    np.savez(path, **{"l0/W/v": np.array([object()], dtype=object)})
+    with pytest.raises(CheckpointError, match=r"^MomentumSGD\.load_state: entry 'l0/W/v' in .* holds an object array"):
         opt.load_state(path)
 
 
