@@ -288,6 +288,16 @@ def test_a_hook_that_fails_part_way_leaves_every_gradient_as_it_was():
     np.testing.assert_array_equal(layer.W.data, W0)
 
 
+def _weight_and_bias_with_gradients():
+    """A layer whose W (updated first) and b both have gradients."""
+    layer = dezero.Layer()
+    layer.W = Parameter(W0.copy())
+    layer.W.grad = Variable(G.copy())
+    layer.b = Parameter(np.zeros(2))
+    layer.b.grad = Variable(np.ones(2))
+    return layer
+
+
 def test_an_update_that_raises_part_way_says_which_parameters_this_step_already_changed():
     """Never silently half-done: the error names the parameter that failed and those already stepped."""
 
@@ -297,11 +307,7 @@ def test_an_update_that_raises_part_way_says_which_parameters_this_step_already_
                 raise ValueError("planted failure")
             super().update_one(param)
 
-    layer = dezero.Layer()
-    layer.W = Parameter(W0.copy())
-    layer.W.grad = Variable(G.copy())
-    layer.b = Parameter(np.zeros(2))
-    layer.b.grad = Variable(np.ones(2))
+    layer = _weight_and_bias_with_gradients()
     expected = (
         r"^FailsOnBias\.update: parameter 'b' \(this step had already updated \['W'\] and their state: "
         r"reload a checkpoint to undo it\): planted failure$"
@@ -321,11 +327,7 @@ def test_ctrl_c_part_way_through_an_update_says_which_parameters_this_step_alrea
                 raise KeyboardInterrupt
             super().update_one(param)
 
-    layer = dezero.Layer()
-    layer.W = Parameter(W0.copy())
-    layer.W.grad = Variable(G.copy())
-    layer.b = Parameter(np.zeros(2))
-    layer.b.grad = Variable(np.ones(2))
+    layer = _weight_and_bias_with_gradients()
     optimizer = InterruptedOnBias().setup(layer)
     with pytest.raises(KeyboardInterrupt, match=r"^InterruptedOnBias\.update: parameter 'b' \(this step had already "):
         optimizer.update()
