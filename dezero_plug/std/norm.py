@@ -9,6 +9,7 @@ Its backward is built from differentiable functions, so second derivatives
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from dezero_plug.extend import Config
@@ -139,6 +140,9 @@ def batch_norm(
 def batch_nrom(*args: Any, **kwargs: Any) -> Variable:
     """DeZero's misspelt name of ``batch_norm``, kept so book code runs; use ``batch_norm``."""
     return batch_norm(*args, **kwargs)
+
+
+batch_nrom.__signature__ = inspect.signature(batch_norm)  # type: ignore[attr-defined]  # what help() shows
 
 
 @composite("layer_norm")
