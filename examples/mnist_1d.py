@@ -6,7 +6,7 @@ The data set is generated here by the ``mnist1d`` package (pip install mnist1d):
 is the data set's paper's: Adam (lr 0.01), batches of 100, 6,000 steps; so are the models, but for 32 channels
 in place of 25 (DeZero's initial weights are not PyTorch's): a CNN of three convolutions (stride 2) and a linear
 layer, an MLP of two hidden layers of 100. Published test accuracies: MLP 68 %, CNN 94 %. Here, seed 0, 2 cores:
-MLP 57 % in about 35 s, CNN 94 % (seeds 0-3: 92-95 %) in about 90 s. A 1-d convolution is ``conv2d`` over
+MLP 57 %, CNN 94 % (seeds 0-3: 92-95 %), each in 10-15 s. A 1-d convolution is ``conv2d`` over
 (N, C, 1, length) with a (1, k) kernel. ``--plot`` draws each model's test accuracy along the steps.
 """
 
