@@ -469,7 +469,7 @@ def _as_inputs(f: Function, inputs: tuple[Any, ...]) -> tuple[tuple[Variable, ..
     for x in inputs:
         if isinstance(x, Variable):
             if type(x._data) is not type(ref):
-                constants.check_same_backend(f.op_name, [ref, x.data])
+                constants.check_same_backend(f.op_name, [ref, x._data])
             if x.generation > generation:
                 generation = x.generation
         else:

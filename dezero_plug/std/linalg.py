@@ -196,12 +196,14 @@ def embed_id(x: Any, W: VariableLike) -> Variable:
         raise TypeError(f"embed_id: ids must be an integer array; got dtype {ids.dtype}")
     if len(W.shape) != 2:
         raise ValueError(f"embed_id: W must be a (vocabulary, dim) table; got shape {tuple(W.shape)}")
-    xp = backend_of(ids).xp
-    if math.prod(ids.shape) and not (0 <= int(xp.min(ids)) and int(xp.max(ids)) < W.shape[0]):  # -1 would wrap
-        raise IndexError(
-            f"embed_id: ids must be in [0, {W.shape[0]}) for a table of {W.shape[0]} rows; "
-            f"got ids from {int(xp.min(ids))} to {int(xp.max(ids))}"
-        )
+    if math.prod(ids.shape):  # an id outside the table is refused: numpy's indexing would wrap -1 to the last row
+        xp = backend_of(ids).xp
+        low, high = int(xp.min(ids)), int(xp.max(ids))
+        if low < 0 or high >= W.shape[0]:
+            raise IndexError(
+                f"embed_id: ids must be in [0, {W.shape[0]}) for a table of {W.shape[0]} rows; "
+                f"got ids from {low} to {high}"
+            )
     return get_item(W, ids)
 
 
