@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 from collections.abc import Callable
 from collections.abc import Mapping
 from types import ModuleType
@@ -180,19 +181,23 @@ def validate(kind: Kind, result: Any, record: PluginRecord) -> dict[Any, Any]:
 
 
 # ---------------------------------------------------------------------- normalisers: hook result -> {key: obj}
-def by_name(result: Any, bad: Bad, record: PluginRecord | None) -> dict[str, Any]:
-    """A list exported under each object's ``__name__``, or a dict as it is."""
+def by_attribute(attribute: str, result: Any, bad: Bad, record: PluginRecord | None) -> dict[str, Any]:
+    """A list exported under each object's ``attribute`` (its ``__name__``; a communicator's ``name``), or a
+    dict as it is."""
     if isinstance(result, (list, tuple)):
         named = {}
         for obj in result:
-            name = getattr(unwrap(obj), "__name__", None)
-            if not isinstance(name, str):
-                raise bad(f"returned {unwrap(obj)!r}, which has no __name__; return a dict to name it")
+            name = getattr(unwrap(obj), attribute, None)
+            if not isinstance(name, str) or not name:
+                raise bad(f"returned {unwrap(obj)!r}, which has no {attribute}; return a dict to name it")
             named[name] = obj
         return named
     if not isinstance(result, Mapping):
         raise bad(f"must return a list or a dict; got {type(result).__name__}")
     return dict(result)
+
+
+by_name = functools.partial(by_attribute, "__name__")
 
 
 def by_backend_name(result: Any, bad: Bad, record: PluginRecord | None) -> dict[str, Any]:
@@ -203,21 +208,6 @@ def by_backend_name(result: Any, bad: Bad, record: PluginRecord | None) -> dict[
         if not isinstance(backend, backends.Backend) or not backend.name:
             raise bad(f"returned {backend!r}, not a dezero_plug.backends.Backend with a name")
     return {backend.name: backend for backend in result}
-
-
-def by_class_name_attribute(result: Any, bad: Bad, record: PluginRecord | None) -> dict[str, Any]:
-    """A list of classes, each under its ``name`` attribute (communicators: ``"mpi"``), or a dict."""
-    if isinstance(result, Mapping):
-        return dict(result)
-    if not isinstance(result, (list, tuple)):
-        raise bad(f"must return a list of classes; got {type(result).__name__}")
-    named = {}
-    for cls in result:
-        name = getattr(unwrap(cls), "name", None)
-        if not isinstance(name, str) or not name:
-            raise bad(f"returned {unwrap(cls)!r}, which has no name attribute")
-        named[name] = cls
-    return named
 
 
 def by_function_class(result: Any, bad: Bad, record: PluginRecord | None) -> dict[tuple[type, str], Any]:
@@ -338,7 +328,7 @@ KINDS: tuple[Kind, ...] = (
         "communicators",
         "communicator",
         "a list of Communicator subclasses, each under its name",
-        by_class_name_attribute,
+        functools.partial(by_attribute, "name"),
         check_callable,
     ),
     Kind("function_hooks", "function hook", "a list of FunctionHook subclasses or a dict", by_name, check_callable),

@@ -362,20 +362,17 @@ class PluginManager:
                 PluginConflictWarning,
                 stacklevel=3,
             )
+        # Variable methods a blocked plugin offers or two plugins contest; an operator among them (``__add__``)
+        # gets a method that says so: Python looks operators up on the type, never through ``__getattr__``.
+        unserved = {name for kind, name in conflicts if kind == "variable_methods"}
+        for record in self.records.values():
+            unserved |= record.exports.get("variable_methods", {}).keys() if record.status == "blocked" else set()
+        for name in sorted(n for n in unserved if n.startswith("__") and n not in table["variable_methods"]):
+            table["variable_methods"][name] = functools.partialmethod(_unserved_operator, name)
         REGISTRY.install(kinds.REGISTERED, table, providers, conflicts)
-        core.explain_missing_attributes(self._has_news_for_variables())
-
-    def _has_news_for_variables(self) -> bool:
-        """Whether a missing Variable attribute may need more than Python's message: a conflict of Variable
-        methods, a plugin not registered yet, a blocked one that offers methods, a failed one (it may)."""
-        return (
-            bool(self._deferred)
-            or any(kind == "variable_methods" for kind, _ in REGISTRY.conflicts)
-            or any(
-                r.status == "failed" or r.status == "blocked" and r.exports.get("variable_methods")
-                for r in self.records.values()
-            )
-        )
+        # A missing Variable attribute may need more than Python's message: Variable's __getattr__ explains it.
+        failed = any(r.status == "failed" for r in self.records.values())
+        core.explain_missing_attributes(bool(unserved or self._deferred) or failed)
 
     # ------------------------------------------------------------------ questions
     def names(self) -> list[str]:
@@ -428,6 +425,13 @@ class PluginManager:
         if failed:
             message += f" ({', '.join(failed)} failed to load: see python -m dezero_plug plugins)"
         return AttributeError(message)
+
+
+def _unserved_operator(variable: core.Variable, name: str, *operands: Any) -> Any:
+    """``Variable.<name>`` for an operator no plugin serves: a TypeError (Python's for an operator) that says
+    which plugin offers it and why it is not bound (blocked), or the conflict that keeps it unbound."""
+    error = plugin_manager._explain("variable_methods", name, f"Variable has no operator {name}")
+    raise error if not isinstance(error, AttributeError) else TypeError(str(error))
 
 
 def _in_requirement_order(records: list[PluginRecord]) -> tuple[list[PluginRecord], dict[str, str]]:

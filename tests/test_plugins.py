@@ -441,6 +441,51 @@ def test_blocking_arithmetic_blocks_its_dependants_with_one_warning_and_import_s
         assert f"plugin {name!r} (builtin)" in warning_lines[0]
 
 
+def test_an_operator_of_a_blocked_plugin_says_which_plugin_and_why_instead_of_unsupported_operand():
+    rc, out, err = run(
+        """
+        import numpy as np, types
+        import dezero_plug
+        x = dezero_plug.Variable(np.ones(2))
+        for call in (lambda: x + 1, lambda: 1 + x, lambda: -x):
+            try:
+                call()
+            except TypeError as e:
+                print(e)
+        mine = types.ModuleType("mine")  # a replacement for the blocked operator registers at run time
+        mine.dezero_plug_variable_methods = dezero_plug.hookimpl(lambda: {"__add__": lambda a, b: "mine"})
+        dezero_plug.plugin_manager.register(mine)
+        print(x + 1)
+    """,
+        DEZERO_PLUG_DISABLE="arithmetic",
+    )
+    assert rc == 0, err
+    add, radd, neg, mine = out.splitlines()
+    blocked = "is provided by plugin 'arithmetic' (builtin), which is blocked by DEZERO_PLUG_DISABLE"
+    assert add.startswith("Variable has no operator __add__: ") and blocked in add
+    assert radd.startswith("Variable has no operator __radd__: ") and blocked in radd
+    assert neg.startswith("Variable has no operator __neg__: ") and mine == "mine"
+
+
+def test_an_operator_two_plugins_bind_raises_their_conflict_instead_of_unsupported_operand():
+    code = """
+        import numpy as np
+        import dezero_plug
+        x = dezero_plug.Variable(np.ones((2, 2)))
+        try:
+            x @ x
+        except dezero_plug.PluginConflictError as e:
+            print(type(e).__name__, e)
+    """
+    rc, out, err = run(code, "opconflict")
+    assert rc == 0, err
+    assert out.startswith("PluginConflictError Variable method '__matmul__' is provided by plugin 'linalg' (builtin)")
+    assert "plugin 'matmul' (dezero-plug-matmul 0.1)" in out
+    settled = code.replace("x @ x", "print((x @ x).data.tolist())")
+    rc, out, err = run(settled, "opconflict", DEZERO_PLUG_DISABLE="matmul")
+    assert rc == 0 and out.strip() == "[[2.0, 2.0], [2.0, 2.0]]", err  # blocking one settles it: the operator is back
+
+
 def test_blocking_a_required_plugin_in_strict_mode_raises():
     rc, _, err = run("import dezero_plug", DEZERO_PLUG_DISABLE="arithmetic", DEZERO_PLUG_STRICT="1")
     assert rc != 0
