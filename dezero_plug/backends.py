@@ -30,6 +30,7 @@ Its backend makes no array that records a graph, and refuses one that would (tor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,8 +40,6 @@ from dezero_plug.registry import REGISTRY
 
 DEFAULT_BACKEND = "numpy"
 
-# dtype -> 0 bool, 1 integer, 2 real float, 3 complex: how "weak" constants adapt (see constants.py).
-_DTYPE_RANKS: dict[Any, int] = {}
 _KIND_RANKS = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
 
 
@@ -83,6 +82,7 @@ class Backend:
     # What its library raises for bad shapes or dtypes besides ValueError/TypeError (torch: RuntimeError): an op's
     # call restates it as a ValueError naming the op, as numpy's are.
     input_errors: tuple[type[Exception], ...] = ()
+    checks_arrays: bool = False  # whether ``refusal_of`` must see each array a Variable is given
     dtypes: tuple[str, ...] = ("bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64")
 
     @property
@@ -96,6 +96,13 @@ class Backend:
 
     def refusal(self, array_type: type) -> str | None:
         """Why arrays of ``array_type``, a subclass of one of its classes, are refused (None: accepted)."""
+        return None
+
+    def refusal_of(self, array: Any) -> str | None:
+        """Why this one array is refused as Variable data (torch: a tensor that requires grad), or None.
+
+        Asked of every array a Variable is given (op outputs too) only where ``checks_arrays`` is True.
+        """
         return None
 
     def from_numpy(self, array: np.ndarray, device: Any = None) -> Any:
@@ -259,22 +266,16 @@ def accepted_types(given: type | None = None) -> str:
 
 def get_array_module(x: Any) -> Any:
     """The array namespace of ``x`` (an array or a Variable); numpy for anything else."""
-    backend = REGISTRY.by_type.get(type(x))
-    if backend is not None:
-        return backend.xp
-    backend = REGISTRY.owner(type(x))
-    if backend is None:
+    backend = REGISTRY.by_type.get(type(x)) or REGISTRY.owner(type(x))  # an array: one dict get once seen
+    if backend is None:  # a Variable (its data's backend), or anything else (numpy)
         backend = REGISTRY.owner(type(getattr(x, "data", None))) or default_backend()
     return backend.xp
 
 
+@functools.cache  # keyed by the backend first: one library's dtype is never compared with another's
 def dtype_rank(backend: Backend, dtype: Any) -> int:
-    """0 bool, 1 integer, 2 real floating, 3 complex (cached per dtype)."""
-    key = (type(dtype), dtype)  # never compares one library's dtype with another's
-    rank = _DTYPE_RANKS.get(key)
-    if rank is None:
-        rank = _DTYPE_RANKS[key] = _KIND_RANKS[backend.dtype_kind(dtype)]
-    return rank
+    """0 bool, 1 integer, 2 real floating, 3 complex: how "weak" constants adapt (see constants.py)."""
+    return _KIND_RANKS[backend.dtype_kind(dtype)]
 
 
 def to_numpy(array: Any) -> np.ndarray:

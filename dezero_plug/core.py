@@ -113,7 +113,7 @@ class Variable:
     __array_priority__ = 200  # numpy arrays on the left of an operator defer to us (numpy's ufuncs: std/interop.py)
 
     def __init__(self, data: Any, name: str | None = None) -> None:
-        if data is not None and type(data) not in _REGISTRY.by_type:
+        if data is not None and type(data) not in _REGISTRY.trusted_types:
             data = _checked_data(data)
         self._data = data  # what the property ``data`` reads
         self.name = name
@@ -131,7 +131,7 @@ class Variable:
     def data(self, data: Any) -> None:
         if isinstance(data, Variable):
             data = data.data
-        if data is not None and type(data) not in _REGISTRY.by_type:
+        if data is not None and type(data) not in _REGISTRY.trusted_types:
             data = _checked_data(data)
         self._data = data
 
@@ -146,8 +146,6 @@ class Variable:
     dtype: Any = _data_property("dtype")
 
     def __repr__(self) -> str:
-        if self.data is None:
-            return "variable(None)"
         return "variable(" + str(self.data).replace("\n", "\n" + " " * 9) + ")"
 
     if TYPE_CHECKING:  # bound by plugins at run time (dezero_plug_variable_methods); declared for type checkers
@@ -306,11 +304,15 @@ def _checked_data(data: Any) -> Any:
     """``data`` for a Variable: an array of a registered backend (a numpy scalar becomes a 0-d array)."""
     if isinstance(data, backends.np.generic):
         return backends.np.asarray(data)
-    if _REGISTRY.owner(type(data)) is None:
+    backend = _REGISTRY.owner(type(data))
+    if backend is None:
         raise TypeError(
             f"Variable data must be an array of a registered backend ({backends.accepted_types(type(data))}) "
             f"or None; got {type(data).__name__}: make it an array first (np.asarray({data!r}))"
         )
+    refusal = backend.refusal_of(data)  # (the types of a backend with checks_arrays are never trusted)
+    if refusal is not None:
+        raise TypeError(refusal)
     return data
 
 

@@ -70,6 +70,7 @@ class Registry:
     def __init__(self) -> None:
         self.backends: dict[str, Backend] = {}
         self.by_type: dict[type, Backend] = {}
+        self.trusted_types: set[type] = set()  # what a Variable takes as data unasked (see Backend.checks_arrays)
         self.not_owned: set[type] = set()
         self.op_errors: tuple[type[Exception], ...] = OP_ERRORS
         self.kernels: dict[type, dict[str, Any]] = {}  # Function class -> {backend name: Kernel}
@@ -100,6 +101,8 @@ class Registry:
                 self.not_owned.add(array_type)  # lists, Variables ...: the next miss costs one set lookup
             else:
                 self.by_type[array_type] = backend
+                if not backend.checks_arrays:
+                    self.trusted_types.add(array_type)
                 for function_class, kernels in self.kernels.items():  # its kernels, by this array type too
                     if backend.name in kernels:
                         forward, backward = kernels[backend.name]
@@ -177,6 +180,7 @@ class Registry:
                 )
             self.exports, self.providers, self.conflicts = exports, providers, conflicts
             self.backends, self.by_type, self.not_owned, self.backwards_by_type = backends, {}, set(), {}
+            self.trusted_types = set()
             self.kernels, self.kernels_by_type = kernels, {function_class: {} for function_class in kernels}
             library = {error for backend in backends.values() for error in backend.input_errors}
             self.op_errors = (*OP_ERRORS, *library)  # what an op's call restates, naming it

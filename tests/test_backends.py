@@ -169,6 +169,51 @@ def test_a_backend_for_a_numpy_subclass_owns_its_arrays_and_numpy_keeps_plain_on
     assert out.splitlines() == ["readonly numpy", "readonly"]
 
 
+class _Tagged(np.ndarray):
+    """A numpy subclass whose arrays carry a tag; the planted backend below refuses the "tracked" ones."""
+
+    tag = ""
+
+
+def test_a_backend_that_checks_arrays_sees_each_one_a_variable_is_given_op_outputs_too():
+    import types
+
+    from dezero_plug import hookimpl
+    from dezero_plug import plugin_manager
+
+    class Tagging(backends.Backend):
+        name, array_types, checks_arrays, mutable_arrays = "tagging", (_Tagged,), True, True
+        xp = np
+
+        def refusal_of(self, array):
+            return "tagging: a tracked array; untag it first" if array.tag == "tracked" else None
+
+        def from_numpy(self, array, device=None):
+            return np.array(array).view(_Tagged)
+
+        def to_numpy(self, array):
+            return array.view(np.ndarray)
+
+    plugin = types.ModuleType("tagging")
+    plugin.dezero_plug_backends = hookimpl(lambda: [Tagging()])
+    plugin_manager.register(plugin)
+    try:
+        plain, tracked = np.ones(2).view(_Tagged), np.ones(2).view(_Tagged)
+        tracked.tag = "tracked"
+        v = Variable(plain)
+        assert backends.backend_of(v.data).name == "tagging" and type((v * 2).data) is _Tagged
+        for _ in range(2):  # the second time too: arrays of a checking backend are never trusted by type
+            with pytest.raises(TypeError, match=r"^tagging: a tracked array; untag it first$"):
+                Variable(tracked)
+        with pytest.raises(TypeError, match=r"^tagging: a tracked array"):
+            v.data = tracked
+        with pytest.raises(TypeError, match=r"^mul: tagging: a tracked array"):  # an output that would be one
+            F.mul(v, tracked)
+        assert v.data is plain
+    finally:
+        plugin_manager.unregister("tagging")
+
+
 def test_two_backends_declaring_one_class_are_reported_and_their_arrays_refused():
     rc, out, err = run_fresh(
         """

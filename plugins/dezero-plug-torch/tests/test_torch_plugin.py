@@ -80,6 +80,18 @@ def test_a_torch_parameter_is_refused_saying_detach(tb):
     assert F.relu(v).data.grad_fn is None
 
 
+def test_a_tensor_that_requires_grad_is_refused_saying_detach_wherever_it_enters(tb):
+    tracked = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(TypeError, match=r"requires grad is refused as Variable data.* pass t.detach\(\)"):
+        Variable(tracked)
+    v = Variable(tracked.detach())
+    with pytest.raises(TypeError, match=r"requires grad"):
+        v.data = tracked
+    with pytest.raises(TypeError, match=r"^add: a torch tensor that requires grad"):  # an op's raw input
+        v + tracked
+    assert (v + tracked.detach()).data.grad_fn is None and v.data.requires_grad is False
+
+
 def test_ops_train_without_torch_autograd(tb):
     x = Variable(tb.from_numpy(np.linspace(-1, 1, 6).reshape(2, 3)))
     y = F.sum(F.tanh(x) ** 2)

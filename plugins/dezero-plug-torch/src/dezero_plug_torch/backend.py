@@ -3,8 +3,9 @@
 Computation goes through array-api-compat's torch namespace (``xp``), so every builtin op runs
 unchanged. What the backend decides (README.md has the table):
 
-* **Autograd**: dezero_plug's. A ``torch.nn.Parameter`` is refused as Variable data (it
-  requires grad; pass ``p.detach()``). Arrays this backend makes never require grad.
+* **Autograd**: dezero_plug's. A tensor that requires grad (a ``torch.nn.Parameter``, or one made
+  with ``requires_grad=True``) is refused as Variable data, an op's outputs included: pass
+  ``t.detach()``. Arrays this backend makes never require grad.
 * **Memory**: ``from_numpy`` and ``to_numpy`` share memory on the CPU (torch.from_numpy and
   Tensor.numpy), so numpy -> torch -> numpy through ``to_backend`` copies nothing; a read-only,
   byte-swapped or negatively strided numpy array is copied first (torch cannot view it).
@@ -47,6 +48,7 @@ class TorchBackend(Backend):
     mutable_arrays = True
     own_generator = True
     input_errors = (RuntimeError,)  # torch's bad shapes and dtypes: restated as ValueError naming the op
+    checks_arrays = True  # a tensor that requires grad is refused one by one (refusal_of)
 
     @functools.cached_property
     def xp(self) -> Any:
@@ -71,6 +73,15 @@ class TorchBackend(Backend):
             return (
                 "a torch.nn.Parameter is refused as Variable data: it requires grad, and dezero_plug does the "
                 "differentiating itself; pass p.detach() (it shares the memory)"
+            )
+        return None
+
+    def refusal_of(self, array: Any) -> str | None:
+        if array.requires_grad:
+            return (
+                "a torch tensor that requires grad is refused as Variable data: dezero_plug does the "
+                "differentiating itself, and torch would record a graph nobody uses; pass t.detach() "
+                "(it shares the memory)"
             )
         return None
 
