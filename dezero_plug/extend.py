@@ -17,7 +17,9 @@ follow the deprecation policy in CHANGELOG.md). By what you are writing:
   (``normal_weights`` draws DeZero's initial values on the input's backend);
 * **an optimizer**: subclass :class:`Optimizer`, write ``init_state`` (the
   per-parameter arrays, on the parameter's backend) and ``update_one``, which
-  reads them with ``self.state(param)`` (an :class:`OptimizerState`);
+  reads them with ``self.state(param)`` (an :class:`OptimizerState`); an
+  ``update`` that does more after ``super().update()`` wraps it all in
+  ``whole_step(self)``, so that a Ctrl-C waits for the whole step;
 * **a dataset**: subclass :class:`Dataset` (``prepare`` fills ``data`` and
   ``label``); fetch files with ``get_file`` (cached, verified, mirrors tried in order);
 * **a backend**: subclass :class:`Backend` (every method a backend may
@@ -63,6 +65,7 @@ from dezero_plug.layers import normal_weights
 from dezero_plug.models import Model
 from dezero_plug.optimizers import Optimizer
 from dezero_plug.optimizers import OptimizerState
+from dezero_plug.optimizers import whole_step
 from dezero_plug.plugins import hookimpl
 from dezero_plug.registry import Kernel
 from dezero_plug.testing import OpSample
@@ -105,4 +108,5 @@ __all__ = [
     "raw_input",
     "sum_backward_shape",
     "sum_to_array",
+    "whole_step",
 ]

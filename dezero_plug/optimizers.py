@@ -16,9 +16,13 @@ silently never change.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import weakref
 from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 from dezero_plug import backends
@@ -103,16 +107,17 @@ class Optimizer:
                 param.grad = grad
             raise
         done: list[Parameter] = []
-        for param in params:
-            if param.grad is not None:
-                try:
-                    self.update_one(param)
-                except (Exception, KeyboardInterrupt) as exc:  # never silently half-done: say what this step changed
-                    named = _partly_updated(self, param, done, exc)
-                    if named is exc:
-                        raise
-                    raise named from exc
-                done.append(param)
+        with whole_step(self):
+            for param in params:
+                if param.grad is not None:
+                    try:
+                        self.update_one(param)
+                    except (Exception, KeyboardInterrupt) as exc:  # never silently half-done: say what it changed
+                        named = _partly_updated(self, param, done, exc)
+                        if named is exc:
+                            raise
+                        raise named from exc
+                    done.append(param)
 
     def update_one(self, param: Parameter) -> None:
         raise NotImplementedError(f"{type(self).__name__}.update_one is not implemented")
@@ -180,6 +185,33 @@ def _name_of(optimizer: Optimizer, param: Parameter) -> str:
     """``param``'s ``save_weights`` name in the optimizer's target, else its own name (for messages)."""
     named: dict[str, Parameter] = getattr(optimizer.target, "named_params", dict)()
     return next((name for name, p in named.items() if p is param), param.name or "(unnamed)")
+
+
+@contextlib.contextmanager
+def whole_step(optimizer: Optimizer) -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) that comes inside the block until the block ends: a step is whole or not taken.
+
+    ``update()`` steps its parameters inside one. After the block the signal goes to the handler the
+    program had: Python's own raises a KeyboardInterrupt saying the step completed; another handler
+    (an outer ``whole_step``: Adam's ``update`` wraps ``super().update()`` and its count ``t`` in one)
+    gets it then. Only the main thread gets SIGINT, so elsewhere the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held and previous is signal.default_int_handler:
+        raise KeyboardInterrupt(
+            f"{type(optimizer).__name__}.update: interrupted (Ctrl-C) while parameters stepped; the step was "
+            "completed first, so every parameter and its state took it"
+        )
+    if held:
+        signal.raise_signal(signal.SIGINT)  # to the program's own handler (or ignored, or the default action)
 
 
 def _partly_updated(optimizer: Optimizer, param: Parameter, done: list[Parameter], exc: BaseException) -> BaseException:

@@ -332,3 +332,47 @@ def test_ctrl_c_part_way_through_an_update_says_which_parameters_this_step_alrea
     with pytest.raises(KeyboardInterrupt, match=r"^InterruptedOnBias\.update: parameter 'b' \(this step had already "):
         optimizer.update()
     assert optimizer.t == 0 and not np.array_equal(layer.W.data, W0) and np.array_equal(layer.b.data, np.zeros(2))
+
+
+def test_ctrl_c_while_parameters_step_is_held_until_the_step_is_whole():
+    """A real SIGINT (Ctrl-C) while W steps: b steps too, then the KeyboardInterrupt says the step completed."""
+    import os
+    import signal
+
+    class CtrlCOnWeight(optimizers.Adam):
+        def update_one(self, param):
+            if param.data.ndim == 2 and self.t == 0:  # the first step only
+                os.kill(os.getpid(), signal.SIGINT)  # Python runs the handler at its next instruction
+            super().update_one(param)
+
+    layer = _weight_and_bias_with_gradients()
+    optimizer = CtrlCOnWeight().setup(layer)
+    with pytest.raises(KeyboardInterrupt, match=r"^CtrlCOnWeight\.update: interrupted \(Ctrl-C\) .* the step was comp"):
+        optimizer.update()
+    assert optimizer.t == 1 and not np.array_equal(layer.W.data, W0) and not np.array_equal(layer.b.data, np.zeros(2))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's handler is back
+    optimizer.update()  # and a later step runs as usual
+    assert optimizer.t == 2
+
+
+def test_ctrl_c_held_by_an_update_goes_to_the_programs_own_handler_after_the_step():
+    """A program with a SIGINT handler of its own gets the held signal once the step is whole, not before."""
+    import os
+    import signal
+
+    seen = []
+
+    class CtrlCOnWeight(optimizers.SGD):
+        def update_one(self, param):
+            if param.data.ndim == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+            super().update_one(param)
+            seen.append(param.data.ndim)
+
+    own = signal.signal(signal.SIGINT, lambda signum, frame: seen.append("handler"))
+    try:
+        layer = _weight_and_bias_with_gradients()
+        CtrlCOnWeight(lr=0.1).setup(layer).update()
+        assert seen == [2, 1, "handler"] and signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, own)

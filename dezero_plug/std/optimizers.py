@@ -18,6 +18,7 @@ from dezero_plug.extend import Parameter
 from dezero_plug.extend import Variable
 from dezero_plug.extend import backend_of
 from dezero_plug.extend import hookimpl
+from dezero_plug.extend import whole_step
 
 NON_NEGATIVE = (lambda v: v >= 0, "a non-negative number")
 POSITIVE = (lambda v: v > 0, "a positive number")
@@ -162,8 +163,9 @@ class Adam(Optimizer):
         self.eps = _number("Adam", "eps", eps, POSITIVE)
 
     def update(self) -> None:
-        super().update()
-        self.t += 1  # after: an update that raised has counted nothing
+        with whole_step(self):  # a Ctrl-C while it steps waits for t too
+            super().update()
+            self.t += 1  # after: an update that raised has counted nothing
 
     def step_size(self, t: int) -> float:
         """The learning rate of step ``t`` with both bias corrections folded in."""
