@@ -24,8 +24,8 @@ registry (registry.py) keeps the table the plugin manager fills.
   or ``item()``: what numpy alone offers goes through the backend (``writable``, ``contiguous``).
 
 **A library's own autograd** (torch's) is not used: dezero_plug's backward is the only one.
-Its backend makes no array that records a graph, and refuses one that would (torch's
-``nn.Parameter``) saying how to detach it.
+Its backend makes no array that records a graph, and refuses one that would (a torch tensor
+that requires grad: ``checks_arrays`` and ``refusal_of``) saying how to detach it.
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ class Backend:
     * ``float64``: whether it computes in float64 (default True);
     * ``own_generator``: whether it draws random numbers from a generator of its
       own, seeded by ``seed`` (default False: numpy's global generator, as DeZero);
-    * ``dtypes``: the dtype names it supports.
+    * ``dtypes``: the dtype names it supports;
+    * ``checks_arrays``: whether ``refusal_of`` must see each array a Variable is given (default False:
+      its arrays are accepted by type once ``refusal`` has passed the type).
 
     The owner of an array is the backend whose declared class comes first in
     ``type(x).__mro__``, so a backend for a numpy subclass owns its arrays
