@@ -194,13 +194,16 @@ def whole_step(optimizer: Optimizer) -> Iterator[None]:
     ``update()`` steps its parameters inside one. After the block the signal goes to the handler the
     program had: Python's own raises a KeyboardInterrupt saying the step completed; another handler
     (an outer ``whole_step``: Adam's ``update`` wraps ``super().update()`` and its count ``t`` in one)
-    gets it then. Only the main thread gets SIGINT, so elsewhere the block runs as it is.
+    gets it then. Only the main thread gets SIGINT, so elsewhere the block runs as it is, and so it does
+    under a handler Python did not install (an embedding program's: it could not be put back).
     """
-    if threading.current_thread() is not threading.main_thread():
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else None
+    if previous is None:
         yield
         return
     held: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
     try:
         yield
     finally:

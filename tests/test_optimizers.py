@@ -345,14 +345,20 @@ def test_ctrl_c_while_parameters_step_is_held_until_the_step_is_whole():
                 os.kill(os.getpid(), signal.SIGINT)  # Python runs the handler at its next instruction
             super().update_one(param)
 
-    layer = _weight_and_bias_with_gradients()
-    optimizer = CtrlCOnWeight().setup(layer)
-    with pytest.raises(KeyboardInterrupt, match=r"^CtrlCOnWeight\.update: interrupted \(Ctrl-C\) .* the step was comp"):
-        optimizer.update()
-    assert optimizer.t == 1 and not np.array_equal(layer.W.data, W0) and not np.array_equal(layer.b.data, np.zeros(2))
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's handler is back
-    optimizer.update()  # and a later step runs as usual
-    assert optimizer.t == 2
+    # Python's own handler, as in a notebook (a process started in the background inherits SIGINT ignored)
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        layer = _weight_and_bias_with_gradients()
+        optimizer = CtrlCOnWeight().setup(layer)
+        with pytest.raises(KeyboardInterrupt, match=r"^CtrlCOnWeight\.update: interrupted \(Ctrl-C\) .* the step was "):
+            optimizer.update()
+        assert optimizer.t == 1 and not np.array_equal(layer.W.data, W0)
+        assert not np.array_equal(layer.b.data, np.zeros(2))  # b stepped too
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's handler is back
+        optimizer.update()  # and a later step runs as usual
+        assert optimizer.t == 2
+    finally:
+        signal.signal(signal.SIGINT, inherited)
 
 
 def test_ctrl_c_held_by_an_update_goes_to_the_programs_own_handler_after_the_step():
