@@ -364,9 +364,9 @@ class PluginManager:
             )
         # Variable methods a blocked plugin offers or two plugins contest; an operator among them (``__add__``)
         # gets a method that says so: Python looks operators up on the type, never through ``__getattr__``.
+        blocked = [r for r in self.records.values() if r.status == "blocked"]
         unserved = {name for kind, name in conflicts if kind == "variable_methods"}
-        for record in self.records.values():
-            unserved |= record.exports.get("variable_methods", {}).keys() if record.status == "blocked" else set()
+        unserved.update(name for r in blocked for name in r.exports.get("variable_methods", {}))
         for name in sorted(n for n in unserved if n.startswith("__") and n not in table["variable_methods"]):
             table["variable_methods"][name] = functools.partialmethod(_unserved_operator, name)
         REGISTRY.install(kinds.REGISTERED, table, providers, conflicts)
