@@ -42,6 +42,11 @@ def _size(owner: str, name: str, value: Any) -> int:
     return int(value)
 
 
+def _in_size(owner: str, name: str, value: Any) -> int | None:
+    """An input size: None (found from the first input) or a layer size, checked as ``_size`` checks it."""
+    return None if value is None else _size(owner, name, value)
+
+
 def _bias(owner: str, size: int, dtype: Any) -> Parameter:
     """A layer's bias ``b``: zeros of ``size``; a MemoryError names the layer and the size."""
     try:
@@ -64,7 +69,7 @@ class Linear(Layer):
     ) -> None:
         super().__init__()
         out_size = _size("Linear", "out_size", out_size)
-        in_size = None if in_size is None else _size("Linear", "in_size", in_size)
+        in_size = _in_size("Linear", "in_size", in_size)
         self.in_size, self.out_size, self.dtype = in_size, out_size, dtype
         self.W = Parameter(None, name="W")
         if in_size is not None:
@@ -99,7 +104,7 @@ class Conv2d(Layer):
         super().__init__()
         owner = type(self).__name__
         out_channels = _size(owner, "out_channels", out_channels)
-        in_channels = None if in_channels is None else _size(owner, "in_channels", in_channels)
+        in_channels = _in_size(owner, "in_channels", in_channels)
         check_window(owner, kernel_size, stride, pad)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.pad, self.dtype = kernel_size, stride, pad, dtype
@@ -143,7 +148,7 @@ class RNN(Layer):
     def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
         hidden_size = _size("RNN", "hidden_size", hidden_size)
-        in_size = None if in_size is None else _size("RNN", "in_size", in_size)
+        in_size = _in_size("RNN", "in_size", in_size)
         self.x2h = Linear(hidden_size, in_size=in_size)
         self.h2h = Linear(hidden_size, in_size=hidden_size, nobias=True)  # DeZero passes in_size here: a bug
         self.h: Any = None
@@ -162,7 +167,7 @@ class LSTM(Layer):
 
     def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
-        H, I = _size("LSTM", "hidden_size", hidden_size), None if in_size is None else _size("LSTM", "in_size", in_size)
+        H, I = _size("LSTM", "hidden_size", hidden_size), _in_size("LSTM", "in_size", in_size)
         self.x2f, self.x2i, self.x2o, self.x2u = (Linear(H, in_size=I) for _ in range(4))
         self.h2f, self.h2i, self.h2o, self.h2u = (Linear(H, in_size=H, nobias=True) for _ in range(4))
         self.reset_state()
