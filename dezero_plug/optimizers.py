@@ -16,6 +16,7 @@ silently never change.
 
 from __future__ import annotations
 
+import _signal  # signal's own functions, without the enum wrapping of each handler that ``signal`` adds
 import contextlib
 import os
 import signal
@@ -198,16 +199,16 @@ def whole_step(optimizer: Optimizer) -> Iterator[None]:
     under a handler Python did not install (an embedding program's: it could not be put back).
     """
     main = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGINT) if main else None
+    previous = _signal.getsignal(signal.SIGINT) if main else None
     if previous is None:
         yield
         return
     held: list[int] = []
-    signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    _signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        _signal.signal(signal.SIGINT, previous)
     if held and previous is signal.default_int_handler:
         raise KeyboardInterrupt(
             f"{type(optimizer).__name__}.update: interrupted (Ctrl-C) while parameters stepped; the step was "
