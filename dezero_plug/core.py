@@ -237,10 +237,10 @@ class Variable:
                 on_arrays = None if create_graph else type(f).backward_arrays
                 if not create_graph and type(f) in _REGISTRY.backwards_by_type:  # a backend's own (a Kernel's)
                     on_arrays = _REGISTRY.backwards_by_type[type(f)].get(type(f.inputs[0]._data), on_arrays)
-                ys, gys = [], []
+                ys, gys, raw = [], [], on_arrays is not None
                 for ref in f.outputs:
-                    ys.append(ref())  # None for an output nobody holds any more: it has no gradient
-                    gys.append(None if ys[-1] is None else _grad_of(ys[-1], on_arrays is not None))
+                    ys.append(y := ref())  # None for an output nobody holds any more: it has no gradient
+                    gys.append(None if y is None else _grad_of(y, raw))
                 gxs = _run_backward(f, on_arrays, gys)
                 for x, gx, needed in zip(f.inputs, gxs if type(gxs) is tuple else (gxs,), f.needs_input_grad):
                     if gx is None or not needed:
