@@ -382,3 +382,25 @@ def test_ctrl_c_held_by_an_update_goes_to_the_programs_own_handler_after_the_ste
         assert seen == [2, 1, "handler"] and signal.getsignal(signal.SIGINT) is not signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, own)
+
+
+def test_a_program_that_ignores_ctrl_c_keeps_ignoring_it_through_an_update():
+    """Under SIG_IGN (a job started in the background) a SIGINT part-way is dropped: the step completes,
+    nothing is raised, and SIG_IGN is the handler again afterwards."""
+    import os
+    import signal
+
+    class CtrlCOnWeight(optimizers.MomentumSGD):
+        def update_one(self, param):
+            if param.data.ndim == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+            super().update_one(param)
+
+    inherited = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        layer = _weight_and_bias_with_gradients()
+        CtrlCOnWeight(lr=0.1).setup(layer).update()
+        assert not np.array_equal(layer.W.data, W0) and not np.array_equal(layer.b.data, np.zeros(2))
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, inherited)
