@@ -1,7 +1,9 @@
 """Optimizers: the first update equals a hand-computed numpy update; hooks replace gradients, never edit them."""
 
+import contextlib
 import math
 import os
+import signal
 import subprocess
 import sys
 import types
@@ -334,10 +336,18 @@ def test_ctrl_c_part_way_through_an_update_says_which_parameters_this_step_alrea
     assert optimizer.t == 0 and not np.array_equal(layer.W.data, W0) and np.array_equal(layer.b.data, np.zeros(2))
 
 
+@contextlib.contextmanager
+def _sigint_handled_by(handler):
+    """SIGINT handled by ``handler`` for the block, then as before (a background process inherits it ignored)."""
+    inherited = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, inherited)
+
+
 def test_ctrl_c_while_parameters_step_is_held_until_the_step_is_whole():
     """A real SIGINT (Ctrl-C) while W steps: b steps too, then the KeyboardInterrupt says the step completed."""
-    import os
-    import signal
 
     class CtrlCOnWeight(optimizers.Adam):
         def update_one(self, param):
@@ -345,9 +355,7 @@ def test_ctrl_c_while_parameters_step_is_held_until_the_step_is_whole():
                 os.kill(os.getpid(), signal.SIGINT)  # Python runs the handler at its next instruction
             super().update_one(param)
 
-    # Python's own handler, as in a notebook (a process started in the background inherits SIGINT ignored)
-    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
+    with _sigint_handled_by(signal.default_int_handler):  # Python's own handler, as in a notebook
         layer = _weight_and_bias_with_gradients()
         optimizer = CtrlCOnWeight().setup(layer)
         with pytest.raises(KeyboardInterrupt, match=r"^CtrlCOnWeight\.update: interrupted \(Ctrl-C\) .* the step was "):
@@ -357,15 +365,10 @@ def test_ctrl_c_while_parameters_step_is_held_until_the_step_is_whole():
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's handler is back
         optimizer.update()  # and a later step runs as usual
         assert optimizer.t == 2
-    finally:
-        signal.signal(signal.SIGINT, inherited)
 
 
 def test_ctrl_c_held_by_an_update_goes_to_the_programs_own_handler_after_the_step():
     """A program with a SIGINT handler of its own gets the held signal once the step is whole, not before."""
-    import os
-    import signal
-
     seen = []
 
     class CtrlCOnWeight(optimizers.SGD):
@@ -375,20 +378,15 @@ def test_ctrl_c_held_by_an_update_goes_to_the_programs_own_handler_after_the_ste
             super().update_one(param)
             seen.append(param.data.ndim)
 
-    own = signal.signal(signal.SIGINT, lambda signum, frame: seen.append("handler"))
-    try:
+    with _sigint_handled_by(lambda signum, frame: seen.append("handler")):
         layer = _weight_and_bias_with_gradients()
         CtrlCOnWeight(lr=0.1).setup(layer).update()
         assert seen == [2, 1, "handler"] and signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    finally:
-        signal.signal(signal.SIGINT, own)
 
 
 def test_a_program_that_ignores_ctrl_c_keeps_ignoring_it_through_an_update():
     """Under SIG_IGN (a job started in the background) a SIGINT part-way is dropped: the step completes,
     nothing is raised, and SIG_IGN is the handler again afterwards."""
-    import os
-    import signal
 
     class CtrlCOnWeight(optimizers.MomentumSGD):
         def update_one(self, param):
@@ -396,11 +394,8 @@ def test_a_program_that_ignores_ctrl_c_keeps_ignoring_it_through_an_update():
                 os.kill(os.getpid(), signal.SIGINT)
             super().update_one(param)
 
-    inherited = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
+    with _sigint_handled_by(signal.SIG_IGN):
         layer = _weight_and_bias_with_gradients()
         CtrlCOnWeight(lr=0.1).setup(layer).update()
         assert not np.array_equal(layer.W.data, W0) and not np.array_equal(layer.b.data, np.zeros(2))
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
-    finally:
-        signal.signal(signal.SIGINT, inherited)
