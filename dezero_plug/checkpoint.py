@@ -66,7 +66,8 @@ def validated(
 
     left = dict(entries)
     states = []
-    for name, param in _named_params(optimizer, "load_state_dict").items():
+    named = _named_params(optimizer, "load_state_dict")
+    for name, param in named.items():
         if param.data is None:
             continue
         fresh = optimizer.init_state(param)
@@ -95,8 +96,27 @@ def validated(
             raise refuse(key, "is missing")
         counters[counter] = type(getattr(optimizer, counter))(np.asarray(left.pop(key)).item())
     if left:
-        raise refuse(sorted(left)[0], "names no parameter or counter of this optimizer's target")
+        key = sorted(left)[0]
+        raise refuse(key, _unexpected(optimizer, named, key))
     return states, counters
+
+
+def _unexpected(optimizer: Optimizer, named: dict[str, Any], key: str) -> str:
+    """Why entry ``key`` fits nothing of the optimizer's: a parameter not made yet, a field it keeps no
+    state under (another optimizer's), or a name its target does not have."""
+    name, _, field = key.rpartition("/")
+    param = named.get(name)
+    if param is None:
+        return "names no parameter or counter of this optimizer's target"
+    if param.data is None:
+        return (
+            f"is for parameter {name!r}, which has no data yet (its layer takes its size from its first input): "
+            "load the weights or run one forward pass first, then the state"
+        )
+    return (
+        f"is a state field {field!r} that {type(optimizer).__name__} does not keep (parameter {name!r} has state "
+        f"{sorted(optimizer.init_state(param))}): was it saved by another optimizer?"
+    )
 
 
 def save_state(optimizer: Optimizer, path: str | os.PathLike[str]) -> None:

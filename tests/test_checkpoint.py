@@ -76,11 +76,16 @@ def test_state_dict_is_keyed_by_parameter_name_and_is_a_copy():
     [
         (lambda e: e.pop("l1/b/v"), r"entry 'l1/b/v' is missing \(parameter 'l1/b' has state \['m', 't', 'v'\]\)"),
         (lambda e: e.update({"l2/W/m": np.zeros(3)}), r"entry 'l2/W/m' names no parameter or counter"),
+        (
+            lambda e: e.update({"l0/W/q": np.zeros(3)}),
+            r"entry 'l0/W/q' is a state field 'q' that Adam does not keep \(parameter 'l0/W' has state "
+            r"\['m', 't', 'v'\]\): was it saved by another optimizer\?",
+        ),
         (lambda e: e.update({"l0/W/m": np.zeros((5, 4))}), r"entry 'l0/W/m' has shape \(5, 4\); .*needs \(3, 5\)"),
         (lambda e: e.update({"l0/W/t": np.zeros(2)}), r"entry 'l0/W/t' has shape \(2,\); expected a number"),
         (lambda e: e.pop("optimizer/t"), r"entry 'optimizer/t' is missing"),
     ],
-    ids=["missing", "extra", "shape", "counter-shape", "counter-missing"],
+    ids=["missing", "extra", "extra-field", "shape", "counter-shape", "counter-missing"],
 )
 def test_a_state_dict_that_does_not_fit_is_refused_naming_the_entry_and_nothing_is_loaded(change, message):
     numpy_backend = dezero.backends.resolve("numpy")
@@ -96,6 +101,36 @@ def test_a_state_dict_that_does_not_fit_is_refused_naming_the_entry_and_nothing_
     after = other_opt.state_dict()
     assert set(after) == set(before) and all(np.array_equal(after[k], before[k]) for k in before)
     assert other_opt.t == 1
+
+
+def test_another_optimizers_state_is_refused_naming_the_field_it_does_not_keep():
+    numpy_backend = dezero.backends.resolve("numpy")
+    model, adam = _fresh("Adam", numpy_backend)
+    _train(model, adam, _batches(2), numpy_backend)
+    other, momentum = _fresh("MomentumSGD", numpy_backend)
+    _train(other, momentum, _batches(1), numpy_backend)
+    before = momentum.states[other.l0.W].v.copy()
+    with pytest.raises(CheckpointError, match=r"entry 'l0/W/m' is a state field 'm' that MomentumSGD does not keep"):
+        momentum.load_state_dict(adam.state_dict())  # Adam's 'v' fits MomentumSGD's: loaded only if all fits
+    np.testing.assert_array_equal(momentum.states[other.l0.W].v, before)
+
+
+def test_state_for_a_parameter_not_made_yet_says_to_load_the_weights_first(tmp_path):
+    """A lazily sized layer has no parameter data before its first input: its state cannot load before it."""
+    numpy_backend = dezero.backends.resolve("numpy")
+    model, opt = _fresh("MomentumSGD", numpy_backend)
+    _train(model, opt, _batches(2), numpy_backend)
+    model.save_weights(tmp_path / "w.npz")
+    opt.save_state(tmp_path / "opt.npz")
+    fresh = MLP((5, 2))
+    fresh_opt = optimizers.MomentumSGD().setup(fresh)
+    no_data = r"entry 'l0/W/v' is for parameter 'l0/W', which has no data yet .*load the weights"
+    with pytest.raises(CheckpointError, match=no_data):
+        fresh_opt.load_state(tmp_path / "opt.npz")
+    assert not fresh_opt.states
+    fresh.load_weights(tmp_path / "w.npz")
+    fresh_opt.load_state(tmp_path / "opt.npz")  # in that order it loads
+    np.testing.assert_array_equal(fresh_opt.states[fresh.l0.W].v, opt.states[model.l0.W].v)
 
 
 def test_a_corrupt_optimizer_file_is_refused_naming_the_call_and_the_file(tmp_path):
