@@ -136,7 +136,7 @@ def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | N
 
 def with_context(exc: BaseException, context: str) -> BaseException:
     """``exc``'s type with ``context`` before its message, or ``exc`` itself when that type is not made so."""
-    message = f"{context}: {exc}"
+    message = f"{context}: {exc}" if str(exc) else context  # a bare KeyboardInterrupt has no message
     try:
         named = type(exc)(message)
     except Exception:
