@@ -42,8 +42,9 @@ class OptimizerState:
 
     def follow(self, param: Parameter) -> None:
         """Move every state array to the backend of ``param.data`` (after ``model.to_backend(...)``)."""
+        here = type(param.data)
         for name, value in self.__dict__.items():
-            if type(value) is not type(param.data) and backends.find_backend(type(value)) is not None:
+            if type(value) is not here and backends.find_backend(type(value)) is not None:
                 try:
                     self.__dict__[name] = backends.move(value, backends.backend_of(param.data))
                 except (TypeError, ValueError) as exc:
@@ -86,9 +87,9 @@ class Optimizer:
     def update(self) -> None:
         """Run the hooks, then update every parameter that has a gradient (frozen ones have none).
 
-        Every parameter's gradient is checked first (its shape and backend against the parameter's):
-        a gradient that does not fit raises, naming the optimizer and the parameter, before any
-        parameter or state has changed.
+        Every parameter's gradient is checked first (its shape and backend against the parameter's),
+        and its state moved to its backend: a gradient that does not fit, or a state that cannot
+        move, raises, naming the optimizer and the parameter, before any parameter has stepped.
         """
         if self.target is None:
             raise RuntimeError(f"{type(self).__name__}.update: no target: call optimizer.setup(model) first")
@@ -99,6 +100,7 @@ class Optimizer:
             backend = backends.backend_of(param.data)
             if backend.mutable_arrays and not backend.writable(param.data):
                 param.data = backend.from_numpy(backend.to_numpy(param.data))  # from_numpy: a copy
+            _move_state(self, param)
         grads = [param.grad for param in params]
         try:
             for hook in self.hooks:
@@ -128,12 +130,10 @@ class Optimizer:
         return {}
 
     def state(self, param: Parameter) -> OptimizerState:
-        """``param``'s state, made by ``init_state`` on first use and moved along when the parameter moves."""
+        """``param``'s state, made by ``init_state`` on first use (``update()`` moves it when the parameter moved)."""
         state = self.states.get(param)
         if state is None:
             state = self.states[param] = OptimizerState(self.init_state(param))
-        else:
-            state.follow(param)
         return state
 
     def state_dict(self) -> dict[str, Any]:
@@ -216,6 +216,22 @@ def whole_step(optimizer: Optimizer) -> Iterator[None]:
         )
     if held:
         signal.raise_signal(signal.SIGINT)  # to the program's own handler (or ignored, or the default action)
+
+
+def _move_state(optimizer: Optimizer, param: Parameter) -> None:
+    """Move ``param``'s state to its backend (after ``to_backend``) before any parameter steps: a device
+    that runs out of memory then fails the update whole, naming the optimizer and the parameter."""
+    state = optimizer.states.get(param)
+    if state is None:
+        return
+    try:
+        state.follow(param)
+    except Exception as exc:
+        where = f"{type(optimizer).__name__}.update: the state of parameter {_name_of(optimizer, param)!r}"
+        named = with_context(exc, where + " (no parameter has stepped)")
+        if named is exc:
+            raise
+        raise named from exc
 
 
 def _partly_updated(optimizer: Optimizer, param: Parameter, done: list[Parameter], exc: BaseException) -> BaseException:

@@ -2,13 +2,16 @@
 
 import os
 import sys
+import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings
 
 from dezero_plug import backends
+from dezero_plug import hookimpl
 from dezero_plug import plugin_manager
 
 # Property tests (tests/test_properties.py): in CI (tox passes CI) derandomized, a fixed example count, no
@@ -62,3 +65,36 @@ def readonly_backend():
     finally:
         plugin_manager.unregister("readonly")
         sys.path.pop(0)
+
+
+@pytest.fixture
+def flaky_backend():
+    """A real backend, registered as a plugin's, whose ``from_numpy`` raises ``fault`` at its call number ``at``."""
+
+    class FlakyArray(np.ndarray):
+        pass
+
+    class Flaky(backends.Backend):
+        name = "flaky"
+        device_kind = "cpu"
+        array_types = (FlakyArray,)
+        xp = np
+        calls, at, fault = 0, None, None
+
+        def from_numpy(self, array, device=None):
+            self.calls += 1
+            if self.calls == self.at:
+                raise self.fault
+            return np.array(array, copy=True).view(FlakyArray)
+
+        def to_numpy(self, array):
+            return np.asarray(array).view(np.ndarray)
+
+    backend = Flaky()
+    plugin = types.ModuleType("flaky")
+    plugin.dezero_plug_backends = hookimpl(lambda: [backend])
+    plugin_manager.register(plugin)
+    try:
+        yield backend
+    finally:
+        plugin_manager.unregister("flaky")

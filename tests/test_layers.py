@@ -239,44 +239,6 @@ def test_to_backend_moves_every_parameter_or_none_and_names_the_one_that_cannot_
         plugin_manager.unregister("nofloat64")
 
 
-class _Flaky(np.ndarray):
-    pass
-
-
-@pytest.fixture
-def flaky_backend():
-    """A real backend, registered as a plugin's, whose ``from_numpy`` raises ``fault`` at its call number ``at``."""
-    import types
-
-    from dezero_plug import plugin_manager
-    from dezero_plug.backends import Backend
-
-    class Flaky(Backend):
-        name = "flaky"
-        device_kind = "cpu"
-        array_types = (_Flaky,)
-        xp = np
-        calls, at, fault = 0, None, None
-
-        def from_numpy(self, array, device=None):
-            self.calls += 1
-            if self.calls == self.at:
-                raise self.fault
-            return np.array(array, copy=True).view(_Flaky)
-
-        def to_numpy(self, array):
-            return np.asarray(array).view(np.ndarray)
-
-    backend = Flaky()
-    plugin = types.ModuleType("flaky")
-    plugin.dezero_plug_backends = dezero.hookimpl(lambda: [backend])
-    plugin_manager.register(plugin)
-    try:
-        yield backend
-    finally:
-        plugin_manager.unregister("flaky")
-
-
 def _two_layer_model():
     model = dezero.Layer()
     model.l1 = L.Linear(3, in_size=2, dtype=np.float32)
@@ -292,7 +254,7 @@ def test_a_ctrl_c_while_a_model_moves_leaves_every_parameter_where_it_was(flaky_
         model.to_backend("flaky")
     assert all(p.data is data for p, data in zip(model.params(), before))
     model.to_backend("flaky")  # the next try moves them all
-    assert all(type(p.data) is _Flaky for p in model.params())
+    assert all(type(p.data) is flaky_backend.array_types[0] for p in model.params())
 
 
 def test_load_weights_that_fails_on_a_later_parameter_loads_none(flaky_backend, tmp_path):
@@ -308,5 +270,5 @@ def test_load_weights_that_fails_on_a_later_parameter_loads_none(flaky_backend, 
     assert all(p.data is data for p, data in zip(model.params(), before))
     model.load_weights(tmp_path / "w.npz")
     for p, q in zip(model.params(), source.params()):
-        assert type(p.data) is _Flaky
+        assert type(p.data) is flaky_backend.array_types[0]
         np.testing.assert_array_equal(p.data, q.data)

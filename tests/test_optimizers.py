@@ -399,3 +399,26 @@ def test_a_program_that_ignores_ctrl_c_keeps_ignoring_it_through_an_update():
         CtrlCOnWeight(lr=0.1).setup(layer).update()
         assert not np.array_equal(layer.W.data, W0) and not np.array_equal(layer.b.data, np.zeros(2))
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def test_state_that_cannot_follow_its_parameter_fails_the_update_before_anything_steps(flaky_backend):
+    """After to_backend the state moves at the next update, all of it before any parameter steps."""
+    rng = np.random.default_rng(0)
+    model = dezero.Layer()
+    model.l1 = dezero.layers.Linear(3, in_size=2, dtype=np.float32)
+    opt = optimizers.MomentumSGD(lr=0.1).setup(model)
+    for p in model.params():
+        p.grad = Variable(rng.standard_normal(p.shape).astype(np.float32))
+    opt.update()  # state on numpy
+    model.to_backend("flaky")
+    flaky_backend.at, flaky_backend.fault = flaky_backend.calls + 2, MemoryError("out of device memory")  # l1/b's v
+    before = [(p.data.copy(), opt.states[p].v.copy()) for p in model.params()]
+    with pytest.raises(MemoryError, match=r"^MomentumSGD\.update: the state of parameter 'l1/b' \(no parameter has"):
+        opt.update()
+    for p, (data, v) in zip(model.params(), before):
+        np.testing.assert_array_equal(p.data, data)
+        np.testing.assert_array_equal(opt.states[p].v, v)
+    opt.update()  # the device has room again: the step is taken, on the parameters' backend
+    assert all(type(opt.states[p].v) is flaky_backend.array_types[0] for p in model.params())
+    for p, (data, v) in zip(model.params(), before):
+        np.testing.assert_allclose(p.data, data + (0.9 * v - 0.1 * p.grad.data), rtol=1e-6)
