@@ -24,6 +24,7 @@ from dezero_plug import backends
 from dezero_plug import weights
 from dezero_plug.atomic import atomic_write
 from dezero_plug.errors import WeightsFileError
+from dezero_plug.errors import with_context
 
 Optimizer = Any  # a dezero_plug.optimizers.Optimizer (which imports this module)
 
@@ -83,7 +84,13 @@ def validated(
                 if value.dtype.kind not in "fc":
                     raise refuse(key, f"has dtype {value.dtype}; expected floating point")
                 dtype = backends.to_numpy(like).dtype  # the fresh state's (any backend's dtype, as numpy's)
-                loaded[field] = backends.backend_of(param.data).from_numpy(value.astype(dtype))
+                try:  # a device may run out of memory part-way: nothing is assigned yet
+                    loaded[field] = backends.backend_of(param.data).from_numpy(value.astype(dtype))
+                except Exception as exc:
+                    named = with_context(exc, f"{opt}.load_state_dict: {source}: entry {key!r} (nothing was loaded)")
+                    if named is exc:
+                        raise
+                    raise named from exc
             elif value.shape != ():
                 raise refuse(key, f"has shape {tuple(value.shape)}; expected a number")
             else:

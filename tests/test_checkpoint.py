@@ -160,3 +160,21 @@ def test_a_model_and_its_optimizer_pickle_after_training_and_train_on_alike(name
     _train(model2, opt2, _batches(5)[3:], numpy_backend)
     for key, value in _weights(model).items():
         np.testing.assert_array_equal(_weights(model2)[key], value)
+
+
+def test_a_state_that_fails_to_reach_the_device_part_way_loads_nothing(flaky_backend):
+    numpy_backend = dezero.backends.resolve("numpy")
+    model, opt = _fresh("MomentumSGD", numpy_backend)
+    _train(model, opt, _batches(2), numpy_backend)
+    entries = opt.state_dict()
+    other, other_opt = _fresh("MomentumSGD", numpy_backend)
+    other.to_backend("flaky")
+    _train(other, other_opt, _batches(1), flaky_backend)
+    before = other_opt.state_dict()
+    flaky_backend.at, flaky_backend.fault = flaky_backend.calls + 3, MemoryError("out of device memory")
+    with pytest.raises(MemoryError, match=r"^MomentumSGD\.load_state_dict: the state dict: entry 'l1/W/v' \(nothing"):
+        other_opt.load_state_dict(entries)
+    after = other_opt.state_dict()
+    assert all(np.array_equal(after[k], before[k]) for k in before)
+    other_opt.load_state_dict(entries)
+    assert all(np.array_equal(other_opt.state_dict()[k], entries[k]) for k in entries)
