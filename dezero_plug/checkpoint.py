@@ -24,7 +24,7 @@ from dezero_plug import backends
 from dezero_plug import weights
 from dezero_plug.atomic import atomic_write
 from dezero_plug.errors import WeightsFileError
-from dezero_plug.errors import with_context
+from dezero_plug.errors import raise_with_context
 
 Optimizer = Any  # a dezero_plug.optimizers.Optimizer (which imports this module)
 
@@ -87,10 +87,7 @@ def validated(
                 try:  # a device may run out of memory part-way: nothing is assigned yet
                     loaded[field] = backends.backend_of(param.data).from_numpy(value.astype(dtype))
                 except Exception as exc:
-                    named = with_context(exc, f"{opt}.load_state_dict: {source}: entry {key!r} (nothing was loaded)")
-                    if named is exc:
-                        raise
-                    raise named from exc
+                    raise_with_context(exc, f"{opt}.load_state_dict: {source}: entry {key!r} (nothing was loaded)")
             elif value.shape != ():
                 raise refuse(key, f"has shape {tuple(value.shape)}; expected a number")
             else:

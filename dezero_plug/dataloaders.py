@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from dezero_plug import backends
-from dezero_plug.errors import with_context
+from dezero_plug.errors import raise_with_context
 
 
 def __getattr__(name: str) -> Any:
@@ -96,10 +96,7 @@ class DataLoader:
             try:
                 batch.append(self.dataset[j])
             except Exception as exc:
-                named = with_context(exc, f"{type(self).__name__}: item {int(j)} of the {type(self.dataset).__name__}")
-                if named is exc:
-                    raise
-                raise named from exc
+                raise_with_context(exc, f"{type(self).__name__}: item {int(j)} of the {type(self.dataset).__name__}")
         return self._move(_stacked(batch, 0, indices)), self._move(_stacked(batch, 1, indices))
 
     def _move(self, array: np.ndarray) -> Any:

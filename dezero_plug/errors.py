@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 
 class PluginError(RuntimeError):
     """A plugin could not be loaded, validated or registered.
@@ -134,11 +136,14 @@ def op_error(op: str, phase: str, exc: Exception, arrays: tuple[object, ...] | N
     return new if str(new) == restated else base(restated)  # base: a class that formats its own message
 
 
-def with_context(exc: BaseException, context: str) -> BaseException:
-    """``exc``'s type with ``context`` before its message, or ``exc`` itself when that type is not made so."""
+def raise_with_context(exc: BaseException, context: str) -> NoReturn:
+    """Raise ``exc``'s type with ``context`` before its message, from ``exc``; ``exc`` itself when that type
+    is not made so (another constructor, a message it formats itself). Call it where ``exc`` was caught."""
     message = f"{context}: {exc}" if str(exc) else context  # a bare KeyboardInterrupt has no message
     try:
-        named = type(exc)(message)
+        named: BaseException | None = type(exc)(message)
     except Exception:
-        return exc
-    return named if str(named) == message else exc
+        named = None
+    if named is None or str(named) != message:
+        raise exc
+    raise named from exc

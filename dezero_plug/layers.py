@@ -22,7 +22,7 @@ from dezero_plug.atomic import atomic_write
 from dezero_plug.core import Parameter
 from dezero_plug.core import Variable
 from dezero_plug.core import data_of
-from dezero_plug.errors import with_context
+from dezero_plug.errors import raise_with_context
 from dezero_plug.registry import accessors as _accessors
 
 
@@ -129,10 +129,7 @@ class Layer:
                         grad.data = grad_data
                 name = next((key for key, p in self.named_params().items() if p is param), "?")
                 where = f"{type(self).__name__}.to_backend({target.name!r}): parameter {name!r}"
-                named = with_context(exc, where + " (no parameter was moved)")
-                if named is exc:
-                    raise
-                raise named from exc
+                raise_with_context(exc, where + " (no parameter was moved)")
         return self
 
     def _flatten_params(self, params_dict: dict[str, Parameter], parent_key: str = "") -> None:
@@ -188,10 +185,7 @@ class Layer:
             try:
                 arrays[key] = target.from_numpy(arrays[key])
             except (Exception, KeyboardInterrupt) as exc:
-                named = with_context(exc, f"load_weights: parameter {key!r} (nothing was loaded)")
-                if named is exc:
-                    raise
-                raise named from exc
+                raise_with_context(exc, f"load_weights: parameter {key!r} (nothing was loaded)")
         for key, param in params.items():
             param.data = arrays[key]
 

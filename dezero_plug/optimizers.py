@@ -30,7 +30,7 @@ from dezero_plug import backends
 from dezero_plug import checkpoint
 from dezero_plug.core import Parameter
 from dezero_plug.errors import BackendMismatchError
-from dezero_plug.errors import with_context
+from dezero_plug.errors import raise_with_context
 from dezero_plug.registry import accessors as _accessors
 
 
@@ -116,10 +116,7 @@ class Optimizer:
                     try:
                         self.update_one(param)
                     except (Exception, KeyboardInterrupt) as exc:  # never silently half-done: say what it changed
-                        named = _partly_updated(self, param, done, exc)
-                        if named is exc:
-                            raise
-                        raise named from exc
+                        raise_with_context(exc, _partly_updated(self, param, done))
                     done.append(param)
 
     def update_one(self, param: Parameter) -> None:
@@ -228,19 +225,16 @@ def _move_state(optimizer: Optimizer, param: Parameter) -> None:
         state.follow(param)
     except Exception as exc:
         where = f"{type(optimizer).__name__}.update: the state of parameter {_name_of(optimizer, param)!r}"
-        named = with_context(exc, where + " (no parameter has stepped)")
-        if named is exc:
-            raise
-        raise named from exc
+        raise_with_context(exc, where + " (no parameter has stepped)")
 
 
-def _partly_updated(optimizer: Optimizer, param: Parameter, done: list[Parameter], exc: BaseException) -> BaseException:
-    """``exc`` from ``param``'s update, saying which parameters this step had already updated."""
+def _partly_updated(optimizer: Optimizer, param: Parameter, done: list[Parameter]) -> str:
+    """Where an update failed: ``param``, and the parameters this step had already updated."""
     updated = [_name_of(optimizer, p) for p in done]
     where = f"{type(optimizer).__name__}.update: parameter {_name_of(optimizer, param)!r}"
     if updated:
         where += f" (this step had already updated {updated} and their state: reload a checkpoint to undo it)"
-    return with_context(exc, where)
+    return where
 
 
 def _check_gradient(optimizer: Optimizer, param: Parameter) -> None:
