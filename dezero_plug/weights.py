@@ -181,11 +181,20 @@ def check(path: str, params: Mapping[str, Any], arrays: dict[str, np.ndarray]) -
     shapes from the file's headers), cast to the parameters' dtypes.
 
     Raises:
-        WeightsFileError: a dtype of another kind.
+        WeightsFileError: a dtype of another kind, or two entries for one parameter (tied weights) that differ.
     """
     checked = {}
+    first: dict[int, str] = {}  # id of a parameter the model holds all along -> its first name
     for key, param in params.items():
         array = arrays[key]
+        tied = first.setdefault(id(param), key)
+        if tied != key and not np.array_equal(arrays[tied], array, equal_nan=True):  # else one is dropped unseen
+            raise WeightsFileError(
+                path,
+                key,
+                f"differs from {tied!r}, which is the same parameter in this model (tied weights): "
+                "tie them the same way in the model that saved the file, or untie them here",
+            )
         if array.dtype.kind != "f":
             expected = _numpy_dtype(param.data.dtype) if param.data is not None else "a floating-point dtype"
             raise WeightsFileError(

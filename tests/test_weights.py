@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import dezero_plug as dezero
+import dezero_plug.layers as L
 from dezero_plug import atomic
 from dezero_plug.errors import WeightsFileError
 from dezero_plug.models import MLP
@@ -266,3 +268,28 @@ def test_a_zip_bomb_of_the_wrong_shape_is_refused_from_its_headers_before_any_da
     finally:
         tracemalloc.stop()
     assert peak < 4 * 10**6, f"{peak} bytes allocated to refuse a file whose headers do not fit"
+
+
+def test_a_file_whose_entries_for_one_tied_parameter_differ_is_refused(tmp_path):
+    """Untied weights loaded into a model that ties them would keep one entry and drop the other unseen."""
+
+    def two_layers(tie):
+        m = dezero.Model()
+        m.a = L.Linear(3, in_size=3)
+        m.b = L.Linear(3, in_size=3)
+        if tie:
+            m.b.W = m.a.W
+        return m
+
+    untied, tied = two_layers(False), two_layers(True)
+    untied.save_weights(tmp_path / "untied.npz")
+    before = tied.a.W.data
+    with pytest.raises(WeightsFileError, match=r"parameter 'b/W' .* differs from 'a/W', which is the same parameter"):
+        tied.load_weights(tmp_path / "untied.npz")
+    assert tied.a.W.data is before
+    source = two_layers(True)
+    source.a.W.data[0, 0] = np.nan  # equal entries, NaN included
+    source.save_weights(tmp_path / "tied.npz")  # a tied model's file holds the parameter under both names, equal
+    tied.load_weights(tmp_path / "tied.npz")
+    assert tied.b.W.data is tied.a.W.data
+    np.testing.assert_array_equal(tied.b.W.data, source.a.W.data)
