@@ -122,7 +122,7 @@ class Layer:
             moved.append((param, param.data, param.grad, None if param.grad is None else param.grad.data))
             try:
                 param.to_backend(target, device)
-            except (Exception, KeyboardInterrupt) as exc:  # a Ctrl-C while a large model moves splits it no more
+            except (Exception, KeyboardInterrupt) as exc:  # a Ctrl-C too: a large model's transfers take seconds
                 for p, data, grad, grad_data in moved:
                     p.data, p.grad = data, grad
                     if grad is not None:
@@ -180,14 +180,15 @@ class Layer:
         params: dict[str, Parameter] = {}
         self._flatten_params(params)
         arrays = weights.check(path, params, weights.read(path, params, type(self).__name__))
+        loaded = {}
         for key, param in params.items():  # every array on its parameter's backend first (a GPU may run out)
             target = backends.backend_of(param.data) if param.data is not None else backends.default_backend()
             try:
-                arrays[key] = target.from_numpy(arrays[key])
+                loaded[key] = target.from_numpy(arrays[key])
             except (Exception, KeyboardInterrupt) as exc:
                 raise_with_context(exc, f"load_weights: parameter {key!r} (nothing was loaded)")
         for key, param in params.items():
-            param.data = arrays[key]
+            param.data = loaded[key]
 
 
 def init_lazily(param: Parameter | None, x: Any, make: Callable[[backends.Backend], Any] | None = None) -> None:
