@@ -40,19 +40,6 @@ class OptimizerState:
     def __init__(self, arrays: dict[str, Any]) -> None:
         self.__dict__.update(arrays)
 
-    def follow(self, param: Parameter) -> None:
-        """Move every state array to the backend of ``param.data`` (after ``model.to_backend(...)``)."""
-        here = type(param.data)
-        for name, value in self.__dict__.items():
-            if type(value) is not here and backends.find_backend(type(value)) is not None:
-                try:
-                    self.__dict__[name] = backends.move(value, backends.backend_of(param.data))
-                except (TypeError, ValueError) as exc:
-                    source, target = backends.backend_of(value).name, backends.backend_of(param.data).name
-                    raise BackendMismatchError(
-                        f"optimizer state {name!r} of parameter {param.name or '(unnamed)'}", [source, target]
-                    ) from exc
-
 
 class Optimizer:
     """Base class: ``setup(model)``, ``add_hook(f)``, ``update()``; subclasses write ``update_one(param)``.
@@ -216,16 +203,24 @@ def whole_step(optimizer: Optimizer) -> Iterator[None]:
 
 
 def _move_state(optimizer: Optimizer, param: Parameter) -> None:
-    """Move ``param``'s state to its backend (after ``to_backend``) before any parameter steps: a device
-    that runs out of memory then fails the update whole, naming the optimizer and the parameter."""
+    """Move ``param``'s state arrays to its backend (after ``to_backend``) before any parameter steps: a state
+    that cannot move (a backend refusing it, a device out of memory) fails the update whole, naming the
+    optimizer and the parameter."""
     state = optimizer.states.get(param)
     if state is None:
         return
-    try:
-        state.follow(param)
-    except Exception as exc:
-        where = f"{type(optimizer).__name__}.update: the state of parameter {_name_of(optimizer, param)!r}"
-        raise_with_context(exc, where + " (no parameter has stepped)")
+    here, target = type(param.data), backends.backend_of(param.data)
+    for field, value in vars(state).items():
+        if type(value) is here or backends.find_backend(type(value)) is None:
+            continue  # on the parameter's backend already, or a number (Adam's step count)
+        try:
+            vars(state)[field] = backends.move(value, target)
+        except Exception as exc:
+            where = f"{type(optimizer).__name__}.update: the state of parameter {_name_of(optimizer, param)!r}"
+            if isinstance(exc, (TypeError, ValueError)):  # the target refuses it (a dtype it cannot hold ...)
+                op = f"{where} ({field!r}; no parameter has stepped)"
+                raise BackendMismatchError(op, [backends.backend_of(value).name, target.name]) from exc
+            raise_with_context(exc, where + " (no parameter has stepped)")
 
 
 def _partly_updated(optimizer: Optimizer, param: Parameter, done: list[Parameter]) -> str:

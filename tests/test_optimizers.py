@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import dezero_plug as dezero
+from dezero_plug import BackendMismatchError
 from dezero_plug import Parameter
 from dezero_plug import Variable
 from dezero_plug import hookimpl
@@ -422,3 +423,22 @@ def test_state_that_cannot_follow_its_parameter_fails_the_update_before_anything
     assert all(type(opt.states[p].v) is flaky_backend.array_types[0] for p in model.params())
     for p, (data, v) in zip(model.params(), before):
         np.testing.assert_allclose(p.data, data + (0.9 * v - 0.1 * p.grad.data), rtol=1e-6)
+
+
+def test_state_a_backend_refuses_is_a_backend_mismatch_naming_the_parameter_and_the_field(flaky_backend):
+    model = dezero.Layer()
+    model.l1 = dezero.layers.Linear(3, in_size=2, dtype=np.float32)
+    opt = optimizers.MomentumSGD(lr=0.1).setup(model)
+    for p in model.params():
+        p.grad = Variable(np.ones(p.shape, np.float32))
+    opt.update()
+    model.to_backend("flaky")
+    flaky_backend.at, flaky_backend.fault = flaky_backend.calls + 1, TypeError("cannot hold it")
+    before = [p.data.copy() for p in model.params()]
+    with pytest.raises(
+        BackendMismatchError,
+        match=r"^MomentumSGD\.update: the state of parameter 'l1/W' \('v'; no parameter has stepped\): .*numpy",
+    ):
+        opt.update()
+    for p, data in zip(model.params(), before):
+        np.testing.assert_array_equal(p.data, data)
