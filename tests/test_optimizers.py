@@ -402,16 +402,21 @@ def test_a_program_that_ignores_ctrl_c_keeps_ignoring_it_through_an_update():
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
 
 
-def test_state_that_cannot_follow_its_parameter_fails_the_update_before_anything_steps(flaky_backend):
-    """After to_backend the state moves at the next update, all of it before any parameter steps."""
+def _stepped_on_numpy_then_moved(to):
+    """A one-layer model that MomentumSGD stepped once on numpy (its state made there), then moved ``to``."""
     rng = np.random.default_rng(0)
     model = dezero.Layer()
     model.l1 = dezero.layers.Linear(3, in_size=2, dtype=np.float32)
     opt = optimizers.MomentumSGD(lr=0.1).setup(model)
     for p in model.params():
         p.grad = Variable(rng.standard_normal(p.shape).astype(np.float32))
-    opt.update()  # state on numpy
-    model.to_backend("flaky")
+    opt.update()
+    return model.to_backend(to), opt
+
+
+def test_state_that_cannot_follow_its_parameter_fails_the_update_before_anything_steps(flaky_backend):
+    """After to_backend the state moves at the next update, all of it before any parameter steps."""
+    model, opt = _stepped_on_numpy_then_moved("flaky")
     flaky_backend.at, flaky_backend.fault = flaky_backend.calls + 2, MemoryError("out of device memory")  # l1/b's v
     before = [(p.data.copy(), opt.states[p].v.copy()) for p in model.params()]
     with pytest.raises(MemoryError, match=r"^MomentumSGD\.update: the state of parameter 'l1/b' \(no parameter has"):
@@ -426,13 +431,7 @@ def test_state_that_cannot_follow_its_parameter_fails_the_update_before_anything
 
 
 def test_state_a_backend_refuses_is_a_backend_mismatch_naming_the_parameter_and_the_field(flaky_backend):
-    model = dezero.Layer()
-    model.l1 = dezero.layers.Linear(3, in_size=2, dtype=np.float32)
-    opt = optimizers.MomentumSGD(lr=0.1).setup(model)
-    for p in model.params():
-        p.grad = Variable(np.ones(p.shape, np.float32))
-    opt.update()
-    model.to_backend("flaky")
+    model, opt = _stepped_on_numpy_then_moved("flaky")
     flaky_backend.at, flaky_backend.fault = flaky_backend.calls + 1, TypeError("cannot hold it")
     before = [p.data.copy() for p in model.params()]
     with pytest.raises(
