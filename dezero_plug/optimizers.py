@@ -35,10 +35,17 @@ from dezero_plug.registry import accessors as _accessors
 
 
 class OptimizerState:
-    """One parameter's optimizer state: arrays as attributes (``state.v``), on the parameter's backend."""
+    """One parameter's optimizer state: arrays as attributes (``state.v``), on the parameter's backend.
 
-    def __init__(self, arrays: dict[str, Any]) -> None:
+    ``made_for`` is the parameter's shape when the state was made: ``update()`` refuses the state of a
+    parameter whose data has since been replaced by an array of another shape.
+    """
+
+    __slots__ = ("__dict__", "made_for")
+
+    def __init__(self, arrays: dict[str, Any], made_for: tuple[int, ...]) -> None:
         self.__dict__.update(arrays)
+        self.made_for = made_for
 
 
 class Optimizer:
@@ -117,7 +124,7 @@ class Optimizer:
         """``param``'s state, made by ``init_state`` on first use (``update()`` moves it when the parameter moved)."""
         state = self.states.get(param)
         if state is None:
-            state = self.states[param] = OptimizerState(self.init_state(param))
+            state = self.states[param] = OptimizerState(self.init_state(param), tuple(param.data.shape))
         return state
 
     def state_dict(self) -> dict[str, Any]:
@@ -134,7 +141,9 @@ class Optimizer:
             CheckpointError: (a ValueError) a missing, extra or mis-shaped entry, naming it; nothing loaded.
         """
         states, counters = checkpoint.validated(self, entries, source)
-        self.states = weakref.WeakKeyDictionary((param, OptimizerState(fields)) for param, fields in states)
+        self.states = weakref.WeakKeyDictionary(
+            (param, OptimizerState(fields, tuple(param.data.shape))) for param, fields in states
+        )
         for name, value in counters.items():
             setattr(self, name, value)
 
@@ -204,11 +213,17 @@ def whole_step(optimizer: Optimizer) -> Iterator[None]:
 
 def _move_state(optimizer: Optimizer, param: Parameter) -> None:
     """Move ``param``'s state arrays to its backend (after ``to_backend``) before any parameter steps: a state
-    that cannot move (a backend refusing it, a device out of memory) fails the update whole, naming the
-    optimizer and the parameter."""
+    that cannot move (a backend refusing it, a device out of memory), or that was made for another shape
+    of the parameter, fails the update whole, naming the optimizer and the parameter."""
     state = optimizer.states.get(param)
     if state is None:
         return
+    if tuple(param.data.shape) != state.made_for:
+        raise ValueError(
+            f"{type(optimizer).__name__}.update: parameter {_name_of(optimizer, param)!r} has shape "
+            f"{tuple(param.data.shape)}, but its state was made for {state.made_for} (its data was replaced by an "
+            "array of another shape): start its state afresh with `del optimizer.states[param]`; nothing was updated"
+        )
     here, target = type(param.data), backends.backend_of(param.data)
     for field, value in vars(state).items():
         if type(value) is here or backends.find_backend(type(value)) is None:

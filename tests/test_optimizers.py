@@ -441,3 +441,32 @@ def test_state_a_backend_refuses_is_a_backend_mismatch_naming_the_parameter_and_
         opt.update()
     for p, data in zip(model.params(), before):
         np.testing.assert_array_equal(p.data, data)
+
+
+@pytest.mark.parametrize("name", ["MomentumSGD", "AdaGrad", "AdaDelta", "Adam"])
+def test_state_of_a_parameter_given_another_shape_is_refused_before_anything_steps(name):
+    """A layer resized after a step (``l1.W.data = ...`` of another shape) keeps a state of the old shape:
+    refused naming the parameter, every parameter as it was; dropping that state starts it afresh."""
+    rng = np.random.default_rng(0)
+    model = dezero.Layer()
+    model.l0, model.l1 = dezero.layers.Linear(3, in_size=2), dezero.layers.Linear(2, in_size=3)
+    opt = getattr(optimizers, name)().setup(model)
+    for p in model.params():
+        p.grad = Variable(rng.standard_normal(p.shape))
+    opt.update()
+    model.l1.W.data, model.l1.b.data = rng.standard_normal((3, 4)), np.zeros(4)  # four outputs now
+    for p in model.params():
+        p.grad = Variable(rng.standard_normal(p.shape))
+    before = {k: p.data.copy() for k, p in model.named_params().items()}
+    with pytest.raises(
+        ValueError,
+        match=rf"^{name}\.update: parameter 'l1/W' has shape \(3, 4\), but its state was "
+        r"made for \(3, 2\) .*`del optimizer\.states\[param\]`; nothing was updated",
+    ):
+        opt.update()
+    for k, p in model.named_params().items():
+        np.testing.assert_array_equal(p.data, before[k])
+    del opt.states[model.l1.W], opt.states[model.l1.b]
+    opt.update()
+    assert not np.array_equal(model.l0.W.data, before["l0/W"])
+    assert all(getattr(a, "shape", (3, 4)) == (3, 4) for a in vars(opt.states[model.l1.W]).values())
