@@ -263,15 +263,15 @@ class Variable:
                     for y in ys:
                         if y is not None:
                             y.grad = None
+            for x in touched:  # the gradients kept: Variables, each in its variable's floating dtype
+                if x.grad is not None:
+                    x.grad = _as_grad(x, x.grad)
         except BaseException:  # stopped part-way (an error, Ctrl-C): every gradient as it was, so a retry is exact
             for x, grad in zip(reversed(touched), reversed(grads_before)):
                 x.grad = grad
             raise
         finally:
             _enable_backprop.reset(token)
-        for x in touched:  # the gradients kept: Variables, each in its variable's floating dtype
-            if x.grad is not None:
-                x.grad = _as_grad(x, x.grad)
 
 
 class Parameter(Variable):

@@ -224,3 +224,23 @@ def test_a_hook_that_raises_in_backward_leaves_no_gradient(asarray):
     assert [v.grad for v in (x, a, b, loss)] == [None] * 4
     loss.backward()
     np.testing.assert_allclose(dezero.backends.to_numpy(x.grad.data), 3 * np.array([1.5, -2.0]) ** 2 + 3.0)
+
+
+def test_a_backward_stopped_while_it_casts_the_kept_gradients_leaves_none(monkeypatch):
+    """The last stage of a pass casts each kept gradient to its variable's dtype (float32 ``x`` times float64
+    ``w``): a Ctrl-C or a device error there puts every gradient back too, never a raw array in ``.grad``."""
+    x, w = Variable(np.array([1.5, -2.0], dtype=np.float32)), Variable(np.array([3.0, 0.5]))
+    loss = F.sum(x * w)
+
+    def interrupted(array, dtype, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as planted:
+        planted.setattr(np, "astype", interrupted)  # the cast of x's float64 gradient to float32
+        with pytest.raises(KeyboardInterrupt):
+            loss.backward()
+    assert x.grad is None and w.grad is None
+    loss.backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.data, np.float32([3.0, 0.5]))
+    np.testing.assert_array_equal(w.grad.data, [1.5, -2.0])
