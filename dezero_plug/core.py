@@ -199,12 +199,14 @@ class Variable:
         """Move data (and grad) to ``backend`` (a name such as ``"jax"``, or a Backend), in place.
 
         ``device`` is one of ``backend.devices()`` (None: its default). float64 data for a
-        backend without float64 raises a TypeError instead of being truncated.
+        backend without float64 raises a TypeError instead of being truncated. Both or neither move:
+        every array is moved before any is assigned.
         """
         target = backends.resolve(backend)
-        for v in (self, self.grad) if self.grad is not None else (self,):
-            if v.data is not None:
-                v.data = backends.move(v.data, target, device)
+        held = [v for v in (self, self.grad) if v is not None and v.data is not None]
+        arrays = [backends.move(v.data, target, device) for v in held]
+        for v, array in zip(held, arrays):
+            v.data = array
 
     def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(x) into ``x.grad`` for every variable x this one depends on.

@@ -257,6 +257,20 @@ def test_a_ctrl_c_while_a_model_moves_leaves_every_parameter_where_it_was(flaky_
     assert all(type(p.data) is flaky_backend.array_types[0] for p in model.params())
 
 
+def test_a_variable_whose_gradient_cannot_move_stays_where_it_was_data_and_gradient(flaky_backend):
+    """``x.to_backend`` moves data and gradient, both or neither: a device out of memory on the gradient
+    leaves the data on its backend too, never a variable whose data and gradient live apart."""
+    x = Variable(np.arange(3.0))
+    x.grad = Variable(np.ones(3))
+    data, grad = x.data, x.grad.data
+    flaky_backend.at, flaky_backend.fault = 2, MemoryError("out of device memory")  # the gradient's move
+    with pytest.raises(MemoryError, match="out of device memory"):
+        x.to_backend("flaky")
+    assert x.data is data and x.grad.data is grad
+    x.to_backend("flaky")
+    assert type(x.data) is type(x.grad.data) is flaky_backend.array_types[0]
+
+
 def test_load_weights_that_fails_on_a_later_parameter_loads_none(flaky_backend, tmp_path):
     """Weights load onto each parameter's backend (a GPU's memory may run out part-way): all of them or none."""
     source = _two_layer_model()
