@@ -94,7 +94,7 @@ class Optimizer:
             backend = backends.backend_of(param.data)
             if backend.mutable_arrays and not backend.writable(param.data):
                 param.data = backend.from_numpy(backend.to_numpy(param.data))  # from_numpy: a copy
-            _move_state(self, param)
+            _prepare_state(self, param)
         grads = [param.grad for param in params]
         try:
             for hook in self.hooks:
@@ -211,10 +211,10 @@ def whole_step(optimizer: Optimizer) -> Iterator[None]:
         signal.raise_signal(signal.SIGINT)  # to the program's own handler (or ignored, or the default action)
 
 
-def _move_state(optimizer: Optimizer, param: Parameter) -> None:
-    """Move ``param``'s state arrays to its backend (after ``to_backend``) before any parameter steps: a state
-    that cannot move (a backend refusing it, a device out of memory), or that was made for another shape
-    of the parameter, fails the update whole, naming the optimizer and the parameter."""
+def _prepare_state(optimizer: Optimizer, param: Parameter) -> None:
+    """Check ``param``'s state and move its arrays to the parameter's backend (after ``to_backend``), before any
+    parameter steps: a state made for another shape of the parameter, or that cannot move (a backend
+    refusing it, a device out of memory), fails the update whole, naming the optimizer and the parameter."""
     state = optimizer.states.get(param)
     if state is None:
         return
