@@ -89,6 +89,51 @@ BASELINE_WORKLOADS = (
 )
 
 
+def step_by_step(trees: dict[str, Path], model: str, steps: int) -> dict[str, list[float]]:
+    """µs of each tree's training steps, each of the two trees in a process of its own taking one step in turn.
+
+    The processes are pinned to one CPU (where the OS allows it) and run one BLAS thread, so each step of
+    one tree is measured right beside a step of the other, in the same state of the machine: a shared
+    machine whose speed drifts over seconds moves both alike. (Whole runs one after another, the rows
+    above, spread by 10-30 % here; two copies of one tree measured this way agree within about 1 %.)
+    """
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else set()
+    cpu = max(cpus) if cpus else None
+    pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
+    if len(cpus) > 1:  # this process, which only hands out the turns, keeps off that CPU
+        os.sched_setaffinity(0, cpus - {cpu})
+    procs = {
+        label: subprocess.Popen(
+            [sys.executable, str(HERE / "workloads.py"), "dezero_plug", "steps", model],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(bench_env(root), DEZERO_PLUG_BENCH_THREADS="1"),
+            preexec_fn=pin,
+        )
+        for label, root in trees.items()
+    }
+    times: dict[str, list[float]] = {label: [] for label in trees}
+    try:
+        for label, proc in procs.items():
+            if proc.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
+                raise RuntimeError(
+                    f"{label}'s {model} steps did not start (run workloads.py dezero_plug steps {model})"
+                )
+        for _ in range(steps):
+            for label in procs:  # the same order every time: each process always follows the other
+                procs[label].stdin.write("\n")  # type: ignore[union-attr]
+                procs[label].stdin.flush()  # type: ignore[union-attr]
+                times[label].append(float(procs[label].stdout.readline()))  # type: ignore[union-attr]
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()  # type: ignore[union-attr]
+            proc.wait(timeout=60)
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+    return times
+
+
 def compare_with_baseline(ref: str, rounds: int) -> int:
     """HEAD's dezero_plug against the tree at ``ref``, interleaved round by round; medians and ratios."""
     import tempfile
@@ -108,6 +153,10 @@ def compare_with_baseline(ref: str, rounds: int) -> int:
                     [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=bench_env(root)
                 ).stdout.strip()
                 assert where.startswith(str(root)), f"{label} imported dezero_plug from {where}, not {root}"
+            paired = {
+                model: (step_by_step(trees, model, 400), step_by_step({"HEAD": repo, "HEAD again": repo}, model, 400))
+                for model in ("mlp", "cnn")
+            }
             samples: dict[tuple[str, str], list[float]] = {}
             for _ in range(rounds):
                 for args in {w[1] for w in BASELINE_WORKLOADS}:
@@ -124,6 +173,14 @@ def compare_with_baseline(ref: str, rounds: int) -> int:
         if (row, "HEAD") in samples and (row, "baseline") in samples:
             old, new = statistics.median(samples[row, "baseline"]), statistics.median(samples[row, "HEAD"])
             print(f"{row:<40}{old:>12.3f}{new:>12.3f}{new / old:>11.3f}x")
+    print("\nStep by step on one CPU, one BLAS thread (400 steps each; the median of the per-step ratios, and, in")
+    print("a second such run, 'HEAD again' against HEAD: how close to 1 two copies of one tree come, the resolution)")
+    for model, (times, control) in paired.items():
+        old, new = statistics.median(times["baseline"]), statistics.median(times["HEAD"])
+        ratio = statistics.median(h / b for h, b in zip(times["HEAD"], times["baseline"]))
+        again = statistics.median(a / h for a, h in zip(control["HEAD again"], control["HEAD"]))
+        row = f"{model.upper()} train step, step by step (ms)"
+        print(f"{row:<40}{old / 1e3:>12.3f}{new / 1e3:>12.3f}{ratio:>11.3f}x   (HEAD again / HEAD {again:.3f}x)")
     return 0
 
 

@@ -572,7 +572,34 @@ def paired(framework, model, blocks=30, steps=10):
     }
 
 
-WORKLOADS = {"chain": chain, "wide": wide, "memory": memory, "conv": conv, "train": train, "paired": paired}
+def steps(framework, model, warmup=10):
+    """One training step each time a line arrives on stdin, its µs printed on a line of its own; ends at EOF.
+
+    For ``run.py --baseline``'s paired rows: it runs two of these (two trees), pinned to one CPU, and
+    lets each take one step in turn, so that every step of one is measured next to a step of the other.
+    """
+    step, xs, ts = train_step(framework, model)
+    for i in range(int(warmup)):
+        step(xs[i % 10], ts[i % 10])
+    print("ready", flush=True)
+    taken = 0
+    for _ in sys.stdin:
+        start = time.perf_counter()
+        step(xs[taken % 10], ts[taken % 10])
+        print((time.perf_counter() - start) * 1e6, flush=True)
+        taken += 1
+    return {"steps": taken}
+
+
+WORKLOADS = {
+    "chain": chain,
+    "wide": wide,
+    "memory": memory,
+    "conv": conv,
+    "train": train,
+    "paired": paired,
+    "steps": steps,
+}
 
 
 def _keep_freed_memory():
