@@ -12,7 +12,6 @@ import contextlib
 import contextvars
 import functools
 import heapq
-import itertools
 import math
 import weakref
 from collections.abc import Callable
@@ -230,12 +229,14 @@ class Variable:
             _check_seed(self)
         if self.creator is None:
             return
-        heap, seen, tie = [(-self.creator.generation, 0, self.creator)], {self.creator}, itertools.count(1)
+        # The heap orders (-generation, arrival) pairs, queued[arrival] is the function: pairs of ints, which
+        # Python's collector stops tracking, so a wide graph waiting in the heap gives it nothing to walk.
+        heap, queued, seen = [(-self.creator.generation, 0)], [self.creator], {self.creator}
         touched, grads_before = [self], [before]  # the variables this pass gives a gradient, and their .grad before
         token = _enable_backprop.set(create_graph)
         try:
             while heap:
-                f = heapq.heappop(heap)[2]
+                f = queued[heapq.heappop(heap)[1]]
                 on_arrays = None if create_graph else type(f).backward_arrays
                 if not create_graph and type(f) in _REGISTRY.backwards_by_type:  # a backend's own (a Kernel's)
                     on_arrays = _REGISTRY.backwards_by_type[type(f)].get(type(f.inputs[0]._data), on_arrays)
@@ -258,9 +259,10 @@ class Variable:
                     else:  # a raw array until the end of the pass
                         gx = gx._data if isinstance(gx, Variable) else gx
                         x.grad = gx if x.grad is None else _grad_of(x, True) + gx
-                    if x.creator is not None and x.creator not in seen:
-                        seen.add(x.creator)
-                        heapq.heappush(heap, (-x.creator.generation, next(tie), x.creator))
+                    if (c := x.creator) is not None and c not in seen:
+                        seen.add(c)
+                        heapq.heappush(heap, (-c.generation, len(queued)))
+                        queued.append(c)
                 if not retain_grad:
                     for y in ys:
                         if y is not None:
