@@ -203,8 +203,7 @@ class Variable:
         """
         target = backends.resolve(backend)
         held = [v for v in (self, self.grad) if v is not None and v.data is not None]
-        arrays = [backends.move(v.data, target, device) for v in held]
-        for v, array in zip(held, arrays):
+        for v, array in [(v, backends.move(v.data, target, device)) for v in held]:  # all moved, then assigned
             v.data = array
 
     def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
