@@ -124,11 +124,19 @@ def step_by_step(trees: dict[str, Path], model: str, steps: int) -> dict[str, li
             for label in procs:  # the same order every time: each process always follows the other
                 procs[label].stdin.write("\n")  # type: ignore[union-attr]
                 procs[label].stdin.flush()  # type: ignore[union-attr]
-                times[label].append(float(procs[label].stdout.readline()))  # type: ignore[union-attr]
+                line = procs[label].stdout.readline()  # type: ignore[union-attr]
+                if not line:
+                    raise RuntimeError(f"{label}'s {model} steps ended after {len(times[label])} steps (see above)")
+                times[label].append(float(line))
     finally:
-        for proc in procs.values():
+        for proc in procs.values():  # end of input: each ends its loop; one that does not is killed
             proc.stdin.close()  # type: ignore[union-attr]
-            proc.wait(timeout=60)
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         if cpus:
             os.sched_setaffinity(0, cpus)
     return times
