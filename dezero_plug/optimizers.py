@@ -82,8 +82,9 @@ class Optimizer:
         """Run the hooks, then update every parameter that has a gradient (frozen ones have none).
 
         Every parameter's gradient is checked first (its shape and backend against the parameter's),
-        and its state moved to its backend: a gradient that does not fit, or a state that cannot
-        move, raises, naming the optimizer and the parameter, before any parameter has stepped.
+        and its state checked and moved to its backend: a gradient that does not fit, or a state made
+        for another shape or that cannot move, raises, naming the optimizer and the parameter, before
+        any parameter has stepped.
         """
         if self.target is None:
             raise RuntimeError(f"{type(self).__name__}.update: no target: call optimizer.setup(model) first")
